@@ -1,0 +1,154 @@
+"""Structure-aware chunking: a document becomes citable units with heading paths and offsets.
+
+The unit is the paragraph, or the whole article (第X条, with all its 款 and 项) in laws.
+Headings (章/节, 一、, （一）, 1., （1）) are not units themselves; they become the heading path
+of the units below them. Runs of short lines (titles, signatures, member lists) form one unit.
+A unit longer than ``max_chars`` is cut at sentence ends with one sentence of overlap.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest.schema import Chunk, SourceDocument
+from ingest.structure import (
+    HEADING_LEVEL,
+    Paragraph,
+    heading_kind,
+    heading_title,
+    pack_sentences,
+    paragraphs,
+)
+
+#: Bumped whenever chunking changes, so re-ingest re-chunks every document.
+CHUNKER_VERSION = 1
+#: Lines shorter than this (and not headings) are grouped with their short neighbours.
+SHORT_LINE = 30
+_STRUCTURAL = ("part", "chapter", "section")
+
+
+@dataclass
+class _Unit:
+    paras: list[Paragraph]
+    heading: list[str]
+    short: bool = False
+    article: bool = False
+
+    @property
+    def segments(self):
+        # Separate paragraphs keep the original newlines between them (one segment from the first
+        # to the last), except page-break repairs, which skip the break's whitespace.
+        segs = []
+        for para in self.paras:
+            if segs:
+                segs[-1] = (segs[-1][0], para.segments[0][1])
+                segs.extend(para.segments[1:])
+            else:
+                segs.extend(para.segments)
+        return segs
+
+
+def _heading_path(stack: dict[int, str]) -> list[str]:
+    return [stack[level] for level in sorted(stack)]
+
+
+def _set_heading(stack: dict[int, str], level: int, title: str) -> None:
+    for deeper in [lv for lv in stack if lv >= level]:
+        del stack[deeper]
+    stack[level] = title
+
+
+def structural_units(text: str) -> list[_Unit]:
+    """Group the paragraphs of ``text`` into citable units with their heading paths."""
+    paras = paragraphs(text)
+    is_law = any(heading_kind(p.text) == "article" for p in paras)
+    stack: dict[int, str] = {}
+    units: list[_Unit] = []
+    current: _Unit | None = None  # an open article (laws) or a run of short lines
+
+    def close():
+        nonlocal current
+        if current is not None:
+            units.append(current)
+            current = None
+
+    for para in paras:
+        line = para.text
+        kind = heading_kind(line)
+        if kind in _STRUCTURAL:
+            close()
+            _set_heading(stack, HEADING_LEVEL[kind], line)
+            continue
+        if kind == "article":
+            close()
+            title, _ = heading_title(line)
+            _set_heading(stack, HEADING_LEVEL["article"], title)
+            current = _Unit([para], _heading_path(stack), article=True)
+            continue
+        if current is not None and current.article and (kind is None or kind.startswith("level")):
+            current.paras.append(para)  # 款 and 项 (（一）…；) belong to their article
+            continue
+        if kind is not None:
+            title, has_body = heading_title(line)
+            _set_heading(stack, HEADING_LEVEL[kind], title)
+            if not has_body:
+                close()
+                continue
+        if len(line) < SHORT_LINE and kind is None:
+            if current is not None and current.short and sum(len(p.text) for p in current.paras) + len(line) <= 400:
+                current.paras.append(para)
+                continue
+            close()
+            current = _Unit([para], _heading_path(stack), short=True)
+            continue
+        close()
+        units.append(_Unit([para], _heading_path(stack)))
+    close()
+    return units
+
+
+def chunk_document(doc: SourceDocument, max_chars: int = 400) -> list[Chunk]:
+    """Cut ``doc`` into chunks whose ids depend only on the document's file name and structure."""
+    chunks: list[Chunk] = []
+    for number, unit in enumerate(structural_units(doc.text), start=1):
+        segments = unit.segments
+        text = "".join(doc.text[s:e] for s, e in segments)
+        whole = Chunk(
+            chunk_id=f"{doc.doc_id}-p{number:03d}",
+            doc_id=doc.doc_id,
+            text=text,
+            segments=segments,
+            heading=unit.heading,
+            paragraph=number,
+            para_span=(segments[0][0], segments[-1][1]),
+        )
+        pieces = pack_sentences(text, max_chars)
+        if len(pieces) == 1:
+            chunks.append(whole)
+            continue
+        for i, (s, e) in enumerate(pieces, start=1):
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{whole.chunk_id}-{i}",
+                    doc_id=doc.doc_id,
+                    text=text[s:e],
+                    segments=sub_segments(whole, s, e),
+                    heading=unit.heading,
+                    paragraph=number,
+                    piece=i,
+                    para_span=whole.para_span,
+                )
+            )
+    return chunks
+
+
+def sub_segments(chunk: Chunk, start: int, end: int) -> list[tuple[int, int]]:
+    """Source segments covering ``chunk.text[start:end]``."""
+    out = []
+    consumed = 0
+    for s, e in chunk.segments:
+        length = e - s
+        lo, hi = max(start, consumed), min(end, consumed + length)
+        if lo < hi:
+            out.append((s + lo - consumed, s + hi - consumed))
+        consumed += length
+    return out

@@ -1,0 +1,199 @@
+"""Read policy files (.txt/.md/.docx/.html/.pdf) into :class:`SourceDocument` records.
+
+Each loader is a small function from raw bytes to plain text; :func:`load_document` picks one
+by extension, parses the optional ``key: value`` header and fills the metadata.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+from pathlib import Path
+
+from ingest.schema import SourceDocument
+
+SUPPORTED_SUFFIXES = {".txt", ".md", ".docx", ".html", ".htm", ".pdf"}
+HEADER_KEYS = {"title", "doc_number", "issuer", "date", "source_url"}
+_HEADER_LINE = re.compile(r"^([a-z_]+):\s?(.*)$")
+#: Files larger than this are refused (a policy document is a few hundred KB at most).
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+class LoadError(ValueError):
+    """A file that cannot be ingested; the message names the file and the problem."""
+
+
+def decode_text(data: bytes, name: str = "") -> str:
+    """Decode UTF-8 (with or without BOM) or GB18030/GBK, the encodings government files use."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        # GB18030 is a superset of GBK and GB2312; try it before guessing.
+        text = data.decode("gb18030")
+        if _looks_like_text(text):
+            return text
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise LoadError(f"{name}: 无法识别文件编码（不是 UTF-8、GBK/GB18030 文本）")
+    return str(best)
+
+
+def _looks_like_text(text: str) -> bool:
+    if not text:
+        return True
+    bad = sum(1 for ch in text if unicodedata.category(ch) in {"Cc", "Co", "Cn"} and ch not in "\n\r\t\f")
+    return bad / len(text) < 0.01
+
+
+def _read_docx(data: bytes) -> str:
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    return "\n\n".join(p.text for p in document.paragraphs if p.text.strip())
+
+
+def _read_html(data: bytes) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(decode_text(data), "lxml")
+    for tag in soup(["script", "style", "noscript", "head", "nav", "footer"]):
+        tag.decompose()
+    blocks = [el.get_text(" ", strip=True) for el in soup.find_all(["h1", "h2", "h3", "h4", "p", "li", "td", "pre"])]
+    blocks = [b for b in blocks if b]
+    if not blocks:
+        blocks = [line.strip() for line in soup.get_text("\n").splitlines() if line.strip()]
+    return "\n\n".join(blocks)
+
+
+def _read_pdf(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    pages = [(page.extract_text() or "").strip() for page in reader.pages]
+    return "\n\n".join(p for p in pages if p)
+
+
+def _read_plain(data: bytes) -> str:
+    return decode_text(data)
+
+
+READERS = {
+    ".txt": _read_plain,
+    ".md": _read_plain,
+    ".html": _read_html,
+    ".htm": _read_html,
+    ".docx": _read_docx,
+    ".pdf": _read_pdf,
+}
+
+
+def split_header(text: str) -> tuple[dict[str, str], str]:
+    """Split ``key: value`` lines above a ``---`` line from the body; no header → ({}, text)."""
+    head, sep, body = text.partition("\n---\n")
+    if not sep:
+        return {}, text
+    meta = {}
+    for line in head.splitlines():
+        if not line.strip():
+            continue
+        match = _HEADER_LINE.match(line.strip())
+        if not match or match.group(1) not in HEADER_KEYS:
+            return {}, text  # not a header after all: keep the text whole
+        meta[match.group(1)] = match.group(2).strip()
+    return meta, body
+
+
+def doc_id_for(path: Path) -> str:
+    """Stable id from the file name: the stem with whitespace and separators replaced."""
+    return re.sub(r"[\s/\\:]+", "_", path.stem).strip("_") or "doc"
+
+
+def normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _guess_title(body: str, fallback: str) -> str:
+    for line in body.splitlines():
+        line = line.strip()
+        if line:
+            return line[:80]
+    return fallback
+
+
+def load_document(path: Path | str) -> SourceDocument:
+    """Read one file; raise :class:`LoadError` naming the file when it cannot be used."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in READERS:
+        raise LoadError(f"{path.name}: 不支持的文件类型 {suffix or '(无扩展名)'}（支持 {', '.join(sorted(SUPPORTED_SUFFIXES))}）")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LoadError(f"{path.name}: 无法读取（{exc.strerror}）") from exc
+    if size == 0:
+        raise LoadError(f"{path.name}: 文件为空")
+    if size > MAX_FILE_BYTES:
+        raise LoadError(f"{path.name}: 文件过大（{size / 1e6:.1f} MB，上限 {MAX_FILE_BYTES / 1e6:.0f} MB）")
+    data = path.read_bytes()
+    if suffix in {".txt", ".md"} and b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise LoadError(f"{path.name}: 看起来是二进制文件，不是文本")
+    try:
+        raw = READERS[suffix](data)
+    except LoadError:
+        raise
+    except Exception as exc:  # each library has its own error types for corrupt files
+        raise LoadError(f"{path.name}: 文件已损坏或格式不正确（{type(exc).__name__}: {exc}）") from exc
+    raw = normalise_newlines(raw)
+    if suffix in {".txt", ".md"} and not _looks_like_text(raw):
+        raise LoadError(f"{path.name}: 看起来是二进制文件，不是文本")
+    meta, body = split_header(raw)
+    if not body.strip():
+        if suffix == ".pdf":
+            raise LoadError(f"{path.name}: PDF 没有文字层（可能是扫描件），请先进行文字识别（OCR）")
+        raise LoadError(f"{path.name}: 没有可用的正文")
+    doc_id = doc_id_for(path)
+    title = meta.get("title") or _guess_title(body, path.stem)
+    doc = SourceDocument(
+        doc_id=doc_id,
+        title=title,
+        text=body,
+        doc_number=meta.get("doc_number", ""),
+        issuer=meta.get("issuer", ""),
+        date=meta.get("date", ""),
+        source_url=meta.get("source_url", ""),
+        path=str(path),
+    )
+    doc.sha256 = content_hash(doc)
+    return doc
+
+
+def content_hash(doc: SourceDocument) -> str:
+    """Hash of what the index depends on: the text and the metadata shown in citations."""
+    h = hashlib.sha256()
+    for part in (doc.title, doc.doc_number, doc.issuer, doc.date, doc.text):
+        h.update(part.encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def find_documents(folder: Path) -> list[Path]:
+    """Supported files under ``folder`` (recursively), in a stable order; hidden files skipped."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise LoadError(f"{folder}: 文件夹不存在")
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )

@@ -1,0 +1,96 @@
+"""The two records that flow from files to the index: a source document and its chunks."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class SourceDocument:
+    """One official document as read from a file.
+
+    ``text`` is the official text (below the ``---`` header, line endings normalised to
+    ``\\n``); every chunk offset points into it.
+    """
+
+    doc_id: str  # stable slug from the file name
+    title: str
+    text: str
+    doc_number: str = ""
+    issuer: str = ""
+    date: str = ""
+    source_url: str = ""
+    path: str = ""
+    sha256: str = ""  # of the decoded text + metadata, for incremental re-ingest
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SourceDocument":
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+@dataclass
+class Chunk:
+    """A citable unit: a paragraph (or an article of a law), or a sentence-aligned piece of one.
+
+    ``segments`` are the ``(start, end)`` ranges of the document text that make up ``text``:
+    ``"".join(doc.text[s:e] for s, e in segments) == text``. There is more than one only
+    where a page-break split was repaired (the break's whitespace is left out).
+    """
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    segments: list[tuple[int, int]]
+    heading: list[str] = field(default_factory=list)  # e.g. ["第四章 职业学校和职业培训机构", "第三十三条"]
+    paragraph: int = 0  # 1-based number of the paragraph/article in the document
+    piece: int = 0  # 0 when the paragraph is whole; 1, 2, … for pieces of a long one
+    para_span: tuple[int, int] = (0, 0)  # the whole paragraph/article in the document text
+
+    @property
+    def start(self) -> int:
+        return self.segments[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.segments[-1][1]
+
+    @property
+    def heading_path(self) -> str:
+        return " ".join(self.heading)
+
+    def source_offset(self, i: int, end: bool = False) -> int:
+        """Map an offset into ``text`` (0..len) to an offset into the document text.
+
+        At a repaired page break, a start offset maps past the break and an ``end`` offset
+        before it, so a quote's source span never begins or ends in the break's whitespace.
+        """
+        consumed = 0
+        for s, e in self.segments:
+            if i < consumed + (e - s) or (end and i == consumed + (e - s)):
+                return s + (i - consumed)
+            consumed += e - s
+        if i == consumed:
+            return self.segments[-1][1]
+        raise IndexError(f"offset {i} outside chunk {self.chunk_id}")
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["segments"] = [list(s) for s in self.segments]
+        data["para_span"] = list(self.para_span)
+        data["start"], data["end"] = self.start, self.end
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Chunk":
+        return cls(
+            chunk_id=data["chunk_id"],
+            doc_id=data["doc_id"],
+            text=data["text"],
+            segments=[tuple(s) for s in data["segments"]],
+            heading=list(data.get("heading", [])),
+            paragraph=data.get("paragraph", 0),
+            piece=data.get("piece", 0),
+            para_span=tuple(data.get("para_span", (0, 0))),
+        )

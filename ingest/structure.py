@@ -1,0 +1,186 @@
+"""Pure functions that read the structure of a Chinese official document.
+
+Paragraphs (with page-break repair), headings (第X章/节/条, 一、, （一）, 1., （1）) and sentences.
+Every function returns spans into the text it was given, never rewritten text, so citations
+stay checkable against the original.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+Span = tuple[int, int]
+
+CN_NUM = "一二三四五六七八九十百千零〇两"
+#: Heading kinds, outermost first. ``article`` only occurs in laws and regulations.
+HEADING_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("part", re.compile(rf"^第[{CN_NUM}\d]+部分")),
+    ("chapter", re.compile(rf"^第[{CN_NUM}\d]+章")),
+    ("section", re.compile(rf"^第[{CN_NUM}\d]+节")),
+    ("article", re.compile(rf"^第[{CN_NUM}\d]+条(?=[\s　]|$)")),
+    ("level1", re.compile(rf"^[{CN_NUM}]+、")),
+    ("level2", re.compile(rf"^[（(][{CN_NUM}]+[）)]")),
+    ("level3", re.compile(r"^\d{1,2}[.．、](?!\d)")),
+    ("level4", re.compile(r"^[（(]\d{1,2}[）)]")),
+]
+HEADING_LEVEL = {kind: level for level, (kind, _) in enumerate(HEADING_PATTERNS)}
+
+#: Characters that end a sentence; a paragraph ending without one may be cut by a page break.
+SENTENCE_END = "。；！？!?;"
+PARAGRAPH_END = SENTENCE_END + "：:”’」』）)…"
+_CLOSERS = "”’」』）)"
+#: A line shorter than this is a title, signature or list line, never a page-broken paragraph.
+MIN_BROKEN_LINE = 40
+
+
+@dataclass
+class Paragraph:
+    text: str
+    segments: list[Span]  # ranges of the source that make up text (several after a repair)
+
+    @property
+    def span(self) -> Span:
+        return self.segments[0][0], self.segments[-1][1]
+
+
+def heading_kind(line: str) -> str | None:
+    """The kind of heading marker ``line`` starts with, or None."""
+    for kind, pattern in HEADING_PATTERNS:
+        if pattern.match(line):
+            return kind
+    return None
+
+
+def heading_title(line: str) -> tuple[str, bool]:
+    """Split a heading line into its title and whether body text follows on the same line.
+
+    ``（一）加强技能人才队伍建设力度。各级……`` → (``（一）加强技能人才队伍建设力度``, True);
+    ``一、总体要求`` → (``一、总体要求``, False); ``（一）健全国家职业教育制度框架。`` → (…, False).
+    """
+    kind = heading_kind(line)
+    if kind in {"part", "chapter", "section"}:
+        return line.strip(), False
+    if kind == "article":
+        marker = HEADING_PATTERNS[HEADING_LEVEL["article"]][1].match(line).group(0)
+        return marker, bool(line[len(marker):].strip())
+    cut = re.search(r"[。！？；]", line)
+    if cut is None:
+        return line.strip(), False
+    title, rest = line[: cut.start()], line[cut.end():]
+    return title.strip(), bool(rest.strip())
+
+
+def is_pure_heading(line: str) -> bool:
+    return heading_kind(line) is not None and not heading_title(line)[1]
+
+
+def raw_lines(text: str) -> list[Span]:
+    """Spans of the non-blank lines of ``text``, stripped of surrounding whitespace."""
+    spans = []
+    for match in re.finditer(r"[^\n]+", text):
+        line = match.group(0)
+        stripped = line.strip()
+        if not stripped:
+            continue
+        start = match.start() + (len(line) - len(line.lstrip()))
+        spans.append((start, start + len(stripped)))
+    return spans
+
+
+def _is_page_broken(line: str, following: str) -> bool:
+    """A long body line without closing punctuation, followed by a line that is not a heading."""
+    return (
+        len(line) >= MIN_BROKEN_LINE
+        and line[-1] not in PARAGRAPH_END
+        and not is_pure_heading(line)
+        and heading_kind(following) is None
+    )
+
+
+def paragraphs(text: str) -> list[Paragraph]:
+    """Non-blank lines as paragraphs, with page-break splits joined back together.
+
+    The seed notice was received with paragraphs cut at page ends (「指明了前进」 / 「方向」):
+    such a line is joined with the next one, and the whitespace between is left out of the
+    paragraph's text but kept in its segments, so offsets still point into the original.
+    """
+    result = [Paragraph(text[s:e], [(s, e)]) for s, e in raw_lines(text)]
+    merged: list[Paragraph] = []
+    for para in result:
+        if merged and _is_page_broken(merged[-1].text, para.text):
+            merged[-1] = Paragraph(merged[-1].text + para.text, merged[-1].segments + para.segments)
+        else:
+            merged.append(para)
+    return merged
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentence spans of ``text``: cut after 。；！？ (with any closing quote) and at line ends."""
+    spans: list[Span] = []
+    start = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch in SENTENCE_END or ch == "\n":
+            end = i + 1
+            while end < n and text[end] in _CLOSERS:
+                end += 1
+            if text[start:end].strip():
+                spans.append(_strip_span(text, start, end))
+            start = end
+            i = end
+            continue
+        i += 1
+    if start < n and text[start:].strip():
+        spans.append(_strip_span(text, start, n))
+    return spans
+
+
+def _strip_span(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def pack_sentences(text: str, max_chars: int) -> list[Span]:
+    """Cut ``text`` into sentence-aligned pieces of at most ``max_chars``, overlapping by one sentence.
+
+    A single sentence longer than ``max_chars`` becomes a piece of its own, cut at commas or,
+    failing that, hard at ``max_chars``.
+    """
+    if len(text) <= max_chars:
+        return [(0, len(text))]
+    sentences: list[Span] = []
+    for s, e in split_sentences(text):
+        sentences.extend(_cut_long(text, s, e, max_chars))
+    pieces: list[Span] = []
+    i = 0
+    while i < len(sentences):
+        j = i
+        while j + 1 < len(sentences) and sentences[j + 1][1] - sentences[i][0] <= max_chars:
+            j += 1
+        pieces.append((sentences[i][0], sentences[j][1]))
+        if j + 1 >= len(sentences):
+            break
+        # Start the next piece with the last sentence of this one (the overlap), unless that
+        # would not move forward.
+        i = j if j > i else j + 1
+    return pieces
+
+
+def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[Span]:
+    if end - start <= max_chars:
+        return [(start, end)]
+    out = []
+    while end - start > max_chars:
+        window = text[start : start + max_chars]
+        cut = max(window.rfind("，"), window.rfind(","), window.rfind("、"))
+        stop = start + (cut + 1 if cut > max_chars // 3 else max_chars)
+        out.append((start, stop))
+        start = stop
+    if start < end:
+        out.append((start, end))
+    return out

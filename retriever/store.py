@@ -1,0 +1,243 @@
+"""The on-disk index: one versioned folder per build, published atomically.
+
+Layout (documented in the README, readable without this code)::
+
+    <index_dir>/CURRENT            name of the live build folder (replaced atomically)
+    <index_dir>/build-<time>-<pid>/
+        manifest.json              format, model, FAISS factory, counts, per-document hashes
+        documents.jsonl            one source document a line, with its full text
+        chunks.jsonl               one chunk a line; line i is row i of every matrix below
+        embeddings.npy             float32 [chunks, dim], L2-normalised passage embeddings
+        dense.faiss                faiss.write_index of an inner-product index over embeddings
+        bm25/                      bm25s index over jieba tokens (lcut_for_search)
+        sparse.npz                 scipy CSR [chunks, sparse_dim] (only with the sparse head)
+
+A build is written completely into its own folder before ``CURRENT`` names it, so a reader
+(or a killed ingest) never sees a half-written index.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ingest.schema import Chunk, SourceDocument
+
+log = logging.getLogger(__name__)
+
+FORMAT = "policyqa-index"
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+#: Above this many chunks ``auto`` chooses an approximate FAISS index.
+AUTO_FLAT_LIMIT = 100_000
+
+
+class IndexUnavailable(RuntimeError):
+    """The index is missing, damaged or incompatible; the message says what to do."""
+
+
+
+@dataclass
+class IndexData:
+    """Everything a build holds, in memory."""
+
+    manifest: dict
+    documents: dict[str, SourceDocument]
+    chunks: list[Chunk]
+    embeddings: np.ndarray
+    faiss_index: object = None
+    bm25: object = None
+    sparse: object = None  # scipy.sparse.csr_matrix or None
+    path: Path | None = None
+    chunk_rows: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.chunk_rows = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+
+
+def choose_factory(factory: str, n: int) -> str:
+    """Resolve ``auto``: exact search while it is fast enough, HNSW above that."""
+    if factory != "auto":
+        return factory
+    return "Flat" if n <= AUTO_FLAT_LIMIT else "HNSW32,Flat"
+
+
+def build_faiss(embeddings: np.ndarray, factory: str):
+    """An inner-product FAISS index of the kind named by ``factory`` (trained if it needs it)."""
+    import faiss
+
+    dim = embeddings.shape[1]
+    try:
+        index = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
+    except RuntimeError as exc:
+        raise ValueError(f"无效的 FAISS 索引类型 {factory!r}：{exc}") from None
+    if not index.is_trained:
+        if len(embeddings) < 1000:
+            raise ValueError(f"索引类型 {factory!r} 需要训练，但只有 {len(embeddings)} 个片段；请用 Flat")
+        index.train(embeddings)
+    if len(embeddings):
+        index.add(embeddings)
+    return index
+
+
+def tune_faiss(index, ef_search: int = 128, nprobe: int = 32) -> None:
+    """Search-time parameters for approximate indexes (no-op for Flat)."""
+    import faiss
+
+    inner = faiss.downcast_index(index)
+    if hasattr(inner, "hnsw"):
+        inner.hnsw.efSearch = ef_search
+    ivf = faiss.try_extract_index_ivf(index)
+    if ivf is not None:
+        ivf.nprobe = nprobe
+
+
+def read_current(root: Path) -> Path | None:
+    marker = Path(root) / CURRENT
+    if not marker.exists():
+        return None
+    name = marker.read_text(encoding="utf-8").strip()
+    return Path(root) / name if name else None
+
+
+def new_build_dir(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    path = root / f"build-{stamp}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}.tmp"
+    path.mkdir()
+    return path
+
+
+def write_build(path: Path, data: IndexData) -> None:
+    """Write every file of a build into ``path`` (a fresh folder), manifest last."""
+    import faiss
+    import scipy.sparse
+
+    with open(path / "documents.jsonl", "w", encoding="utf-8") as f:
+        for doc in data.documents.values():
+            f.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
+    with open(path / "chunks.jsonl", "w", encoding="utf-8") as f:
+        for chunk in data.chunks:
+            f.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+    np.save(path / "embeddings.npy", data.embeddings)
+    faiss.write_index(data.faiss_index, str(path / "dense.faiss"))
+    data.bm25.save(str(path / "bm25"), show_progress=False)
+    if data.sparse is not None:
+        scipy.sparse.save_npz(path / "sparse.npz", data.sparse)
+    _fsync_tree(path)
+    (path / "manifest.json").write_text(json.dumps(data.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _fsync_tree(path: Path) -> None:
+    for file in path.rglob("*"):
+        if file.is_file():
+            with open(file, "rb") as f:
+                os.fsync(f.fileno())
+
+
+def publish(root: Path, build: Path, keep: int = 1) -> Path:
+    """Make ``build`` the live index: rename it final, then replace CURRENT atomically."""
+    final = build.with_name(build.name.removesuffix(".tmp"))
+    os.replace(build, final)
+    tmp = root / f"{CURRENT}.{os.getpid()}.tmp"
+    tmp.write_text(final.name + "\n", encoding="utf-8")
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, root / CURRENT)
+    prune(root, keep=keep)
+    return final
+
+
+def prune(root: Path, keep: int = 1) -> None:
+    """Delete old builds and leftovers of killed ingests, keeping the live one and ``keep`` older."""
+    live = read_current(root)
+    builds = sorted((p for p in root.glob("build-*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    finished = [p for p in builds if not p.name.endswith(".tmp") and p != live]
+    for stale in [p for p in builds if p.name.endswith(".tmp") and _is_abandoned(p)] + finished[keep:]:
+        shutil.rmtree(stale, ignore_errors=True)
+    for leftover in root.glob(f"{CURRENT}.*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
+def _is_abandoned(build: Path) -> bool:
+    """A .tmp build whose writer process is gone (a killed ingest)."""
+    try:
+        pid = int(build.name.split("-")[3])
+    except (IndexError, ValueError):
+        return True
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def load_index(root: Path, model_id: str | None = None, with_search: bool = True) -> IndexData:
+    """Load the live build, checking that it is complete and matches ``model_id``.
+
+    Raises :class:`IndexUnavailable` with a message that says what to do.
+    """
+    import faiss
+
+    root = Path(root)
+    build = read_current(root)
+    rebuild = "请运行 `policyqa ingest --rebuild` 重新建立索引。"
+    if build is None:
+        raise IndexUnavailable(f"索引不存在：{root}。请先运行 `policyqa ingest`。")
+    if not build.is_dir():
+        raise IndexUnavailable(f"索引文件夹 {build} 缺失（CURRENT 指向它）。{rebuild}")
+    try:
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexUnavailable(f"索引清单 manifest.json 缺失或已损坏（{build}）：{exc}。{rebuild}") from None
+    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexUnavailable(
+            f"索引格式版本 {manifest.get('format_version')!r} 与本程序（{FORMAT_VERSION}）不一致。{rebuild}"
+        )
+    built_with = manifest.get("model", {}).get("id")
+    if model_id is not None and built_with != model_id:
+        raise IndexUnavailable(
+            f"索引是用模型 {built_with!r} 建立的，当前配置的模型是 {model_id!r}。"
+            f"请改回该模型，或运行 `policyqa ingest --rebuild` 用新模型重建索引。"
+        )
+    try:
+        documents = {}
+        with open(build / "documents.jsonl", encoding="utf-8") as f:
+            for line in f:
+                doc = SourceDocument.from_dict(json.loads(line))
+                documents[doc.doc_id] = doc
+        with open(build / "chunks.jsonl", encoding="utf-8") as f:
+            chunks = [Chunk.from_dict(json.loads(line)) for line in f]
+        embeddings = np.load(build / "embeddings.npy", mmap_mode="r")
+        faiss_index = bm25 = sparse = None
+        if with_search:
+            import bm25s
+            import scipy.sparse
+
+            faiss_index = faiss.read_index(str(build / "dense.faiss"))
+            tune_faiss(faiss_index)
+            bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False, verbosity=0)
+            if manifest.get("model", {}).get("sparse"):
+                sparse = scipy.sparse.load_npz(build / "sparse.npz").tocsr()
+    except Exception as exc:  # any damaged file: say which build and what to do
+        raise IndexUnavailable(f"索引文件损坏或不完整（{build}）：{type(exc).__name__}: {exc}。{rebuild}") from None
+    n = manifest.get("chunk_count")
+    sizes = {"chunks.jsonl": len(chunks), "embeddings.npy": len(embeddings)}
+    if faiss_index is not None:
+        sizes["dense.faiss"] = faiss_index.ntotal
+    if sparse is not None:
+        sizes["sparse.npz"] = sparse.shape[0]
+    wrong = {name: size for name, size in sizes.items() if size != n}
+    if wrong:
+        raise IndexUnavailable(f"索引文件之间数量不一致（清单记录 {n} 个片段，实际 {wrong}）。{rebuild}")
+    return IndexData(manifest, documents, chunks, embeddings, faiss_index, bm25, sparse, path=build)
