@@ -1,0 +1,45 @@
+"""The question sets: valid, gold quotes verbatim in the corpus, big and broad enough."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from eval.data.check_questions import check_file, load_corpus
+from eval.run import load_questions
+from policyqa.config import PROJECT_ROOT
+
+CORPUS = PROJECT_ROOT / "data" / "policies"
+DEV = PROJECT_ROOT / "eval" / "data" / "dev.jsonl"
+RETRIEVAL = PROJECT_ROOT / "tests" / "data" / "retrieval_questions.jsonl"
+
+
+def _records(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@pytest.mark.parametrize("path", [DEV, RETRIEVAL], ids=lambda p: p.name)
+def test_question_file_is_valid_and_gold_quotes_are_verbatim(path):
+    assert check_file(str(path), str(CORPUS)) == []
+    assert len(load_questions(path)) == len(_records(path))  # the eval's own parser accepts it
+
+
+def test_dev_set_size():
+    records = _records(DEV)
+    assert len(records) >= 90
+    assert sum(1 for r in records if not r["answerable"]) >= 20
+    assert {r["persona"] for r in records} == {"teacher", "hr", "public"}
+
+
+def test_dev_set_covers_every_document():
+    titles = set(load_corpus(str(CORPUS)))
+    assert len(titles) == len(list(CORPUS.glob("*.txt")))
+    cited = {g["doc"] for r in _records(DEV) for g in r["gold"]}
+    assert titles - cited == set()
+
+
+def test_no_question_in_both_files():
+    dev = {"".join(r["question"].split()) for r in _records(DEV)}
+    retrieval = {"".join(r["question"].split()) for r in _records(RETRIEVAL)}
+    assert dev & retrieval == set()
