@@ -18,6 +18,7 @@ import numpy as np
 from ingest.chunker import CHUNKER_VERSION, chunk_document
 from ingest.loaders import LoadError, find_documents, load_document
 from ingest.schema import Chunk, SourceDocument
+from ingest.structure import split_sentences
 from policyqa.config import Config
 from retriever import store
 from retriever.text import tokenize
@@ -60,9 +61,62 @@ class IngestReport:
         return text
 
 
-def passage_text(chunk: Chunk, doc: SourceDocument) -> str:
-    """What is embedded and BM25-indexed for a chunk: title and heading path give it context."""
-    return f"{doc.title} {chunk.heading_path}\n{chunk.text}".strip()
+def passage_text(chunk: Chunk, doc: SourceDocument, text: str | None = None) -> str:
+    """What is embedded and BM25-indexed for a chunk (or one of its sentences, ``text``):
+    the document title and heading path give it context."""
+    return f"{doc.title} {chunk.heading_path}\n{chunk.text if text is None else text}".strip()
+
+
+#: A sentence needs this many characters to be a retrieval unit of its own.
+MIN_SENTENCE_CHARS = 6
+
+
+def sentence_units(chunks: list[Chunk]) -> np.ndarray:
+    """int32 [S, 3] rows ``(chunk row, start, end)``: the sentences of every chunk.
+
+    Sentences are embedded and BM25-indexed on their own as well, because questions usually
+    target one sentence, and a 400-character paragraph's vector blurs several topics.
+    """
+    rows = []
+    for i, chunk in enumerate(chunks):
+        spans = [(s, e) for s, e in split_sentences(chunk.text) if e - s >= MIN_SENTENCE_CHARS]
+        rows.extend((i, s, e) for s, e in spans or [(0, len(chunk.text))])
+    return np.asarray(rows, dtype=np.int32).reshape(-1, 3)
+
+
+def _sentence_sources(chunks, sentences, chunk_source, old_start) -> list[int | None]:
+    """Row of each sentence in the previous build (unchanged documents), else None."""
+    source: list[int | None] = []
+    seen: dict[str, int] = {}
+    for row, _s, _e in sentences:
+        doc_id = chunks[row].doc_id
+        if chunk_source[row] is None or doc_id not in old_start:
+            source.append(None)
+            continue
+        source.append(old_start[doc_id] + seen.get(doc_id, 0))
+        seen[doc_id] = seen.get(doc_id, 0) + 1
+    return source
+
+
+def _gather(source: list[int | None], old, texts: list[str], encode, dim: int) -> np.ndarray:
+    """Rows copied from ``old`` where ``source`` names one, freshly encoded elsewhere."""
+    out = np.zeros((len(source), dim), dtype=np.float32)
+    reuse = [(i, s) for i, s in enumerate(source) if s is not None]
+    if reuse:
+        out[[i for i, _ in reuse]] = old[[s for _, s in reuse]]
+    todo = [i for i, s in enumerate(source) if s is None]
+    if todo:
+        out[todo] = encode([texts[i] for i in todo])
+    return out
+
+
+def _row_ranges(doc_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """Contiguous ``[first, last)`` row range of each document."""
+    ranges: dict[str, tuple[int, int]] = {}
+    for i, d in enumerate(doc_ids):
+        first = ranges.get(d, (i, i))[0]
+        ranges[d] = (first, i + 1)
+    return ranges
 
 
 @contextmanager
@@ -169,48 +223,46 @@ def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool 
         if not documents:
             raise LoadError("没有可用的文档：" + ("；".join(report.errors) or f"{config.corpus_dir} 中没有支持的文件"))
 
+        # Unchanged documents keep their chunks and vectors; the others are chunked afresh.
         chunks: list[Chunk] = []
-        rows: list[np.ndarray | None] = []  # reused embedding row per chunk, or None to embed
-        sparse_rows: list = []
+        chunk_source: list[int | None] = []  # row in the previous build, or None: embed
         for doc in documents:
             if doc.doc_id in report.unchanged:
-                meta = old_docs[doc.doc_id]
-                first, last = meta["rows"]
+                first, last = old_docs[doc.doc_id]["rows"]
                 chunks.extend(previous.chunks[first:last])
-                rows.extend(previous.embeddings[i] for i in range(first, last))
-                sparse_rows.extend(range(first, last))
+                chunk_source.extend(range(first, last))
             else:
                 new = chunk_document(doc, config.chunk_max_chars)
                 chunks.extend(new)
-                rows.extend([None] * len(new))
-                sparse_rows.extend([None] * len(new))
+                chunk_source.extend([None] * len(new))
         docs_by_id = {d.doc_id: d for d in documents}
-        texts = [passage_text(c, docs_by_id[c.doc_id]) for c in chunks]
-        todo = [i for i, r in enumerate(rows) if r is None]
-        report.embedded_chunks = len(todo)
+        sentences = sentence_units(chunks)
+        old_sentence_start = {d: old_docs[d]["sentence_rows"][0] for d in report.unchanged}
+        sentence_source = _sentence_sources(chunks, sentences, chunk_source, old_sentence_start)
 
+        texts = [passage_text(c, docs_by_id[c.doc_id]) for c in chunks]
+        sentence_texts = [
+            passage_text(chunks[row], docs_by_id[chunks[row].doc_id], chunks[row].text[s:e]) for row, s, e in sentences
+        ]
+        report.embedded_chunks = chunk_source.count(None)
         if embedder is None:
             from retriever.embedder import Embedder
 
             embedder = Embedder(config.model, config.cache_dir, sparse=config.sparse, batch_size=config.batch_size)
-        log.info("嵌入 %d 个新片段（共 %d 个）", len(todo), len(chunks))
-        fresh = embedder.encode_passages([texts[i] for i in todo], show_progress=progress)
-        embeddings = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-        for j, i in enumerate(todo):
-            embeddings[i] = fresh[j]
-        for i, row in enumerate(rows):
-            if row is not None:
-                embeddings[i] = row
-        sparse = _sparse_matrix(embedder, texts, todo, sparse_rows, previous, config)
+        log.info("嵌入 %d 个新片段、%d 个新句子（共 %d 个片段）", report.embedded_chunks, sentence_source.count(None), len(chunks))
+        embeddings = _gather(chunk_source, previous.embeddings if reusable else None, texts,
+                             lambda t: embedder.encode_passages(t, show_progress=progress), embedder.dim)
+        sentence_embeddings = _gather(sentence_source, previous.sentence_embeddings if reusable else None, sentence_texts,
+                                      lambda t: embedder.encode_passages(t, show_progress=progress), embedder.dim)
+        sparse = _sparse_matrix(embedder, texts, chunk_source, previous, config)
 
         factory = store.choose_factory(config.index_factory, len(chunks))
         faiss_index = store.build_faiss(embeddings, factory)
+        sentence_faiss = store.build_faiss(sentence_embeddings, store.choose_factory(config.index_factory, len(sentences)))
         bm25 = build_bm25([tokenize(t) for t in texts])
-        doc_rows, start = {}, 0
-        for doc in documents:
-            count = sum(1 for c in chunks if c.doc_id == doc.doc_id)
-            doc_rows[doc.doc_id] = (start, start + count)
-            start += count
+        sentence_bm25 = build_bm25([tokenize(t) for t in sentence_texts])
+        doc_rows = _row_ranges([c.doc_id for c in chunks])
+        doc_sentence_rows = _row_ranges([chunks[row].doc_id for row, _, _ in sentences])
         manifest = {
             "format": store.FORMAT,
             "format_version": store.FORMAT_VERSION,
@@ -220,6 +272,7 @@ def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool 
             "faiss": {"factory": factory, "requested": config.index_factory, "metric": "inner_product", "file": "dense.faiss"},
             "bm25": {"library": "bm25s", "tokenizer": "jieba.lcut_for_search", "dir": "bm25"},
             "chunk_count": len(chunks),
+            "sentence_count": len(sentences),
             "documents": {
                 d.doc_id: {
                     "title": d.title,
@@ -227,12 +280,17 @@ def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool 
                     "date": d.date,
                     "path": d.path,
                     "sha256": d.sha256,
-                    "rows": list(doc_rows[d.doc_id]),
+                    "rows": list(doc_rows.get(d.doc_id, (0, 0))),
+                    "sentence_rows": list(doc_sentence_rows.get(d.doc_id, (0, 0))),
                 }
                 for d in documents
             },
         }
-        data = store.IndexData(manifest, docs_by_id, chunks, embeddings, faiss_index, bm25, sparse)
+        data = store.IndexData(
+            manifest, docs_by_id, chunks, embeddings, faiss_index, bm25, sparse,
+            sentences=sentences, sentence_embeddings=sentence_embeddings,
+            sentence_faiss=sentence_faiss, sentence_bm25=sentence_bm25,
+        )
         build = store.new_build_dir(root)
         store.write_build(build, data)
         final = store.publish(root, build)
@@ -252,20 +310,16 @@ def build_bm25(corpus_tokens: list[list[str]]):
     return bm25
 
 
-def _sparse_matrix(embedder, texts, todo, sparse_rows, previous, config):
+def _sparse_matrix(embedder, texts, source, previous, config):
+    """Sparse-head vectors of every chunk: reused rows from the previous build, new ones encoded."""
     if not (config.sparse and embedder.has_sparse):
         return None
     import scipy.sparse
 
+    todo = [i for i, s in enumerate(source) if s is None]
     fresh = embedder.encode_sparse([texts[i] for i in todo]) if todo else None
-    reused = any(r is not None for r in sparse_rows)
+    reused = len(todo) < len(source)
     old = scipy.sparse.load_npz(previous.path / "sparse.npz").tocsr() if reused else None
-    pieces = []
-    fresh_i = 0
-    for row in sparse_rows:
-        if row is None:
-            pieces.append(fresh[fresh_i])
-            fresh_i += 1
-        else:
-            pieces.append(old[row])
+    fresh_row = {i: j for j, i in enumerate(todo)}
+    pieces = [fresh[fresh_row[i]] if s is None else old[s] for i, s in enumerate(source)]
     return scipy.sparse.vstack(pieces, format="csr").astype(np.float32)

@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 from ingest.structure import split_sentences
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.search import Hit, SearchResult
-from retriever.text import STOPWORDS, content_terms, strip_control, tokenize
+from policyqa.refusal import AFTER_QUOTES, BEFORE_QUOTES, RefusalContext, first_reason, places_in
+from retriever.text import STOPWORDS, strip_control, tokenize
 
 RELATED_TEXT = "以下段落可能相关，但不足以回答该问题，仅供参考："
+#: Weight of word overlap beside the cosine when choosing the sentence to quote.
+LEXICAL_SHARE = 0.1
 
 
 class QuestionError(ValueError):
@@ -128,44 +131,28 @@ def question_terms(query: str, idf: dict[str, float]) -> dict[str, float]:
     return {t: idf.get(t, top) for t in dict.fromkeys(tokenize(query)) if t not in STOPWORDS}
 
 
-def choose_quote(query_terms: dict[str, float], text: str) -> tuple[int, int]:
-    """The span of the best sentence of ``text``, extended by a neighbour that also matches well."""
-    spans = [s for s in split_sentences(text) if _has_words(text[s[0]:s[1]])]
-    if not spans:
+def choose_quote(query_terms: dict[str, float], hit: Hit) -> tuple[int, int]:
+    """The span of the sentence of ``hit`` that best answers the question.
+
+    Sentences are ranked by their cosine with the question (vectors built at ingest) plus a
+    small share of the IDF-weighted word overlap; a very short best sentence (a bare article
+    number) takes its successor along.
+    """
+    text = hit.chunk.text
+    candidates = [(s, e, cos) for s, e, cos in hit.sentence_scores if _has_words(text[s:e])]
+    if not candidates:
         return 0, len(text)
-    scores = [score_sentence(query_terms, text[s:e]) for s, e in spans]
-    best = max(range(len(spans)), key=lambda i: (scores[i], -i))
-    start, end = spans[best]
-    # A heading-only first sentence (“第三十三条 …”) says little alone: keep the next one too.
-    for neighbour in (best - 1, best + 1):
-        if 0 <= neighbour < len(spans) and scores[best] > 0 and scores[neighbour] >= 0.8 * scores[best]:
-            start, end = min(start, spans[neighbour][0]), max(end, spans[neighbour][1])
-    if end - start < 12 and best + 1 < len(spans):
-        end = spans[best + 1][1]
+    scored = [(cos + LEXICAL_SHARE * score_sentence(query_terms, text[s:e]), s, e) for s, e, cos in candidates]
+    _score, start, end = max(scored, key=lambda t: (t[0], -t[1]))
+    if end - start < 12:
+        following = [c for c in candidates if c[0] >= end]
+        if following:
+            end = following[0][1]
     return start, end
 
 
 def _has_words(text: str) -> bool:
     return bool(re.search(r"[\w\u3400-\u9fff]", text))
-
-
-def should_refuse(result: SearchResult, config: Config, coverage: float) -> str:
-    """The reason to refuse, or "" to answer. Thresholds are calibrated on eval/data/dev.jsonl."""
-    if not result.hits:
-        return "没有检索到相关段落"
-    if result.dense_top < config.min_dense_score:
-        return f"最相关段落的语义相似度 {result.dense_top:.3f} 低于阈值 {config.min_dense_score}"
-    if coverage < config.min_term_coverage:
-        return f"问题中的关键词在文档中出现的比例 {coverage:.2f} 低于阈值 {config.min_term_coverage}"
-    return ""
-
-
-def term_coverage(question: str, corpus_text: str) -> float:
-    """Share of the question's content words that occur anywhere in the corpus."""
-    terms = content_terms(question)
-    if not terms:
-        return 0.0
-    return sum(1 for t in terms if t in corpus_text) / len(terms)
 
 
 def select_citations(result: SearchResult, config: Config) -> list[Hit]:
@@ -185,17 +172,32 @@ def select_citations(result: SearchResult, config: Config) -> list[Hit]:
     return chosen
 
 
-def compose(question: str, result: SearchResult, config: Config, idf: dict[str, float], corpus_text: str, notice: str = "") -> Answer:
+def compose(question: str, result: SearchResult, config: Config, idf: dict[str, float], corpus_text: str,
+            titles: set[str], notice: str = "") -> Answer:
     """The answer for ``question`` from ``result``: quotes with citations, or a refusal."""
-    reason = should_refuse(result, config, term_coverage(result.query, corpus_text))
+    ctx = RefusalContext(
+        query=result.query,
+        sentence_top=result.sentence_top,
+        quotes=[],
+        corpus_text=corpus_text,
+        titles=titles,
+        min_dense_score=config.min_dense_score,
+        min_term_coverage=config.min_term_coverage,
+        has_hits=bool(result.hits),
+        places=places_in(result.query),
+    )
+    reason = first_reason(ctx, BEFORE_QUOTES)
+    citations = []
+    if not reason:
+        terms = question_terms(result.query, idf)
+        for number, hit in enumerate(select_citations(result, config), start=1):
+            start, end = choose_quote(terms, hit)
+            citations.append(Citation(number, hit, hit.chunk.text[start:end], start, end))
+        verify(citations)
+        ctx.quotes = [c.quote for c in citations]
+        reason = first_reason(ctx, AFTER_QUOTES)
     if reason:
         return Answer(question, REFUSAL_TEXT, True, [], result.hits, notice=notice, reason=reason)
-    terms = question_terms(result.query, idf)
-    citations = []
-    for number, hit in enumerate(select_citations(result, config), start=1):
-        start, end = choose_quote(terms, hit.chunk.text)
-        citations.append(Citation(number, hit, hit.chunk.text[start:end], start, end))
-    verify(citations)
     return Answer(question, render(citations), False, citations, result.hits, notice=notice)
 
 

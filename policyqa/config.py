@@ -45,15 +45,17 @@ class Config:
     #: How many candidates each retriever contributes to the fusion.
     candidates: int = 50
     #: Fusion method (see retriever/fusion.py) and per-retriever weights.
-    fusion: str = "rrf"
+    fusion: str = "minmax"
     rrf_k: int = 60
-    weight_dense: float = 1.0
-    weight_sparse: float = 1.0
+    weight_dense: float = 0.5
+    weight_dense_sentence: float = 1.0
+    weight_sparse: float = 0.5
     weight_bm25: float = 0.5
-    #: Refusal: the best dense cosine must reach this (calibrated on eval/data/dev.jsonl, see README).
-    min_dense_score: float = 0.80
+    weight_bm25_sentence: float = 0.3
+    #: Refusal: the best single-sentence cosine must reach this (calibrated on eval/data/dev.jsonl).
+    min_dense_score: float = 0.86
     #: Refusal: share of the question's content terms that must occur in the corpus.
-    min_term_coverage: float = 0.5
+    min_term_coverage: float = 0.3
     #: Most citations in one answer.
     max_citations: int = 2
     max_question_chars: int = 1000
@@ -88,7 +90,13 @@ class Config:
 
     @property
     def fusion_weights(self) -> dict[str, float]:
-        return {"dense": self.weight_dense, "sparse": self.weight_sparse, "bm25": self.weight_bm25}
+        return {
+            "dense": self.weight_dense,
+            "dense_sentence": self.weight_dense_sentence,
+            "sparse": self.weight_sparse,
+            "bm25": self.weight_bm25,
+            "bm25_sentence": self.weight_bm25_sentence,
+        }
 
     def to_dict(self) -> dict:
         return json.loads(json.dumps(dataclasses.asdict(self), default=str))

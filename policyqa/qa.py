@@ -27,6 +27,7 @@ class _Live:
     retriever: Retriever
     idf: dict[str, float]
     corpus_text: str
+    titles: set[str]
     build: str
 
 
@@ -51,7 +52,8 @@ class PolicyQA:
         """Load (or reload) the live index; raises store.IndexUnavailable with what to do."""
         index = store.load_index(self.config.index_dir, model_id=self.config.model)
         corpus_text = "\n".join(doc.text for doc in index.documents.values())
-        live = _Live(Retriever(index, self.embedder, self.config), term_weights(index.bm25), corpus_text, index.path.name)
+        titles = {doc.title for doc in index.documents.values()}
+        live = _Live(Retriever(index, self.embedder, self.config), term_weights(index.bm25), corpus_text, titles, index.path.name)
         self._live = live  # a single assignment: readers see the old or the new index, never a mix
         log.info("索引已加载：%s（%d 个片段）", index.path, len(index.chunks))
         return self
@@ -85,7 +87,7 @@ class PolicyQA:
         text, notice = clean_question(question, self.config.max_question_chars)
         live = self.live
         result = live.retriever.search(text, k=max(self.config.top_k, 10), docs=docs, retrievers=retrievers)
-        answer = compose(text, result, self.config, live.idf, live.corpus_text, notice)
+        answer = compose(text, result, self.config, live.idf, live.corpus_text, live.titles, notice)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 

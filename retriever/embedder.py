@@ -47,7 +47,7 @@ class Embedder:
                 raise ModelError(
                     f"无法加载嵌入模型 {model!r}：{exc}. 请给出本地模型文件夹路径，或在可联网的机器上先下载该模型。"
                 ) from exc
-        self.dim = int(self.st.get_sentence_embedding_dimension())
+        self.dim = int(self.st.get_embedding_dimension())
         prompts = getattr(self.st, "prompts", {}) or {}
         self._query_prompt = "query" if "query" in prompts else None
         self._passage_prompt = "passage" if "passage" in prompts else None

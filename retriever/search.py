@@ -15,11 +15,13 @@ from ingest.schema import Chunk, SourceDocument
 from policyqa.config import Config
 from retriever.fusion import fuse
 from retriever.store import IndexData
-from retriever.text import normalise_query, tokenize
+from retriever.text import STOPWORDS, normalise_query, tokenize
 
 log = logging.getLogger(__name__)
 
-RETRIEVERS = ("dense", "sparse", "bm25")
+#: Every ranking the hybrid search can fuse. The ``*_sentence`` ones search single sentences
+#: and rank each chunk by its best sentence.
+RETRIEVERS = ("dense", "dense_sentence", "sparse", "bm25", "bm25_sentence")
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Hit:
     rank: int
     scores: dict[str, float] = field(default_factory=dict)  # per retriever: raw score
     ranks: dict[str, int] = field(default_factory=dict)  # per retriever: 1-based rank
+    sentence_scores: list[tuple[int, int, float]] = field(default_factory=list)  # (start, end, cosine) in chunk text
 
     def to_dict(self) -> dict:
         return {
@@ -48,6 +51,7 @@ class SearchResult:
     query: str  # normalised
     hits: list[Hit]
     dense_top: float  # best dense cosine over the (filtered) index: the refusal signal
+    sentence_top: float = 0.0  # best single-sentence cosine
     query_vector: np.ndarray | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
 
@@ -59,33 +63,67 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.config = config
-        self._doc_rows = {d: tuple(m["rows"]) for d, m in index.manifest["documents"].items()}
+        docs = index.manifest["documents"]
+        self._doc_rows = {d: tuple(m["rows"]) for d, m in docs.items()}
+        self._doc_sentence_rows = {d: tuple(m["sentence_rows"]) for d, m in docs.items()}
+        self._sentence_owner = np.asarray(index.sentences[:, 0]) if len(index.sentences) else np.zeros(0, np.int32)
+        # first sentence row of every chunk (sentences of a chunk are contiguous)
+        self._chunk_sentences = np.searchsorted(self._sentence_owner, np.arange(len(index.chunks) + 1))
 
-    def _allowed_rows(self, docs: list[str] | None) -> np.ndarray | None:
+    def _allowed(self, docs: list[str] | None, ranges: dict) -> np.ndarray | None:
         if not docs:
             return None
         wanted = set(docs)
-        unknown = wanted - set(self._doc_rows)
+        unknown = wanted - set(ranges)
         if unknown:
             raise ValueError(f"索引中没有这些文档：{', '.join(sorted(unknown))}")
-        return np.concatenate([np.arange(*self._doc_rows[d]) for d in sorted(wanted)]).astype(np.int64)
+        return np.concatenate([np.arange(*ranges[d]) for d in sorted(wanted)]).astype(np.int64)
 
-    def dense(self, vector: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+    @staticmethod
+    def _faiss_search(index, vector: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         import faiss
 
         params = None
         if allowed is not None:
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
-        scores, ids = self.index.faiss_index.search(vector.reshape(1, -1), n, params=params)
+        n = min(n, index.ntotal)
+        if n <= 0:
+            return []
+        scores, ids = index.search(vector.reshape(1, -1), n, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
-    def bm25(self, tokens: list[str], n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        bm25 = self.index.bm25
+    def dense(self, vector: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        return self._faiss_search(self.index.faiss_index, vector, n, allowed)
+
+    def _by_chunk(self, sentence_ranking: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """Rank chunks by their best sentence."""
+        best: dict[int, float] = {}
+        for row, score in sentence_ranking:
+            best.setdefault(int(self._sentence_owner[row]), score)
+        return list(best.items())
+
+    def dense_sentence(self, vector: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        # several sentences may share a chunk: fetch more so n chunks are covered
+        return self._by_chunk(self._faiss_search(self.index.sentence_faiss, vector, n * 4, allowed))[:n]
+
+    @staticmethod
+    def _bm25_scores(bm25, tokens: list[str]) -> np.ndarray | None:
         known = [t for t in tokens if t in bm25.vocab_dict]
-        if not known:
-            return []
-        scores = bm25.get_scores(known)
-        return _top(scores, n, allowed)
+        return bm25.get_scores(known) if known else None
+
+    def bm25(self, tokens: list[str], n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        scores = self._bm25_scores(self.index.bm25, tokens)
+        return [] if scores is None else _top(scores, n, allowed)
+
+    def bm25_sentence(self, tokens: list[str], n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        scores = self._bm25_scores(self.index.sentence_bm25, tokens)
+        return [] if scores is None else self._by_chunk(_top(scores, n * 4, allowed))[:n]
+
+    def sentence_scores(self, row: int, vector: np.ndarray) -> list[tuple[int, int, float]]:
+        """Cosine of the query with each sentence of chunk ``row``: ``(start, end, cosine)``."""
+        first, last = self._chunk_sentences[row], self._chunk_sentences[row + 1]
+        cosines = np.asarray(self.index.sentence_embeddings[first:last]) @ vector
+        return [(int(s), int(e), float(c)) for (_, s, e), c in zip(self.index.sentences[first:last], cosines)]
 
     def sparse(self, query: str, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         if self.index.sparse is None or not self.embedder.has_sparse:
@@ -99,24 +137,30 @@ class Retriever:
         cfg = self.config
         k = k or cfg.top_k
         query = normalise_query(question)
-        allowed = self._allowed_rows(docs)
+        allowed = self._allowed(docs, self._doc_rows)
+        allowed_sentences = self._allowed(docs, self._doc_sentence_rows)
         n = min(cfg.candidates, len(self.index.chunks) if allowed is None else len(allowed))
         timings: dict[str, float] = {}
         rankings: dict[str, list[tuple[int, float]]] = {}
-        # Dense search always runs: its best cosine is the refusal signal even when not fused.
+        # Dense search always runs: its best cosine is the refusal signal even when not fused,
+        # and the query vector scores the sentences of the hits for the answer's quotes.
         t = time.perf_counter()
         vector = self.embedder.encode_queries([query])[0]
         rankings["dense"] = self.dense(vector, n, allowed)
+        rankings["dense_sentence"] = self.dense_sentence(vector, n, allowed_sentences)
         timings["dense"] = (time.perf_counter() - t) * 1000
         if "sparse" in retrievers:
             t = time.perf_counter()
             rankings["sparse"] = self.sparse(query, n, allowed)
             timings["sparse"] = (time.perf_counter() - t) * 1000
-        if "bm25" in retrievers:
+        if "bm25" in retrievers or "bm25_sentence" in retrievers:
             t = time.perf_counter()
-            rankings["bm25"] = self.bm25(tokenize(query), n, allowed)
+            tokens = [tok for tok in tokenize(query) if tok not in STOPWORDS]
+            rankings["bm25"] = self.bm25(tokens, n, allowed)
+            rankings["bm25_sentence"] = self.bm25_sentence(tokens, n, allowed_sentences)
             timings["bm25"] = (time.perf_counter() - t) * 1000
         dense_top = rankings["dense"][0][1] if rankings["dense"] else 0.0
+        sentence_top = rankings["dense_sentence"][0][1] if rankings["dense_sentence"] else 0.0
         used = {name: r for name, r in rankings.items() if name in retrievers}
         weights = {name: w for name, w in cfg.fusion_weights.items() if name in retrievers}
         fused = fuse(cfg.fusion, used, weights, cfg.rrf_k)[:k]
@@ -133,9 +177,10 @@ class Retriever:
                     rank=rank,
                     scores={name: s[row] for name, s in per_score.items() if row in s},
                     ranks={name: r[row] for name, r in per_rank.items() if row in r},
+                    sentence_scores=self.sentence_scores(row, vector),
                 )
             )
-        return SearchResult(query=query, hits=hits, dense_top=dense_top, query_vector=vector, timings_ms=timings)
+        return SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, timings_ms=timings)
 
 
 def _top(scores: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:

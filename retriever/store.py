@@ -11,6 +11,10 @@ Layout (documented in the README, readable without this code)::
         dense.faiss                faiss.write_index of an inner-product index over embeddings
         bm25/                      bm25s index over jieba tokens (lcut_for_search)
         sparse.npz                 scipy CSR [chunks, sparse_dim] (only with the sparse head)
+        sentences.npy              int32 [sentences, 3]: chunk row, start, end (offsets in chunk text)
+        sentence_embeddings.npy    float32 [sentences, dim]
+        sentences.faiss            inner-product index over sentence_embeddings
+        bm25_sentences/            bm25s index over the sentences
 
 A build is written completely into its own folder before ``CURRENT`` names it, so a reader
 (or a killed ingest) never sees a half-written index.
@@ -54,6 +58,10 @@ class IndexData:
     faiss_index: object = None
     bm25: object = None
     sparse: object = None  # scipy.sparse.csr_matrix or None
+    sentences: np.ndarray | None = None  # int32 [S, 3]: chunk row, start, end
+    sentence_embeddings: np.ndarray | None = None
+    sentence_faiss: object = None
+    sentence_bm25: object = None
     path: Path | None = None
     chunk_rows: dict[str, int] = field(default_factory=dict)
 
@@ -130,6 +138,10 @@ def write_build(path: Path, data: IndexData) -> None:
     data.bm25.save(str(path / "bm25"), show_progress=False)
     if data.sparse is not None:
         scipy.sparse.save_npz(path / "sparse.npz", data.sparse)
+    np.save(path / "sentences.npy", data.sentences)
+    np.save(path / "sentence_embeddings.npy", data.sentence_embeddings)
+    faiss.write_index(data.sentence_faiss, str(path / "sentences.faiss"))
+    data.sentence_bm25.save(str(path / "bm25_sentences"), show_progress=False)
     _fsync_tree(path)
     (path / "manifest.json").write_text(json.dumps(data.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
 
@@ -219,14 +231,19 @@ def load_index(root: Path, model_id: str | None = None, with_search: bool = True
         with open(build / "chunks.jsonl", encoding="utf-8") as f:
             chunks = [Chunk.from_dict(json.loads(line)) for line in f]
         embeddings = np.load(build / "embeddings.npy", mmap_mode="r")
-        faiss_index = bm25 = sparse = None
+        sentences = np.load(build / "sentences.npy")
+        sentence_embeddings = np.load(build / "sentence_embeddings.npy", mmap_mode="r")
+        faiss_index = bm25 = sparse = sentence_faiss = sentence_bm25 = None
         if with_search:
             import bm25s
             import scipy.sparse
 
             faiss_index = faiss.read_index(str(build / "dense.faiss"))
+            sentence_faiss = faiss.read_index(str(build / "sentences.faiss"))
             tune_faiss(faiss_index)
+            tune_faiss(sentence_faiss)
             bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False, verbosity=0)
+            sentence_bm25 = bm25s.BM25.load(str(build / "bm25_sentences"), show_progress=False, verbosity=0)
             if manifest.get("model", {}).get("sparse"):
                 sparse = scipy.sparse.load_npz(build / "sparse.npz").tocsr()
     except Exception as exc:  # any damaged file: say which build and what to do
@@ -238,6 +255,15 @@ def load_index(root: Path, model_id: str | None = None, with_search: bool = True
     if sparse is not None:
         sizes["sparse.npz"] = sparse.shape[0]
     wrong = {name: size for name, size in sizes.items() if size != n}
+    n_sent = manifest.get("sentence_count")
+    sent_sizes = {"sentences.npy": len(sentences), "sentence_embeddings.npy": len(sentence_embeddings)}
+    if sentence_faiss is not None:
+        sent_sizes["sentences.faiss"] = sentence_faiss.ntotal
+    wrong.update({name: size for name, size in sent_sizes.items() if size != n_sent})
     if wrong:
-        raise IndexUnavailable(f"索引文件之间数量不一致（清单记录 {n} 个片段，实际 {wrong}）。{rebuild}")
-    return IndexData(manifest, documents, chunks, embeddings, faiss_index, bm25, sparse, path=build)
+        raise IndexUnavailable(f"索引文件之间数量不一致（清单记录 {n} 个片段、{n_sent} 个句子，实际 {wrong}）。{rebuild}")
+    return IndexData(
+        manifest, documents, chunks, embeddings, faiss_index, bm25, sparse,
+        sentences=sentences, sentence_embeddings=sentence_embeddings,
+        sentence_faiss=sentence_faiss, sentence_bm25=sentence_bm25, path=build,
+    )

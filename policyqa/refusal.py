@@ -1,0 +1,129 @@
+"""When to refuse: a table of small, pure checks, each returning a reason or "".
+
+A wrong citation is worse than no answer, so a question is refused when any check fires. The
+checks and their thresholds were calibrated on eval/data/dev.jsonl (see README, "Refusals"):
+
+- ``instruction``: the text addresses the system (忽略以上指令, 写一首诗, 编一份文件…), not a policy;
+- ``weak_evidence``: the best single-sentence cosine is below ``min_dense_score``;
+- ``unknown_terms``: too few of the question's content words occur anywhere in the corpus;
+- ``unknown_document``: the question names a 《document》 that is not in the index;
+- ``unknown_place``: the question is about a place the corpus never mentions (广东省, 上海);
+- ``missing_figure``: the question asks for a figure (an amount, a percentage, a date, a count)
+  and none of the quotes that would answer it contains one of that kind.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from retriever.text import content_terms
+
+_INSTRUCTION = re.compile(
+    r"忽略(?:以上|上面|之前|前面|所有)?.{0,6}(?:指令|提示|规则|要求)|系统提示词|提示词|system prompt|"
+    r"(?:帮我|请|给我)?(?:写|作|编)(?:一|几)?(?:首|篇|段|份|个)(?:诗|文章|小说|故事|作文|文件|红头文件|通知)|"
+    r"编造|伪造|扮演|你现在是|没有任何限制|不受限制|越狱|jailbreak",
+    re.IGNORECASE,
+)
+
+_NUM = r"[\d０-９一二三四五六七八九十百千万两半]"
+#: What a question asks for → what a quote must contain to answer it.
+FIGURE_KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
+    ("金额", re.compile(r"多少钱|多少元|几元|多少块|多少津贴|多少补贴|多少补助|多少工资|多少奖金|多少费用|费用是多少|标准是多少"), re.compile(rf"{_NUM}+\s*(?:万|千)?元")),
+    ("比例", re.compile(r"百分之几|几个百分点|多少个百分点|比例是多少|多少比例|占多少|几成|几倍|多少倍"), re.compile(rf"{_NUM}+\s*[%％]|百分之|{_NUM}+\s*(?:倍|成)")),
+    ("日期", re.compile(r"哪天|哪一天|几月几[号日]|什么时候|何时|截止日期|哪年|哪一年|什么日期"), re.compile(rf"{_NUM}+\s*年|{_NUM}+\s*月{_NUM}+\s*日|每年")),
+    ("时长", re.compile(r"几个小时|多少小时|几小时"), re.compile(r"小时")),
+    ("次数", re.compile(r"几次|几回|多少次"), re.compile(rf"{_NUM}+\s*(?:次|回)")),
+    ("数量", re.compile(r"多少所|几所|多少节|几节|多少门|几门|多少人|多少个|几个(?!小时|百分点)"), re.compile(rf"{_NUM}+\s*(?:所|节|门|人|个|名|项|家)")),
+]
+
+
+@dataclass
+class RefusalContext:
+    """What the checks look at: the question, the retrieval and the quotes that would be given."""
+
+    query: str  # normalised question
+    sentence_top: float
+    quotes: list[str]
+    corpus_text: str
+    titles: set[str]
+    min_dense_score: float
+    min_term_coverage: float
+    has_hits: bool = True
+    places: list[str] = field(default_factory=list)
+
+
+def instruction(ctx: RefusalContext) -> str:
+    """Requests aimed at the system (prompt injection, creative writing) are not policy questions."""
+    return "这是对系统的指令，不是关于政策文件的问题" if _INSTRUCTION.search(ctx.query) else ""
+
+
+def weak_evidence(ctx: RefusalContext) -> str:
+    if not ctx.has_hits:
+        return "没有检索到相关段落"
+    if ctx.sentence_top < ctx.min_dense_score:
+        return f"最相关句子的语义相似度 {ctx.sentence_top:.3f} 低于阈值 {ctx.min_dense_score}"
+    return ""
+
+
+def term_coverage(query: str, corpus_text: str) -> float:
+    """Share of the question's content words that occur anywhere in the corpus."""
+    terms = content_terms(query)
+    if not terms:
+        return 0.0
+    return sum(1 for t in terms if t in corpus_text) / len(terms)
+
+
+def unknown_terms(ctx: RefusalContext) -> str:
+    coverage = term_coverage(ctx.query, ctx.corpus_text)
+    if coverage < ctx.min_term_coverage:
+        return f"问题中的关键词在文档中出现的比例 {coverage:.2f} 低于阈值 {ctx.min_term_coverage}"
+    return ""
+
+
+def _bare_title(title: str) -> str:
+    return re.sub(r"[《》〈〉\s]|（[^）]*）$", "", title)
+
+
+def unknown_document(ctx: RefusalContext) -> str:
+    indexed = {_bare_title(t) for t in ctx.titles}
+    for named in re.findall(r"《([^》]{2,60})》", ctx.query):
+        bare = _bare_title(named)
+        if not any(bare in t or t in bare for t in indexed):
+            return f"文档库中没有《{named}》"
+    return ""
+
+
+def places_in(query: str) -> list[str]:
+    """Place names in the question (jieba's part-of-speech tag ``ns``)."""
+    import jieba.posseg
+
+    return [w.word for w in jieba.posseg.lcut(query) if w.flag == "ns" and len(w.word) >= 2]
+
+
+def unknown_place(ctx: RefusalContext) -> str:
+    for place in ctx.places:
+        stem = re.sub(r"(?:省|市|自治区|县|区)$", "", place)
+        if stem and stem not in ctx.corpus_text:
+            return f"文档中没有关于“{place}”的内容"
+    return ""
+
+
+def missing_figure(ctx: RefusalContext) -> str:
+    for kind, asks, answer in FIGURE_KINDS:
+        if asks.search(ctx.query) and not any(answer.search(q) for q in ctx.quotes):
+            return f"问题询问具体的{kind}，但相关条文没有给出"
+    return ""
+
+
+#: Checks that need only the question and retrieval, then the one that needs the quotes.
+BEFORE_QUOTES: list[Callable[[RefusalContext], str]] = [instruction, weak_evidence, unknown_terms, unknown_document, unknown_place]
+AFTER_QUOTES: list[Callable[[RefusalContext], str]] = [missing_figure]
+
+
+def first_reason(ctx: RefusalContext, checks) -> str:
+    for check in checks:
+        reason = check(ctx)
+        if reason:
+            return reason
+    return ""
