@@ -77,6 +77,8 @@ class Answer:
     latency_ms: float = 0.0
     notice: str = ""  # e.g. the question was truncated
     reason: str = ""  # why it was refused (for evaluators and logs)
+    dense_top: float = 0.0  # best chunk cosine in the (filtered) index
+    sentence_top: float = 0.0  # best sentence cosine: the weak-evidence signal
 
     def to_dict(self) -> dict:
         return {
@@ -87,6 +89,8 @@ class Answer:
             "notice": self.notice,
             "citations": [c.to_dict() for c in self.citations],
             "retrieved": [h.to_dict() for h in self.retrieved[:10]],
+            "dense_top": round(self.dense_top, 4),
+            "sentence_top": round(self.sentence_top, 4),
             "latency_ms": round(self.latency_ms, 1),
         }
 
@@ -135,8 +139,9 @@ def choose_quote(query_terms: dict[str, float], hit: Hit) -> tuple[int, int]:
     """The span of the sentence of ``hit`` that best answers the question.
 
     Sentences are ranked by their cosine with the question (vectors built at ingest) plus a
-    small share of the IDF-weighted word overlap; a very short best sentence (a bare article
-    number) takes its successor along.
+    small share of the IDF-weighted word overlap; when the question asks for a figure, only
+    sentences that state one of that kind compete (if there are any). A very short best
+    sentence (a bare article number) takes its successor along.
     """
     text = hit.chunk.text
     candidates = [(s, e, cos) for s, e, cos in hit.sentence_scores if _has_words(text[s:e])]
@@ -196,9 +201,10 @@ def compose(question: str, result: SearchResult, config: Config, idf: dict[str, 
         verify(citations)
         ctx.quotes = [c.quote for c in citations]
         reason = first_reason(ctx, AFTER_QUOTES)
+    scores = {"dense_top": result.dense_top, "sentence_top": result.sentence_top}
     if reason:
-        return Answer(question, REFUSAL_TEXT, True, [], result.hits, notice=notice, reason=reason)
-    return Answer(question, render(citations), False, citations, result.hits, notice=notice)
+        return Answer(question, REFUSAL_TEXT, True, [], result.hits, notice=notice, reason=reason, **scores)
+    return Answer(question, render(citations), False, citations, result.hits, notice=notice, **scores)
 
 
 def verify(citations: list[Citation]) -> None:

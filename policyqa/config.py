@@ -57,7 +57,7 @@ class Config:
     #: Refusal: share of the question's content terms that must occur in the corpus.
     min_term_coverage: float = 0.3
     #: Most citations in one answer.
-    max_citations: int = 2
+    max_citations: int = 1
     max_question_chars: int = 1000
 
     @classmethod

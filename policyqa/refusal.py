@@ -8,6 +8,7 @@ checks and their thresholds were calibrated on eval/data/dev.jsonl (see README, 
 - ``unknown_terms``: too few of the question's content words occur anywhere in the corpus;
 - ``unknown_document``: the question names a 《document》 that is not in the index;
 - ``unknown_place``: the question is about a place the corpus never mentions (广东省, 上海);
+- ``unknown_time``: a year the corpus never mentions, or 今年/明年/最新 (the texts have fixed dates);
 - ``missing_figure``: the question asks for a figure (an amount, a percentage, a date, a count)
   and none of the quotes that would answer it contains one of that kind.
 """
@@ -34,7 +35,7 @@ FIGURE_KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
     ("日期", re.compile(r"哪天|哪一天|几月几[号日]|什么时候|何时|截止日期|哪年|哪一年|什么日期"), re.compile(rf"{_NUM}+\s*年|{_NUM}+\s*月{_NUM}+\s*日|每年")),
     ("时长", re.compile(r"几个小时|多少小时|几小时"), re.compile(r"小时")),
     ("次数", re.compile(r"几次|几回|多少次"), re.compile(rf"{_NUM}+\s*(?:次|回)")),
-    ("数量", re.compile(r"多少所|几所|多少节|几节|多少门|几门|多少人|多少个|几个(?!小时|百分点)"), re.compile(rf"{_NUM}+\s*(?:所|节|门|人|个|名|项|家)")),
+    ("数量", re.compile(r"多少所|几所|多少节|几节课"), re.compile(rf"{_NUM}+\s*(?:所|节)")),
 ]
 
 
@@ -109,15 +110,36 @@ def unknown_place(ctx: RefusalContext) -> str:
     return ""
 
 
+_RELATIVE_TIME = re.compile(r"今年|明年|去年|最新")
+
+
+def unknown_time(ctx: RefusalContext) -> str:
+    """Questions about a year the documents never mention, or about "this year" / "the latest"."""
+    for year in re.findall(r"(?<!\d)(?:19|20)\d\d(?=年)", ctx.query):
+        if f"{year}年" not in ctx.corpus_text:
+            return f"文档中没有关于{year}年的内容"
+    match = _RELATIVE_TIME.search(ctx.query)
+    if match:
+        return f"文档是固定日期发布的政策文件，无法回答“{match.group(0)}”的情况"
+    return ""
+
+
+def asked_figures(query: str) -> list[tuple[str, re.Pattern]]:
+    """The kinds of figure a question asks for, with the pattern an answer must contain."""
+    return [(kind, answer) for kind, asks, answer in FIGURE_KINDS if asks.search(query)]
+
+
 def missing_figure(ctx: RefusalContext) -> str:
-    for kind, asks, answer in FIGURE_KINDS:
-        if asks.search(ctx.query) and not any(answer.search(q) for q in ctx.quotes):
+    for kind, answer in asked_figures(ctx.query):
+        if not any(answer.search(q) for q in ctx.quotes):
             return f"问题询问具体的{kind}，但相关条文没有给出"
     return ""
 
 
 #: Checks that need only the question and retrieval, then the one that needs the quotes.
-BEFORE_QUOTES: list[Callable[[RefusalContext], str]] = [instruction, weak_evidence, unknown_terms, unknown_document, unknown_place]
+BEFORE_QUOTES: list[Callable[[RefusalContext], str]] = [
+    instruction, weak_evidence, unknown_terms, unknown_document, unknown_place, unknown_time,
+]
 AFTER_QUOTES: list[Callable[[RefusalContext], str]] = [missing_figure]
 
 
