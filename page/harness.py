@@ -1,0 +1,142 @@
+"""Start a throw-away PolicyQA site for tests and the load script (loopback only).
+
+``prepare_site(base)`` copies the shipped corpus into ``base/data/policies`` and builds
+``base/index`` once (a second caller with the same ``base`` reuses it). ``start_server``
+runs the real ``policyqa serve`` in a subprocess on a free 127.0.0.1 port and waits until
+the page answers.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from policyqa.config import PROJECT_ROOT, Config
+
+SHIPPED_CORPUS = PROJECT_ROOT / "data" / "policies"
+
+
+@dataclass
+class Site:
+    base: Path
+    corpus_dir: Path  # base/data/policies: feedback.jsonl goes to base/data
+    index_dir: Path
+
+    @property
+    def data_dir(self) -> Path:
+        return self.corpus_dir.parent
+
+    def config(self, **overrides) -> Config:
+        return Config.load(**{"corpus_dir": self.corpus_dir, "index_dir": self.index_dir, **overrides})
+
+    def cli_args(self) -> list[str]:
+        return ["--corpus", str(self.corpus_dir), "--index", str(self.index_dir)]
+
+
+@contextmanager
+def _locked(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+#: Set to a folder to reuse one prepared site across test sessions (its index is built once;
+#: delete the folder when the corpus or the chunker changes).
+SITE_ENV = "POLICYQA_TEST_SITE"
+
+
+def prepare_site(base: Path | str, corpus: Path = SHIPPED_CORPUS) -> Site:
+    """A corpus copy and its index under ``base`` (built on first use, then reused).
+
+    ``$POLICYQA_TEST_SITE``, when set, replaces ``base``.
+    """
+    base = Path(os.environ.get(SITE_ENV) or base)
+    site = Site(base, base / "data" / "policies", base / "index")
+    with _locked(base / ".prepare.lock"):
+        if not (base / ".ready").exists():
+            if site.corpus_dir.exists():
+                shutil.rmtree(site.corpus_dir)
+            shutil.copytree(corpus, site.corpus_dir)
+            from ingest.build import ingest
+
+            report = ingest(site.config(), progress=False)
+            if report.errors or not report.chunk_count:
+                raise RuntimeError(f"test index failed: {report.summary()}")
+            (base / ".ready").write_text("ok")
+    return site
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url: str, proc: subprocess.Popen | None = None, timeout: float = 180.0, log: Path | None = None) -> None:
+    """Poll ``url`` until it answers 200; fail early (with the log) if ``proc`` exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log else ""
+            raise RuntimeError(f"server exited with {proc.returncode} before it was ready:\n{tail}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} not ready after {timeout:.0f} s")
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    url: str
+    log: Path
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+
+def start_server(site: Site, port: int | None = None, env: dict | None = None, timeout: float = 180.0) -> Server:
+    """``policyqa serve`` for ``site`` on 127.0.0.1:``port`` (a free one by default)."""
+    port = port or free_port()
+    log = site.base / f"server-{port}.log"
+    child_env = {k: v for k, v in os.environ.items() if k != "POLICYQA_ADMIN_PASSWORD"}
+    child_env.update({"HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"})
+    child_env.update(env or {})
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "policyqa.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *site.cli_args()],
+            cwd=PROJECT_ROOT,
+            env=child_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(proc, f"http://127.0.0.1:{port}/", log)
+    try:
+        wait_ready(server.url, proc, timeout=timeout, log=log)
+    except BaseException:
+        server.stop()
+        raise
+    return server

@@ -1,0 +1,215 @@
+"""The page in a real browser (Playwright + Debian's chromium) against ``policyqa serve``.
+
+One index (shared with test_page_api.py through the session's base temp folder), one server
+subprocess on a free 127.0.0.1 port and one browser page for the module; the tests run in
+order on that page, like a teacher would. Screenshots go to docs/ for the README.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from page.harness import prepare_site, start_server
+from policyqa.config import PROJECT_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DOCS = PROJECT_ROOT / "docs"
+VERBATIM = "原则上从具有3年以上企业工作经历并具有高职以上学历的人员中公开招聘"
+TIMEOUT_MS = 60_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    return prepare_site(tmp_path_factory.getbasetemp() / "page-site")
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    server = start_server(site)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser_page(server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport={"width": 1360, "height": 1010}, locale="zh-CN", permissions=["clipboard-read", "clipboard-write"]
+        )
+        page = context.new_page()
+        page.dialogs = []
+
+        def on_dialog(dialog):
+            page.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(server.url)
+        page.wait_for_selector("#pq-question textarea")
+        yield page
+        browser.close()
+
+
+def _answered(page, turn: int) -> None:
+    """Wait until answer ``turn`` is complete: its sources section is shown and nothing is pending."""
+    page.wait_for_selector(f'#pq-sources .pq-turn[data-turn="{turn}"]')
+    page.wait_for_function("() => !document.querySelector('#pq-chat').innerText.includes('正在查找')")
+    page.wait_for_timeout(300)
+
+
+def _ask(page, question: str) -> None:
+    box = page.locator("#pq-question textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def _last_bot_text(page) -> str:
+    return page.locator("#pq-chat .bot").last.inner_text()
+
+
+def test_question_gets_cited_answer_with_sources_panel(browser_page):
+    page = browser_page
+    _ask(page, "双师型教师要有多少年企业工作经历？")
+    _answered(page, 1)
+    card = page.locator("#src-1-1")
+    assert "《国家职业教育改革实施方案》" in card.inner_text()
+    assert "国发〔2019〕4号" in card.inner_text() and "2019-01-24" in card.inner_text()
+    assert "（十二）多措并举打造“双师型”教师队伍" in card.inner_text()
+    assert VERBATIM in card.locator(".pq-para").inner_text()
+    assert VERBATIM in card.locator("mark").inner_text()
+    assert VERBATIM in _last_bot_text(page)
+    # the citation number links to its card
+    link = page.locator('#pq-chat a.pq-cite[href="#src-1-1"]')
+    assert link.count() == 1
+    link.click()
+    page.wait_for_function("() => document.getElementById('src-1-1').classList.contains('pq-flash')")
+    page.wait_for_timeout(1800)  # let the highlight animation end before the screenshot
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "screenshot-chat.png"))
+
+
+def test_clicking_an_example_asks_it(browser_page):
+    page = browser_page
+    page.get_by_role("button", name="老师去企业实践有什么要求？").click()
+    _answered(page, 2)
+    assert "老师去企业实践有什么要求？" in page.locator("#pq-chat").inner_text()
+    section = page.locator('#pq-sources .pq-turn[data-turn="2"]')
+    assert section.locator(".pq-card").count() >= 1 or section.locator(".pq-refusal").count() == 1
+    # the first answer's sources are folded below, still reachable
+    assert page.locator("#pq-sources details.pq-older").count() == 1
+
+
+def test_hostile_question_is_shown_as_text(browser_page):
+    page = browser_page
+    hostile = "<img src=x onerror=alert(1)><script>alert(2)</script>[链接](javascript:alert(3))"
+    _ask(page, hostile)
+    _answered(page, 3)
+    user_text = page.locator("#pq-chat .user").last.inner_text()
+    assert hostile in user_text
+    assert page.locator('#pq-chat img[src="x"]').count() == 0
+    assert page.locator('#pq-chat a[href^="javascript"]').count() == 0
+    assert page.locator('#pq-sources img[src="x"]').count() == 0
+    page.wait_for_timeout(500)
+    assert page.dialogs == []
+
+
+def test_empty_question_gets_a_message(browser_page):
+    page = browser_page
+    page.locator("#pq-question textarea").fill("")
+    page.locator("#pq-send").click()
+    page.wait_for_function("() => document.querySelector('#pq-chat').innerText.includes('问题为空')")
+    assert "问题为空" in _last_bot_text(page)
+
+
+def test_thumbs_up_appends_feedback(browser_page, site):
+    page = browser_page
+    path = site.data_dir / "feedback.jsonl"
+    before = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    # the first answer (双师型) is the first bot message
+    # Gradio labels the thumbs in the browser's language: "Like" / "赞"
+    page.locator("#pq-chat button[aria-label='Like'], #pq-chat button[aria-label='赞']").first.click()
+    for _ in range(40):
+        if path.exists() and len(path.read_text(encoding="utf-8").splitlines()) > len(before):
+            break
+        page.wait_for_timeout(250)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(before) + 1
+    entry = json.loads(lines[-1])
+    assert entry["vote"] == "up" and entry["question"] == "双师型教师要有多少年企业工作经历？"
+    assert entry["citations"] and VERBATIM in entry["citations"][0]["quote"]
+
+
+def test_document_filter_limits_the_answer(browser_page):
+    page = browser_page
+    law = "《中华人民共和国职业教育法》（中华人民共和国主席令第一一二号）"
+    page.locator("#pq-doc-filter input").click()
+    page.get_by_role("option", name=law).click()
+    page.keyboard.press("Escape")
+    _ask(page, "双师型教师要有多少年企业工作经历？")
+    _answered(page, 4)
+    titles = page.locator('#pq-sources .pq-turn[data-turn="4"] .pq-title').all_inner_texts()
+    assert titles and set(titles) == {"《中华人民共和国职业教育法》"}
+
+
+def test_exact_wording_tab(browser_page):
+    page = browser_page
+    page.get_by_role("tab", name="原文检索").click()
+    box = page.locator("#pq-exact-q textarea")
+    # traditional characters, and the phrase straddles a page break in the seed notice
+    box.fill("指明了前進方向")
+    page.locator("#pq-exact-btn").click()
+    page.wait_for_selector("#pq-exact-results mark")
+    results = page.locator("#pq-exact-results")
+    assert "共出现 1 处" in results.inner_text()
+    assert re.sub(r"\s", "", results.locator("mark").first.inner_text()) == "指明了前进方向"
+    card = results.locator(".pq-card").first
+    assert "人社部函〔2021〕49号" in card.inner_text()
+    assert "一、深入学习领会习近平总书记对职业教育工作的重要指示精神" in card.inner_text()
+    cite = card.locator("button.pq-copy").get_attribute("data-cite")
+    assert cite.startswith("《人力资源社会保障部关于") and "（人社部函〔2021〕49号）一、" in cite
+    card.locator("button.pq-copy").click()
+    page.wait_for_function("() => document.querySelector('#pq-exact-results button.pq-copy').innerText === '已复制'")
+    assert page.evaluate("() => navigator.clipboard.readText()") == cite
+    # a phrase with many occurrences, for the README screenshot
+    box.fill("绩效工资")
+    page.locator("#pq-exact-btn").click()
+    page.wait_for_function("() => document.querySelector('#pq-exact-results').innerText.includes('「绩效工资」共出现')")
+    assert results.locator("mark").count() >= 3
+    assert set(results.locator("mark").all_inner_texts()) == {"绩效工资"}
+    page.screenshot(path=str(DOCS / "screenshot-exact.png"))
+
+
+def test_documents_tab_lists_the_index_without_upload(browser_page):
+    page = browser_page
+    page.get_by_role("tab", name="文件").click()
+    table = page.locator("#pq-docs")
+    table.wait_for()
+    text = table.inner_text()
+    assert "《国家职业教育改革实施方案》" in text and "国发〔2019〕4号" in text and "2019-01-24" in text
+    assert page.locator("#pq-upload").count() == 0, "no upload section without POLICYQA_ADMIN_PASSWORD"
