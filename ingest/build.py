@@ -147,16 +147,22 @@ def _previous_build(config: Config, rebuild: bool) -> store.IndexData | None:
         return None
 
 
-def load_corpus(paths: list[Path], report: IngestReport) -> tuple[list[SourceDocument], set[str]]:
+def load_corpus(paths: list[Path], report: IngestReport, indexed: set[str] = frozenset()) -> tuple[list[SourceDocument], set[str]]:
     """Load every file; failures and duplicate contents go into ``report``.
 
-    Returns the documents and the names of the files that failed to load.
+    ``indexed``: names of the files the live index was built from. Among files with the same
+    content (or the same document id), one of these wins, so a copy dropped beside an indexed
+    file never takes its place, whatever the names' order.
+
+    Returns the documents (in the order of ``paths``) and the names of the files that failed to load.
     """
-    documents: list[SourceDocument] = []
+    documents: list[tuple[int, SourceDocument]] = []
     failed: set[str] = set()
     by_text: dict[str, str] = {}
     by_id: dict[str, str] = {}
-    for path in paths:
+    order = sorted(range(len(paths)), key=lambda i: Path(paths[i]).name not in indexed)  # stable
+    for position in order:
+        path = paths[position]
         try:
             doc = load_document(path)
         except LoadError as exc:
@@ -173,8 +179,8 @@ def load_corpus(paths: list[Path], report: IngestReport) -> tuple[list[SourceDoc
             continue
         by_text[key] = Path(path).name
         by_id[doc.doc_id] = Path(path).name
-        documents.append(doc)
-    return documents, failed
+        documents.append((position, doc))
+    return [doc for _, doc in sorted(documents, key=lambda t: t[0])], failed
 
 
 def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool = True) -> IngestReport:
@@ -188,8 +194,9 @@ def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool 
     root = Path(config.index_dir)
     with ingest_lock(root):
         paths = find_documents(config.corpus_dir)
-        documents, failed_names = load_corpus(paths, report)
         previous = _previous_build(config, rebuild)
+        indexed = {Path(m.get("path", "")).name for m in previous.manifest["documents"].values()} if previous else set()
+        documents, failed_names = load_corpus(paths, report, indexed)
         model_id = config.model
         settings = _settings(config, model_id)
         reusable = previous is not None and previous.manifest.get("settings") == settings
@@ -214,6 +221,7 @@ def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool 
                 report.unchanged.append(doc.doc_id)
         report.removed = sorted(set(old_docs) - current_ids)
         if reusable and not report.rebuilt and previous.manifest.get("faiss", {}).get("requested") == config.index_factory:
+            store.prune(root)  # what killed or failed ingests left goes even when nothing changed
             report.chunk_count = previous.manifest["chunk_count"]
             report.index_path = str(previous.path)
             report.seconds = time.perf_counter() - started

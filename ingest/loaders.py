@@ -45,8 +45,23 @@ def decode_text(data: bytes, name: str = "") -> str:
 
     best = from_bytes(data).best()
     if best is None:
-        raise LoadError(f"{name}: 无法识别文件编码（不是 UTF-8、GBK/GB18030 文本）")
+        raise LoadError(f"{name + ': ' if name else ''}无法识别文件编码（不是 UTF-8、GBK/GB18030 文本）")
     return str(best)
+
+
+#: Signatures of binary formats that may arrive renamed as .txt/.md (some, like PDF, are all ASCII).
+_BINARY_MAGIC = {
+    b"%PDF-": "PDF",
+    b"PK\x03\x04": "ZIP/docx/xlsx",
+    b"\xd0\xcf\x11\xe0": "doc/xls",
+    b"\x89PNG": "PNG 图片",
+    b"\xff\xd8\xff": "JPEG 图片",
+    b"GIF8": "GIF 图片",
+}
+
+
+def _binary_kind(data: bytes) -> str | None:
+    return next((kind for magic, kind in _BINARY_MAGIC.items() if data.startswith(magic)), None)
 
 
 def _looks_like_text(text: str) -> bool:
@@ -146,12 +161,14 @@ def load_document(path: Path | str) -> SourceDocument:
     if size > MAX_FILE_BYTES:
         raise LoadError(f"{path.name}: 文件过大（{size / 1e6:.1f} MB，上限 {MAX_FILE_BYTES / 1e6:.0f} MB）")
     data = path.read_bytes()
+    if suffix in {".txt", ".md"} and _binary_kind(data):
+        raise LoadError(f"{path.name}: 看起来是二进制文件（{_binary_kind(data)}），不是文本；请使用正确的扩展名")
     if suffix in {".txt", ".md"} and b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise LoadError(f"{path.name}: 看起来是二进制文件，不是文本")
     try:
         raw = READERS[suffix](data)
-    except LoadError:
-        raise
+    except LoadError as exc:  # raised by decode_text, which does not know the file name
+        raise LoadError(f"{path.name}: {exc}") from None
     except Exception as exc:  # each library has its own error types for corrupt files
         raise LoadError(f"{path.name}: 文件已损坏或格式不正确（{type(exc).__name__}: {exc}）") from exc
     raw = normalise_newlines(raw)

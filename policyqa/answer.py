@@ -99,16 +99,26 @@ def clean_question(question: str, max_chars: int = 1000) -> tuple[str, str]:
     """Strip control characters, reject empty questions, truncate long ones with a notice."""
     if not isinstance(question, str):
         raise QuestionError("问题必须是文字。")
-    text = strip_control(question).strip()
+    # Lone surrogates (undecodable bytes in argv, "\ud800" in JSON) cannot be encoded for the tokenizer.
+    text = _SURROGATES.sub("", strip_control(question)).strip()
     if not text:
         raise QuestionError("问题为空，请输入要查询的问题。")
-    if not any(unicodedata.category(ch)[0] in "LN" for ch in text):
+    if not _has_letters(text):
         raise QuestionError("问题中没有文字内容（只有标点或符号），请用文字描述您的问题。")
     notice = ""
     if len(text) > max_chars:
         notice = f"问题过长（{len(text)} 字），只使用了前 {max_chars} 字。"
         text = text[:max_chars]
+        if not _has_letters(text):
+            raise QuestionError(f"{notice}前 {max_chars} 字中没有文字内容，请把问题写在开头。")
     return text, notice
+
+
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def _has_letters(text: str) -> bool:
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
 
 
 def term_weights(bm25) -> dict[str, float]:
