@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -300,8 +301,12 @@ def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool 
             sentence_faiss=sentence_faiss, sentence_bm25=sentence_bm25,
         )
         build = store.new_build_dir(root)
-        store.write_build(build, data)
-        final = store.publish(root, build)
+        try:
+            store.write_build(build, data)
+            final = store.publish(root, build)
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)  # the live index is untouched
+            raise
         report.chunk_count = len(chunks)
         report.index_path = str(final)
         report.seconds = time.perf_counter() - started

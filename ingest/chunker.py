@@ -7,6 +7,8 @@ A unit longer than ``max_chars`` is cut at sentence ends with one sentence of ov
 """
 from __future__ import annotations
 
+import bisect
+import itertools
 from dataclasses import dataclass
 
 from ingest.schema import Chunk, SourceDocument
@@ -143,12 +145,15 @@ def chunk_document(doc: SourceDocument, max_chars: int = 400) -> list[Chunk]:
 
 def sub_segments(chunk: Chunk, start: int, end: int) -> list[tuple[int, int]]:
     """Source segments covering ``chunk.text[start:end]``."""
+    starts = list(itertools.accumulate((e - s for s, e in chunk.segments), initial=0))
     out = []
-    consumed = 0
-    for s, e in chunk.segments:
-        length = e - s
-        lo, hi = max(start, consumed), min(end, consumed + length)
+    # bisect to the first segment that ends after ``start``: long repaired runs stay linear
+    for i in range(max(bisect.bisect_right(starts, start) - 1, 0), len(chunk.segments)):
+        s, e = chunk.segments[i]
+        consumed = starts[i]
+        if consumed >= end:
+            break
+        lo, hi = max(start, consumed), min(end, consumed + e - s)
         if lo < hi:
             out.append((s + lo - consumed, s + hi - consumed))
-        consumed += length
     return out

@@ -159,7 +159,7 @@ def load_document(path: Path | str) -> SourceDocument:
     if size == 0:
         raise LoadError(f"{path.name}: 文件为空")
     if size > MAX_FILE_BYTES:
-        raise LoadError(f"{path.name}: 文件过大（{size / 1e6:.1f} MB，上限 {MAX_FILE_BYTES / 1e6:.0f} MB）")
+        raise LoadError(f"{path.name}: 文件过大（{size / 2**20:.1f} MB，上限 {MAX_FILE_BYTES / 2**20:.0f} MB）")
     data = path.read_bytes()
     if suffix in {".txt", ".md"} and _binary_kind(data):
         raise LoadError(f"{path.name}: 看起来是二进制文件（{_binary_kind(data)}），不是文本；请使用正确的扩展名")

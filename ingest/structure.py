@@ -87,12 +87,13 @@ def raw_lines(text: str) -> list[Span]:
     return spans
 
 
-def _is_page_broken(line: str, following: str) -> bool:
-    """A long body line without closing punctuation, followed by a line that is not a heading."""
+def _is_page_broken(first: str, length: int, last_char: str, following: str) -> bool:
+    """A long body paragraph (``first`` line, total ``length``) without closing punctuation,
+    followed by a line that is not a heading."""
     return (
-        len(line) >= MIN_BROKEN_LINE
-        and line[-1] not in PARAGRAPH_END
-        and not is_pure_heading(line)
+        length >= MIN_BROKEN_LINE
+        and last_char not in PARAGRAPH_END
+        and not is_pure_heading(first)
         and heading_kind(following) is None
     )
 
@@ -104,14 +105,17 @@ def paragraphs(text: str) -> list[Paragraph]:
     such a line is joined with the next one, and the whitespace between is left out of the
     paragraph's text but kept in its segments, so offsets still point into the original.
     """
-    result = [Paragraph(text[s:e], [(s, e)]) for s, e in raw_lines(text)]
-    merged: list[Paragraph] = []
-    for para in result:
-        if merged and _is_page_broken(merged[-1].text, para.text):
-            merged[-1] = Paragraph(merged[-1].text + para.text, merged[-1].segments + para.segments)
+    groups: list[list[tuple[int, int]]] = []
+    length = 0
+    for s, e in raw_lines(text):
+        line = text[s:e]
+        if groups and _is_page_broken(text[slice(*groups[-1][0])], length, text[groups[-1][-1][1] - 1], line):
+            groups[-1].append((s, e))  # lists, not string concatenation: long runs stay linear
+            length += e - s
         else:
-            merged.append(para)
-    return merged
+            groups.append([(s, e)])
+            length = e - s
+    return [Paragraph("".join(text[s:e] for s, e in segs), segs) for segs in groups]
 
 
 def split_sentences(text: str) -> list[Span]:

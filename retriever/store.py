@@ -180,7 +180,7 @@ def prune(root: Path, keep: int = 1) -> None:
 def _is_abandoned(build: Path) -> bool:
     """A .tmp build whose writer process is gone (a killed ingest)."""
     try:
-        pid = int(build.name.split("-")[3])
+        pid = int(build.name.split("-")[2])  # build-<time>-<pid>-<ns>.tmp
     except (IndexError, ValueError):
         return True
     if pid == os.getpid():

@@ -38,9 +38,13 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
+
+
 def normalise_query(text: str) -> str:
-    """NFKC (full-width ASCII → half-width), traditional → simplified, collapsed whitespace."""
-    text = unicodedata.normalize("NFKC", strip_control(text))
+    """NFKC (full-width ASCII → half-width), HTML tags removed, traditional → simplified,
+    collapsed whitespace. Tags pasted from web pages are markup, not words to search for."""
+    text = _HTML_TAG.sub(" ", unicodedata.normalize("NFKC", strip_control(text)))
     return re.sub(r"\s+", " ", to_simplified(text)).strip()
 
 
