@@ -62,6 +62,8 @@ class Citation:
             "chunk_id": chunk.chunk_id,
             "quote": self.quote,
             "text": chunk.text,
+            # the whole paragraph/article as in the file, when the cited chunk is a piece of it
+            "paragraph": doc.text[slice(*chunk.para_span)],
             "source_start": start,
             "source_end": end,
         }

@@ -52,6 +52,7 @@ def test_answers_quote_verbatim_with_full_citations(qa, item):
     for c in answer.citations:
         d = c.to_dict()
         assert d["quote"] and d["quote"] in d["text"]
+        assert _nows(d["text"]) in _nows(d["paragraph"]), "the full paragraph holds the cited piece"
         assert f"“{d['quote']}”[{c.number}]" in answer.answer
         assert d["doc"] == docs[c.hit.chunk.doc_id].title and d["chunk_id"]
         # the source offsets point at the same words in the original file body
