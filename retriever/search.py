@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 #: Every ranking the hybrid search can fuse. The ``*_sentence`` ones search single sentences
 #: and rank each chunk by its best sentence.
 RETRIEVERS = ("dense", "dense_sentence", "sparse", "bm25", "bm25_sentence")
+#: A document filter over at most this many vectors is searched exactly (fast and complete).
+EXACT_FILTER_LIMIT = 50_000
 
 
 @dataclass
@@ -60,6 +62,11 @@ class Retriever:
     """Hybrid search over one loaded index."""
 
     def __init__(self, index: IndexData, embedder, config: Config):
+        import faiss
+
+        # One query at a time: exact search is 2-5x faster on one OpenMP thread than on two
+        # (bench/bench_scale.py); builds raise it again (store.build_faiss).
+        faiss.omp_set_num_threads(1)
         self.index = index
         self.embedder = embedder
         self.config = config
@@ -80,20 +87,27 @@ class Retriever:
         return np.concatenate([np.arange(*ranges[d]) for d in sorted(wanted)]).astype(np.int64)
 
     @staticmethod
-    def _faiss_search(index, vector: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        import faiss
+    def _faiss_search(index, vectors, vector: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        """Top ``n`` by inner product, optionally among ``allowed`` rows only.
 
-        params = None
-        if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
-        n = min(n, index.ntotal)
+        A document filter is searched exactly over the stored vectors while it is small: an
+        approximate (HNSW) index with a narrow selector returns fewer than ``n`` hits.
+        """
+        n = min(n, index.ntotal if allowed is None else len(allowed))
         if n <= 0:
             return []
+        if allowed is not None and len(allowed) <= EXACT_FILTER_LIMIT:
+            return _top(np.asarray(vectors[allowed]) @ vector, n, None, ids=allowed)
+        params = None
+        if allowed is not None:
+            import faiss
+
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
         scores, ids = index.search(vector.reshape(1, -1), n, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def dense(self, vector: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        return self._faiss_search(self.index.faiss_index, vector, n, allowed)
+        return self._faiss_search(self.index.faiss_index, self.index.embeddings, vector, n, allowed)
 
     def _by_chunk(self, sentence_ranking: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Rank chunks by their best sentence."""
@@ -104,7 +118,8 @@ class Retriever:
 
     def dense_sentence(self, vector: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         # several sentences may share a chunk: fetch more so n chunks are covered
-        return self._by_chunk(self._faiss_search(self.index.sentence_faiss, vector, n * 4, allowed))[:n]
+        index = self.index
+        return self._by_chunk(self._faiss_search(index.sentence_faiss, index.sentence_embeddings, vector, n * 4, allowed))[:n]
 
     @staticmethod
     def _bm25_scores(bm25, tokens: list[str]) -> np.ndarray | None:
@@ -183,8 +198,11 @@ class Retriever:
         return SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, timings_ms=timings)
 
 
-def _top(scores: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-    """The ``n`` best positive scores (restricted to ``allowed`` rows), best first."""
+def _top(scores: np.ndarray, n: int, allowed: np.ndarray | None, ids: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """The ``n`` best positive scores (restricted to ``allowed`` rows), best first.
+
+    ``ids`` names the row of each score when ``scores`` covers a subset of the rows.
+    """
     if allowed is not None:
         masked = np.full_like(scores, -np.inf)
         masked[allowed] = scores[allowed]
@@ -194,4 +212,5 @@ def _top(scores: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[i
         return []
     top = np.argpartition(-scores, n - 1)[:n]
     top = top[np.argsort(-scores[top], kind="stable")]
-    return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+    rows = top if ids is None else ids[top]
+    return [(int(r), float(scores[i])) for r, i in zip(rows, top) if scores[i] > 0]

@@ -102,12 +102,17 @@ def build_faiss(embeddings: np.ndarray, factory: str):
         index = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
     except RuntimeError as exc:
         raise ValueError(f"无效的 FAISS 索引类型 {factory!r}：{exc}") from None
-    if not index.is_trained:
-        if len(embeddings) < 1000:
-            raise ValueError(f"索引类型 {factory!r} 需要训练，但只有 {len(embeddings)} 个片段；请用 Flat")
-        index.train(embeddings)
-    if len(embeddings):
-        index.add(embeddings)
+    if not index.is_trained and len(embeddings) < 1000:
+        raise ValueError(f"索引类型 {factory!r} 需要训练，但只有 {len(embeddings)} 个片段；请用 Flat")
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(os.cpu_count() or 1)  # searching may have lowered it to one
+    try:
+        if not index.is_trained:
+            index.train(embeddings)
+        if len(embeddings):
+            index.add(embeddings)
+    finally:
+        faiss.omp_set_num_threads(before)
     return index
 
 
