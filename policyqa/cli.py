@@ -138,6 +138,7 @@ def format_answer(answer) -> str:
         lines.append(f"（{answer.notice}）")
     lines.append(answer.answer)
     if answer.refused:
+        lines.append(f"（原因：{answer.reason}）")
         lines.append("")
         lines.append(RELATED_TEXT)
         for hit in answer.retrieved[:3]:
