@@ -15,7 +15,7 @@ from ingest.structure import split_sentences
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.search import Hit, SearchResult
 from policyqa.refusal import AFTER_QUOTES, BEFORE_QUOTES, RefusalContext, first_reason, places_in
-from retriever.text import STOPWORDS, strip_control, tokenize
+from retriever.text import STOPWORDS, has_words, strip_control, tokenize
 
 RELATED_TEXT = "以下段落可能相关，但不足以回答该问题，仅供参考："
 #: Weight of word overlap beside the cosine when choosing the sentence to quote.
@@ -156,7 +156,7 @@ def choose_quote(query_terms: dict[str, float], hit: Hit) -> tuple[int, int]:
     sentence (a bare article number) takes its successor along.
     """
     text = hit.chunk.text
-    candidates = [(s, e, cos) for s, e, cos in hit.sentence_scores if _has_words(text[s:e])]
+    candidates = [(s, e, cos) for s, e, cos in hit.sentence_scores if has_words(text[s:e])]
     if not candidates:
         return 0, len(text)
     scored = [(cos + LEXICAL_SHARE * score_sentence(query_terms, text[s:e]), s, e) for s, e, cos in candidates]
@@ -166,10 +166,6 @@ def choose_quote(query_terms: dict[str, float], hit: Hit) -> tuple[int, int]:
         if following:
             end = following[0][1]
     return start, end
-
-
-def _has_words(text: str) -> bool:
-    return bool(re.search(r"[\w\u3400-\u9fff]", text))
 
 
 def select_citations(result: SearchResult, config: Config) -> list[Hit]:

@@ -26,7 +26,7 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -72,10 +72,6 @@ class IndexData:
     sentence_faiss: object = None
     sentence_bm25: object = None
     path: Path | None = None
-    chunk_rows: dict[str, int] = field(default_factory=dict)
-
-    def __post_init__(self):
-        self.chunk_rows = {c.chunk_id: i for i, c in enumerate(self.chunks)}
 
 
 def choose_factory(factory: str, n: int) -> str:

@@ -21,6 +21,11 @@ STOPWORDS = frozenset(
 )
 
 
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds any letter, digit or CJK character (not only punctuation)."""
+    return bool(_WORD.search(text))
+
+
 def strip_control(text: str) -> str:
     """Remove control and invisible formatting characters (keeps newlines and tabs)."""
     return _CONTROL.sub("", text)
