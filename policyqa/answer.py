@@ -186,7 +186,7 @@ def select_citations(result: SearchResult, config: Config) -> list[Hit]:
 
 
 def compose(question: str, result: SearchResult, config: Config, idf: dict[str, float], corpus_text: str,
-            titles: set[str], notice: str = "") -> Answer:
+            titles: set[str], notice: str = "", lexicon: dict | None = None) -> Answer:
     """The answer for ``question`` from ``result``: quotes with citations, or a refusal."""
     ctx = RefusalContext(
         query=result.query,
@@ -198,6 +198,7 @@ def compose(question: str, result: SearchResult, config: Config, idf: dict[str, 
         min_term_coverage=config.min_term_coverage,
         has_hits=bool(result.hits),
         places=places_in(result.query),
+        lexicon=lexicon or {},
     )
     reason = first_reason(ctx, BEFORE_QUOTES)
     citations = []

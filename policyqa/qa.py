@@ -87,7 +87,7 @@ class PolicyQA:
         text, notice = clean_question(question, self.config.max_question_chars)
         live = self.live
         result = live.retriever.search(text, k=max(self.config.top_k, 10), docs=docs, retrievers=retrievers)
-        answer = compose(text, result, self.config, live.idf, live.corpus_text, live.titles, notice)
+        answer = compose(text, result, self.config, live.idf, live.corpus_text, live.titles, notice, live.retriever.lexicon)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 

@@ -23,20 +23,24 @@ from retriever.text import content_terms
 
 _INSTRUCTION = re.compile(
     r"忽略(?:以上|上面|之前|前面|所有)?.{0,6}(?:指令|提示|规则|要求)|系统提示词|提示词|system prompt|"
-    r"(?:帮我|请|给我)?(?:写|作|编)(?:一|几)?(?:首|篇|段|份|个)(?:诗|文章|小说|故事|作文|文件|红头文件|通知)|"
-    r"编造|伪造|扮演|你现在是|没有任何限制|不受限制|越狱|jailbreak",
+    r"(?:帮我|请|给我)?(?:写|作|编)(?:一|几)?(?:首|篇|段|份|个)[^，。？?]{0,12}(?:诗|文章|小说|故事|作文|文件|红头文件|通知)|"
+    r"编造|伪造|扮演|你现在是|没有任何限制|不受限制|越狱|jailbreak|"
+    # telling the system to drop its rules or sources, or to write something of its own
+    r"(?:不用|不要|别)(?:管|理|查|看|遵守).{0,8}(?:规则|引用|要求|文件|文档|资料)|(?:照|按)我说的|"
+    r"(?:用英文|用英语|给我)(?:写|作|编)|写(?:一|几)?篇",
     re.IGNORECASE,
 )
 
 _NUM = r"[\d０-９一二三四五六七八九十百千万两半]"
 #: What a question asks for → what a quote must contain to answer it.
 FIGURE_KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
-    ("金额", re.compile(r"多少钱|多少元|几元|多少块|多少津贴|多少补贴|多少补助|多少工资|多少奖金|多少费用|费用是多少|标准是多少"), re.compile(rf"{_NUM}+\s*(?:万|千)?元")),
-    ("比例", re.compile(r"百分之几|几个百分点|多少个百分点|比例是多少|多少比例|占多少|几成|几倍|多少倍"), re.compile(rf"{_NUM}+\s*[%％]|百分之|{_NUM}+\s*(?:倍|成)")),
+    ("金额", re.compile(r"多少钱|多少元|几元|多少块|多少[^，。？?\s]{0,4}(?:津贴|补贴|补助|工资|奖金|费用|补偿|赔偿|经费)|费用是多少|标准是多少"), re.compile(rf"{_NUM}+\s*(?:万|千)?元")),
+    ("比例", re.compile(r"百分之几|百分之多少|几个百分点|多少个百分点|比例是多少|多少比例|多大比例|占多少|占比多少|几成|几倍|多少倍"), re.compile(rf"{_NUM}+\s*[%％]|百分之|{_NUM}+\s*(?:倍|成)|{_NUM}+分之|一半|半数")),
     ("日期", re.compile(r"哪天|哪一天|几月几[号日]|什么时候|何时|截止日期|哪年|哪一年|什么日期"), re.compile(rf"{_NUM}+\s*年|{_NUM}+\s*月{_NUM}+\s*日|每年")),
     ("时长", re.compile(r"几个小时|多少小时|几小时"), re.compile(r"小时")),
     ("次数", re.compile(r"几次|几回|多少次"), re.compile(rf"{_NUM}+\s*(?:次|回)")),
-    ("数量", re.compile(r"多少所|几所|多少节|几节课"), re.compile(rf"{_NUM}+\s*(?:所|节)")),
+    ("数量", re.compile(r"多少所|几所|多少节|几节课|多少个|多少名|多少人|多少门|多少项|(?:多少|几个)[学课]时"),
+     re.compile(rf"{_NUM}+\s*(?:所|节|个|名|人|门|项|学时|课时)")),
 ]
 
 
@@ -53,6 +57,8 @@ class RefusalContext:
     min_term_coverage: float
     has_hits: bool = True
     places: list[str] = field(default_factory=list)
+    #: everyday word → official words (retriever/lexicon.py): 厂里 counts as known when 企业 is
+    lexicon: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def instruction(ctx: RefusalContext) -> str:
@@ -68,16 +74,19 @@ def weak_evidence(ctx: RefusalContext) -> str:
     return ""
 
 
-def term_coverage(query: str, corpus_text: str) -> float:
-    """Share of the question's content words that occur anywhere in the corpus."""
+def term_coverage(query: str, corpus_text: str, lexicon: dict[str, tuple[str, ...]] | None = None) -> float:
+    """Share of the question's content words that occur anywhere in the corpus, themselves or
+    (for everyday words in ``lexicon``) as one of their official words."""
     terms = content_terms(query)
     if not terms:
         return 0.0
-    return sum(1 for t in terms if t in corpus_text) / len(terms)
+    lexicon = lexicon or {}
+    known = sum(1 for t in terms if t in corpus_text or any(o in corpus_text for o in lexicon.get(t, ())))
+    return known / len(terms)
 
 
 def unknown_terms(ctx: RefusalContext) -> str:
-    coverage = term_coverage(ctx.query, ctx.corpus_text)
+    coverage = term_coverage(ctx.query, ctx.corpus_text, ctx.lexicon)
     if coverage < ctx.min_term_coverage:
         return f"问题中的关键词在文档中出现的比例 {coverage:.2f} 低于阈值 {ctx.min_term_coverage}"
     return ""
@@ -100,11 +109,26 @@ def unknown_document(ctx: RefusalContext) -> str:
     return ""
 
 
+#: Province-level divisions and large cities: jieba also tags common nouns as places (山区,
+#: 沾边), so a place counts only when it names one of these or ends like an administrative unit.
+_PROVINCES = (
+    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 "
+    "四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 "
+    "深圳 广州 杭州 南京 苏州 成都 武汉 西安 郑州 长沙 沈阳 大连 青岛 厦门 宁波 济南 哈尔滨 长春 昆明 "
+    "贵阳 南宁 福州 合肥 南昌 石家庄 太原 呼和浩特 兰州 西宁 银川 乌鲁木齐 拉萨 海口 无锡 东莞 佛山"
+).split()
+_ADMINISTRATIVE = re.compile(r"(?:省|市|县|自治区|自治州|特别行政区)$")
+
+
 def places_in(query: str) -> list[str]:
-    """Place names in the question (jieba's part-of-speech tag ``ns``)."""
+    """Named places in the question: jieba ``ns`` words that are a province or large city, or
+    end like an administrative unit (…省, …市, …县)."""
     import jieba.posseg
 
-    return [w.word for w in jieba.posseg.lcut(query) if w.flag == "ns" and len(w.word) >= 2]
+    return [
+        w.word for w in jieba.posseg.lcut(query)
+        if w.flag == "ns" and len(w.word) >= 2 and (_ADMINISTRATIVE.search(w.word) or any(p in w.word for p in _PROVINCES))
+    ]
 
 
 def unknown_place(ctx: RefusalContext) -> str:
