@@ -221,7 +221,10 @@ def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool 
             else:
                 report.unchanged.append(doc.doc_id)
         report.removed = sorted(set(old_docs) - current_ids)
-        if reusable and not report.rebuilt and previous.manifest.get("faiss", {}).get("requested") == config.index_factory:
+        same_sentence_index = previous is not None and previous.manifest.get("sentence_index", True) == (
+            store.sentence_index_enabled(config.sentence_index, previous.manifest["chunk_count"]))
+        if (reusable and not report.rebuilt and same_sentence_index
+                and previous.manifest.get("faiss", {}).get("requested") == config.index_factory):
             store.prune(root)  # what killed or failed ingests left goes even when nothing changed
             report.chunk_count = previous.manifest["chunk_count"]
             report.index_path = str(previous.path)
@@ -246,13 +249,15 @@ def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool 
                 chunk_source.extend([None] * len(new))
         docs_by_id = {d.doc_id: d for d in documents}
         sentences = sentence_units(chunks)
-        old_sentence_start = {d: old_docs[d]["sentence_rows"][0] for d in report.unchanged}
-        sentence_source = _sentence_sources(chunks, sentences, chunk_source, old_sentence_start)
+        with_sentences = store.sentence_index_enabled(config.sentence_index, len(chunks))
+        old_sentences = previous.sentence_embeddings if reusable else None
+        old_sentence_start = {d: old_docs[d]["sentence_rows"][0] for d in report.unchanged} if old_sentences is not None else {}
+        sentence_source = _sentence_sources(chunks, sentences, chunk_source, old_sentence_start) if with_sentences else []
 
         texts = [passage_text(c, docs_by_id[c.doc_id]) for c in chunks]
         sentence_texts = [
             passage_text(chunks[row], docs_by_id[chunks[row].doc_id], chunks[row].text[s:e]) for row, s, e in sentences
-        ]
+        ] if with_sentences else []
         report.embedded_chunks = chunk_source.count(None)
         if embedder is None:
             from retriever.embedder import Embedder
@@ -261,40 +266,19 @@ def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool 
         log.info("嵌入 %d 个新片段、%d 个新句子（共 %d 个片段）", report.embedded_chunks, sentence_source.count(None), len(chunks))
         embeddings = _gather(chunk_source, previous.embeddings if reusable else None, texts,
                              lambda t: embedder.encode_passages(t, show_progress=progress), embedder.dim)
-        sentence_embeddings = _gather(sentence_source, previous.sentence_embeddings if reusable else None, sentence_texts,
-                                      lambda t: embedder.encode_passages(t, show_progress=progress), embedder.dim)
+        sentence_embeddings = sentence_faiss = sentence_bm25 = None
+        if with_sentences:
+            sentence_embeddings = _gather(sentence_source, old_sentences, sentence_texts,
+                                          lambda t: embedder.encode_passages(t, show_progress=progress), embedder.dim)
+            sentence_faiss = store.build_faiss(sentence_embeddings, store.choose_factory(config.index_factory, len(sentences)))
+            sentence_bm25 = build_bm25([char_bigrams(t) for t in sentence_texts])
         sparse = _sparse_matrix(embedder, texts, chunk_source, previous, config)
 
         factory = store.choose_factory(config.index_factory, len(chunks))
         faiss_index = store.build_faiss(embeddings, factory)
-        sentence_faiss = store.build_faiss(sentence_embeddings, store.choose_factory(config.index_factory, len(sentences)))
         bm25 = build_bm25([tokenize(t) for t in texts])
-        sentence_bm25 = build_bm25([char_bigrams(t) for t in sentence_texts])
-        doc_rows = _row_ranges([c.doc_id for c in chunks])
-        doc_sentence_rows = _row_ranges([chunks[row].doc_id for row, _, _ in sentences])
-        manifest = {
-            "format": store.FORMAT,
-            "format_version": store.FORMAT_VERSION,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "model": {"id": model_id, "dim": embedder.dim, "sparse": sparse is not None},
-            "settings": settings,
-            "faiss": {"factory": factory, "requested": config.index_factory, "metric": "inner_product", "file": "dense.faiss"},
-            "bm25": {"library": "bm25s", "tokenizer": "jieba.lcut_for_search", "dir": "bm25"},
-            "chunk_count": len(chunks),
-            "sentence_count": len(sentences),
-            "documents": {
-                d.doc_id: {
-                    "title": d.title,
-                    "doc_number": d.doc_number,
-                    "date": d.date,
-                    "path": d.path,
-                    "sha256": d.sha256,
-                    "rows": list(doc_rows.get(d.doc_id, (0, 0))),
-                    "sentence_rows": list(doc_sentence_rows.get(d.doc_id, (0, 0))),
-                }
-                for d in documents
-            },
-        }
+        manifest = build_manifest(documents, chunks, sentences, with_sentences, settings, embedder.dim,
+                                  sparse is not None, factory, config.index_factory)
         data = store.IndexData(
             manifest, docs_by_id, chunks, embeddings, faiss_index, bm25, sparse,
             sentences=sentences, sentence_embeddings=sentence_embeddings,
@@ -312,6 +296,38 @@ def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool 
         report.seconds = time.perf_counter() - started
         log.info("%s", report.summary())
         return report
+
+
+def build_manifest(documents: list[SourceDocument], chunks: list[Chunk], sentences: np.ndarray, with_sentences: bool,
+                   settings: dict, dim: int, sparse: bool, factory: str, requested_factory: str) -> dict:
+    """The ``manifest.json`` of a build (README, "Index format"): what was built, with what,
+    and the row ranges of every document."""
+    doc_rows = _row_ranges([c.doc_id for c in chunks])
+    doc_sentence_rows = _row_ranges([chunks[row].doc_id for row, _, _ in sentences])
+    return {
+        "format": store.FORMAT,
+        "format_version": store.FORMAT_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "model": {"id": settings["model"], "dim": dim, "sparse": sparse},
+        "settings": settings,
+        "faiss": {"factory": factory, "requested": requested_factory, "metric": "inner_product", "file": "dense.faiss"},
+        "bm25": {"library": "bm25s", "tokenizer": "jieba.lcut_for_search", "dir": "bm25"},
+        "chunk_count": len(chunks),
+        "sentence_count": len(sentences),
+        "sentence_index": with_sentences,
+        "documents": {
+            d.doc_id: {
+                "title": d.title,
+                "doc_number": d.doc_number,
+                "date": d.date,
+                "path": d.path,
+                "sha256": d.sha256,
+                "rows": list(doc_rows.get(d.doc_id, (0, 0))),
+                "sentence_rows": list(doc_sentence_rows.get(d.doc_id, (0, 0))),
+            }
+            for d in documents
+        },
+    }
 
 
 def build_bm25(corpus_tokens: list[list[str]]):

@@ -42,6 +42,9 @@ class Config:
     #: added nothing once sentences are indexed (MRR@10 0.863 with it, 0.870 without) and it
     #: costs a second forward pass per chunk and per query.
     sparse: bool = False
+    #: Also index every sentence on its own (vectors + BM25): ``auto`` = up to 100,000 chunks,
+    #: ``on``, ``off``. Without it only the top hits' sentences are scored, at query time.
+    sentence_index: str = "auto"
     batch_size: int = 32
     #: Chunking: longest piece of a paragraph/article, in characters.
     chunk_max_chars: int = 400

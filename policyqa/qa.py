@@ -87,6 +87,8 @@ class PolicyQA:
         text, notice = clean_question(question, self.config.max_question_chars)
         live = self.live
         result = live.retriever.search(text, k=max(self.config.top_k, 10), docs=docs, retrievers=retrievers)
+        # only without a sentence index (large corpora): embed the sentences of the hits to quote
+        live.retriever.score_hit_sentences(result, n=self.config.max_citations)
         answer = compose(text, result, self.config, live.idf, live.corpus_text, live.titles, notice, live.retriever.lexicon)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer

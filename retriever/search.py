@@ -37,6 +37,7 @@ class Hit:
     scores: dict[str, float] = field(default_factory=dict)  # per retriever: raw score
     ranks: dict[str, int] = field(default_factory=dict)  # per retriever: 1-based rank
     sentence_scores: list[tuple[int, int, float]] = field(default_factory=list)  # (start, end, cosine) in chunk text
+    row: int = -1  # the chunk's row in the index
 
     def to_dict(self) -> dict:
         return {
@@ -120,7 +121,13 @@ class Retriever:
             best.setdefault(int(self._sentence_owner[row]), score)
         return list(best.items())
 
+    @property
+    def has_sentence_index(self) -> bool:
+        return self.index.sentence_embeddings is not None
+
     def dense_sentence(self, vector: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        if not self.has_sentence_index:
+            return []
         # several sentences may share a chunk: fetch more so n chunks are covered
         index = self.index
         return self._by_chunk(self._faiss_search(index.sentence_faiss, index.sentence_embeddings, vector, n * 4, allowed))[:n]
@@ -135,14 +142,41 @@ class Retriever:
         return [] if scores is None else _top(scores, n, allowed)
 
     def bm25_sentence(self, bigrams: list[str], n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        if self.index.sentence_bm25 is None:
+            return []
         scores = self._bm25_scores(self.index.sentence_bm25, bigrams)
         return [] if scores is None else self._by_chunk(_top(scores, n * 4, allowed))[:n]
 
     def sentence_scores(self, row: int, vector: np.ndarray) -> list[tuple[int, int, float]]:
-        """Cosine of the query with each sentence of chunk ``row``: ``(start, end, cosine)``."""
+        """Cosine of the query with each sentence of chunk ``row``: ``(start, end, cosine)``
+        (empty without a sentence index: see :meth:`score_hit_sentences`)."""
+        if not self.has_sentence_index:
+            return []
         first, last = self._chunk_sentences[row], self._chunk_sentences[row + 1]
         cosines = np.asarray(self.index.sentence_embeddings[first:last]) @ vector
         return [(int(s), int(e), float(c)) for (_, s, e), c in zip(self.index.sentences[first:last], cosines)]
+
+    def score_hit_sentences(self, result: "SearchResult", n: int = 1) -> None:
+        """Without a sentence index: embed the sentences of the first ``n`` hits now (one batch)
+        and score them, so answers can quote the best sentence; ``sentence_top`` becomes their
+        best cosine (a lower bound of the index-wide best that a sentence index gives). About
+        13 ms a sentence on 2 cores, so only the hits that will be quoted."""
+        if self.has_sentence_index or result.query_vector is None:
+            return
+        from ingest.build import passage_text  # the text ingest embeds, so vectors are alike
+
+        todo = []
+        for hit in result.hits[:n]:
+            row = hit.row
+            first, last = self._chunk_sentences[row], self._chunk_sentences[row + 1]
+            todo += [(hit, int(s), int(e)) for _, s, e in self.index.sentences[first:last]]
+        if not todo:
+            return
+        texts = [passage_text(hit.chunk, hit.doc, hit.chunk.text[s:e]) for hit, s, e in todo]
+        cosines = self.embedder.encode_passages(texts) @ result.query_vector
+        for hit in result.hits[:n]:
+            hit.sentence_scores = [(s, e, float(c)) for (h, s, e), c in zip(todo, cosines) if h is hit]
+        result.sentence_top = max(result.sentence_top, float(cosines.max()))
 
     def sparse(self, query: str, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         if self.index.sparse is None or not self.embedder.has_sparse:
@@ -200,6 +234,7 @@ class Retriever:
                     scores={name: s[row] for name, s in per_score.items() if row in s},
                     ranks={name: r[row] for name, r in per_rank.items() if row in r},
                     sentence_scores=self.sentence_scores(row, vector),
+                    row=row,
                 )
             )
         return SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, expansion=expansion, timings_ms=timings)

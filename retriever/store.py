@@ -12,9 +12,9 @@ Layout (documented in the README, readable without this code)::
         bm25/                      bm25s index over jieba tokens (lcut_for_search)
         sparse.npz                 scipy CSR [chunks, sparse_dim] (only with the sparse head)
         sentences.npy              int32 [sentences, 3]: chunk row, start, end (offsets in chunk text)
-        sentence_embeddings.npy    float32 [sentences, dim]
-        sentences.faiss            inner-product index over sentence_embeddings
-        bm25_sentences/            bm25s index over character bigrams of the sentences (text.char_bigrams)
+        sentence_embeddings.npy    float32 [sentences, dim]             } only when the manifest's
+        sentences.faiss            inner-product index over them        } "sentence_index" is true
+        bm25_sentences/            bm25s index over character bigrams   } (see sentence_index_enabled)
 
 A build is written completely into its own folder before ``CURRENT`` names it, so a reader
 (or a killed ingest) never sees a half-written index.
@@ -49,6 +49,12 @@ AUTO_APPROXIMATE = "HNSW32,SQfp16"
 #: 10^6: 2048 -> 0.95, 4096 -> 0.97 at p95 18 ms on 2 cores).
 HNSW_EF_SEARCH = ((200_000, 512), (500_000, 2048))
 HNSW_EF_SEARCH_MAX = 4096
+#: Up to this many chunks ``sentence_index="auto"`` also indexes every sentence on its own. Above
+#: it the sentence views would cost ~3.4x the chunk index (10^6 chunks: ~3.4 million sentence
+#: vectors, ~4 GB, days of embedding on 2 cores), so only the top hits' sentences are scored, at
+#: query time (Retriever.score_hit_sentences).
+AUTO_SENTENCE_LIMIT = 100_000
+SENTENCE_INDEX_SETTINGS = ("auto", "on", "off")
 
 
 class IndexUnavailable(RuntimeError):
@@ -79,6 +85,13 @@ def choose_factory(factory: str, n: int) -> str:
     if factory != "auto":
         return factory
     return "Flat" if n <= AUTO_FLAT_LIMIT else AUTO_APPROXIMATE
+
+
+def sentence_index_enabled(setting: str, n_chunks: int) -> bool:
+    """Resolve the ``sentence_index`` setting (``auto``/``on``/``off``) for ``n_chunks`` chunks."""
+    if setting not in SENTENCE_INDEX_SETTINGS:
+        raise ValueError(f"sentence_index 只能是 {'/'.join(SENTENCE_INDEX_SETTINGS)}，收到 {setting!r}")
+    return setting == "on" or (setting == "auto" and n_chunks <= AUTO_SENTENCE_LIMIT)
 
 
 def hnsw_ef_search(n: int) -> int:
@@ -160,9 +173,10 @@ def write_build(path: Path, data: IndexData) -> None:
     if data.sparse is not None:
         scipy.sparse.save_npz(path / "sparse.npz", data.sparse)
     np.save(path / "sentences.npy", data.sentences)
-    np.save(path / "sentence_embeddings.npy", data.sentence_embeddings)
-    faiss.write_index(data.sentence_faiss, str(path / "sentences.faiss"))
-    data.sentence_bm25.save(str(path / "bm25_sentences"), show_progress=False)
+    if data.sentence_embeddings is not None:
+        np.save(path / "sentence_embeddings.npy", data.sentence_embeddings)
+        faiss.write_index(data.sentence_faiss, str(path / "sentences.faiss"))
+        data.sentence_bm25.save(str(path / "bm25_sentences"), show_progress=False)
     _fsync_tree(path)
     (path / "manifest.json").write_text(json.dumps(data.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
 
@@ -253,18 +267,20 @@ def load_index(root: Path, model_id: str | None = None, with_search: bool = True
             chunks = [Chunk.from_dict(json.loads(line)) for line in f]
         embeddings = np.load(build / "embeddings.npy", mmap_mode="r")
         sentences = np.load(build / "sentences.npy")
-        sentence_embeddings = np.load(build / "sentence_embeddings.npy", mmap_mode="r")
+        with_sentences = manifest.get("sentence_index", True)
+        sentence_embeddings = np.load(build / "sentence_embeddings.npy", mmap_mode="r") if with_sentences else None
         faiss_index = bm25 = sparse = sentence_faiss = sentence_bm25 = None
         if with_search:
             import bm25s
             import scipy.sparse
 
             faiss_index = faiss.read_index(str(build / "dense.faiss"))
-            sentence_faiss = faiss.read_index(str(build / "sentences.faiss"))
             tune_faiss(faiss_index)
-            tune_faiss(sentence_faiss)
             bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False, verbosity=0)
-            sentence_bm25 = bm25s.BM25.load(str(build / "bm25_sentences"), show_progress=False, verbosity=0)
+            if with_sentences:
+                sentence_faiss = faiss.read_index(str(build / "sentences.faiss"))
+                tune_faiss(sentence_faiss)
+                sentence_bm25 = bm25s.BM25.load(str(build / "bm25_sentences"), show_progress=False, verbosity=0)
             if manifest.get("model", {}).get("sparse"):
                 sparse = scipy.sparse.load_npz(build / "sparse.npz").tocsr()
     except Exception as exc:  # any damaged file: say which build and what to do
@@ -277,7 +293,9 @@ def load_index(root: Path, model_id: str | None = None, with_search: bool = True
         sizes["sparse.npz"] = sparse.shape[0]
     wrong = {name: size for name, size in sizes.items() if size != n}
     n_sent = manifest.get("sentence_count")
-    sent_sizes = {"sentences.npy": len(sentences), "sentence_embeddings.npy": len(sentence_embeddings)}
+    sent_sizes = {"sentences.npy": len(sentences)}
+    if sentence_embeddings is not None:
+        sent_sizes["sentence_embeddings.npy"] = len(sentence_embeddings)
     if sentence_faiss is not None:
         sent_sizes["sentences.faiss"] = sentence_faiss.ntotal
     wrong.update({name: size for name, size in sent_sizes.items() if size != n_sent})

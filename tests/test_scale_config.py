@@ -64,3 +64,46 @@ def test_explicit_ef_search_overrides_the_size_rule():
     index = store.build_faiss(_unit_vectors(500), "HNSW32,Flat")
     store.tune_faiss(index, ef_search=77)
     assert faiss.downcast_index(index).hnsw.efSearch == 77
+
+
+# -- sentence views: on by default, off for large corpora ------------------------------------
+
+
+def test_sentence_index_auto_follows_the_chunk_count():
+    assert store.sentence_index_enabled("auto", store.AUTO_SENTENCE_LIMIT)
+    assert not store.sentence_index_enabled("auto", store.AUTO_SENTENCE_LIMIT + 1)
+    assert store.sentence_index_enabled("on", 10_000_000) and not store.sentence_index_enabled("off", 10)
+    with pytest.raises(ValueError, match="sentence_index"):
+        store.sentence_index_enabled("yes", 10)
+
+
+def test_without_sentence_index_answers_still_quote_the_best_sentence(tmp_path, embedder):
+    import dataclasses
+    import shutil
+
+    from ingest.build import ingest
+    from policyqa.config import PROJECT_ROOT, Config
+    from policyqa.qa import PolicyQA
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(PROJECT_ROOT / "data" / "policies" / "12_jiaoshi-fa-2009.txt", corpus)
+    cfg = Config.load(corpus_dir=corpus, index_dir=tmp_path / "index", sentence_index="off")
+    ingest(cfg, embedder=embedder, progress=False)
+    build = store.read_current(cfg.index_dir)
+    manifest = store.load_index(cfg.index_dir, with_search=False).manifest
+    assert manifest["sentence_index"] is False and manifest["sentence_count"] > manifest["chunk_count"]
+    assert not (build / "sentence_embeddings.npy").exists() and not (build / "bm25_sentences").exists()
+
+    qa = PolicyQA(cfg, embedder=embedder)
+    result = qa.search("教师节是哪一天？")
+    assert "dense_sentence" not in result.hits[0].ranks and result.hits[0].sentence_scores == []
+    answer = qa.ask("教师节是哪一天？")
+    assert not answer.refused and answer.citations[0].quote == "第六条 每年九月十日为教师节。"
+    assert answer.sentence_top >= cfg.min_dense_score
+
+    # turning the sentence views on again rebuilds them but reuses every chunk vector
+    report = ingest(dataclasses.replace(cfg, sentence_index="on"), embedder=embedder, progress=False)
+    assert report.embedded_chunks == 0
+    assert store.load_index(cfg.index_dir, with_search=False).manifest["sentence_index"] is True
+    assert (store.read_current(cfg.index_dir) / "sentence_embeddings.npy").exists()
