@@ -185,14 +185,17 @@ def select_citations(result: SearchResult, config: Config) -> list[Hit]:
     return chosen
 
 
-def compose(question: str, result: SearchResult, config: Config, idf: dict[str, float], corpus_text: str,
+def compose(question: str, result: SearchResult, config: Config, idf: dict[str, float],
             titles: set[str], notice: str = "", lexicon: dict | None = None) -> Answer:
-    """The answer for ``question`` from ``result``: quotes with citations, or a refusal."""
+    """The answer for ``question`` from ``result``: quotes with citations, or a refusal.
+
+    ``idf`` (word → IDF of the BM25 index) weighs the question's words and is the corpus
+    vocabulary of the refusal checks."""
     ctx = RefusalContext(
         query=result.query,
         sentence_top=result.sentence_top,
         quotes=[],
-        corpus_text=corpus_text,
+        vocabulary=idf,
         titles=titles,
         min_dense_score=config.min_dense_score,
         min_term_coverage=config.min_term_coverage,

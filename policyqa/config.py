@@ -66,7 +66,7 @@ class Config:
     #: Refusal: the best single-sentence cosine must reach this (calibrated on eval/data/dev.jsonl).
     min_dense_score: float = 0.86
     #: Refusal: share of the question's content terms that must occur in the corpus.
-    min_term_coverage: float = 0.3
+    min_term_coverage: float = 0.25
     #: Most citations in one answer.
     max_citations: int = 1
     max_question_chars: int = 1000

@@ -26,7 +26,6 @@ class _Live:
 
     retriever: Retriever
     idf: dict[str, float]
-    corpus_text: str
     titles: set[str]
     build: str
 
@@ -51,9 +50,8 @@ class PolicyQA:
     def load(self) -> "PolicyQA":
         """Load (or reload) the live index; raises store.IndexUnavailable with what to do."""
         index = store.load_index(self.config.index_dir, model_id=self.config.model)
-        corpus_text = "\n".join(doc.text for doc in index.documents.values())
         titles = {doc.title for doc in index.documents.values()}
-        live = _Live(Retriever(index, self.embedder, self.config), term_weights(index.bm25), corpus_text, titles, index.path.name)
+        live = _Live(Retriever(index, self.embedder, self.config), term_weights(index.bm25), titles, index.path.name)
         self._live = live  # a single assignment: readers see the old or the new index, never a mix
         log.info("索引已加载：%s（%d 个片段）", index.path, len(index.chunks))
         return self
@@ -89,7 +87,7 @@ class PolicyQA:
         result = live.retriever.search(text, k=max(self.config.top_k, 10), docs=docs, retrievers=retrievers)
         # only without a sentence index (large corpora): embed the sentences of the hits to quote
         live.retriever.score_hit_sentences(result, n=self.config.max_citations)
-        answer = compose(text, result, self.config, live.idf, live.corpus_text, live.titles, notice, live.retriever.lexicon)
+        answer = compose(text, result, self.config, live.idf, live.titles, notice, live.retriever.lexicon)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 

@@ -16,10 +16,10 @@ checks and their thresholds were calibrated on eval/data/dev.jsonl (see README, 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
-from retriever.text import content_terms
+from retriever.text import _jieba, content_terms, has_words
 
 _INSTRUCTION = re.compile(
     r"忽略(?:以上|上面|之前|前面|所有)?.{0,6}(?:指令|提示|规则|要求)|系统提示词|提示词|system prompt|"
@@ -51,7 +51,8 @@ class RefusalContext:
     query: str  # normalised question
     sentence_top: float
     quotes: list[str]
-    corpus_text: str
+    #: the corpus's words (the BM25 vocabulary: jieba search-mode tokens), see :func:`occurs`
+    vocabulary: Container[str]
     titles: set[str]
     min_dense_score: float
     min_term_coverage: float
@@ -74,19 +75,32 @@ def weak_evidence(ctx: RefusalContext) -> str:
     return ""
 
 
-def term_coverage(query: str, corpus_text: str, lexicon: dict[str, tuple[str, ...]] | None = None) -> float:
-    """Share of the question's content words that occur anywhere in the corpus, themselves or
-    (for everyday words in ``lexicon``) as one of their official words."""
+def occurs(term: str, vocabulary: Container[str]) -> bool:
+    """Whether ``term`` occurs in the corpus: it is a corpus word, or jieba cuts it into several
+    pieces that all are. A set lookup per word instead of a scan of the corpus text, so the
+    checks cost the same at 10^6 chunks as at 200 (a scan took ~100 ms a term there)."""
+    term = "".join(term.split()).lower()
+    if not term:
+        return False
+    if term in vocabulary:
+        return True
+    pieces = [w for w in _jieba().lcut(term) if has_words(w)]
+    return len(pieces) > 1 and all(w in vocabulary for w in pieces)
+
+
+def term_coverage(query: str, vocabulary: Container[str], lexicon: dict[str, tuple[str, ...]] | None = None) -> float:
+    """Share of the question's content words that occur in the corpus, themselves or (for
+    everyday words in ``lexicon``) as one of their official words."""
     terms = content_terms(query)
     if not terms:
         return 0.0
     lexicon = lexicon or {}
-    known = sum(1 for t in terms if t in corpus_text or any(o in corpus_text for o in lexicon.get(t, ())))
+    known = sum(1 for t in terms if occurs(t, vocabulary) or any(occurs(o, vocabulary) for o in lexicon.get(t, ())))
     return known / len(terms)
 
 
 def unknown_terms(ctx: RefusalContext) -> str:
-    coverage = term_coverage(ctx.query, ctx.corpus_text, ctx.lexicon)
+    coverage = term_coverage(ctx.query, ctx.vocabulary, ctx.lexicon)
     if coverage < ctx.min_term_coverage:
         return f"问题中的关键词在文档中出现的比例 {coverage:.2f} 低于阈值 {ctx.min_term_coverage}"
     return ""
@@ -104,7 +118,7 @@ def unknown_document(ctx: RefusalContext) -> str:
         if not any(bare in t or t in bare for t in indexed):
             return f"文档库中没有《{named}》"
     for term in re.findall(r"[“\"「]([^”\"」]{2,20})[”\"」]", ctx.query):
-        if "".join(term.split()) not in ctx.corpus_text:
+        if not occurs(term, ctx.vocabulary):
             return f"文档中没有出现“{term}”"
     return ""
 
@@ -134,7 +148,7 @@ def places_in(query: str) -> list[str]:
 def unknown_place(ctx: RefusalContext) -> str:
     for place in ctx.places:
         stem = re.sub(r"(?:省|市|自治区|县|区)$", "", place)
-        if stem and stem not in ctx.corpus_text:
+        if stem and not occurs(stem, ctx.vocabulary):
             return f"文档中没有关于“{place}”的内容"
     return ""
 
@@ -145,7 +159,7 @@ _RELATIVE_TIME = re.compile(r"今年|明年|去年|最新")
 def unknown_time(ctx: RefusalContext) -> str:
     """Questions about a year the documents never mention, or about "this year" / "the latest"."""
     for year in re.findall(r"(?<!\d)(?:19|20)\d\d(?=年)", ctx.query):
-        if f"{year}年" not in ctx.corpus_text:
+        if year not in ctx.vocabulary:
             return f"文档中没有关于{year}年的内容"
     match = _RELATIVE_TIME.search(ctx.query)
     if match:

@@ -181,7 +181,7 @@ def test_composed_answers_quote_verbatim(text, question, cosines):
     hits = _hits(text, cosines)
     result = SearchResult(query=question, hits=hits, dense_top=max(cosines), sentence_top=max(cosines))
     cfg = Config(min_dense_score=-2.0, min_term_coverage=0.0)
-    answer = compose(question, result, cfg, {"教师": 2.0, "工资": 3.0}, text, {"《某办法》"})
+    answer = compose(question, result, cfg, {"教师": 2.0, "工资": 3.0}, {"《某办法》"})
     event("refused" if answer.refused else "answered")
     if answer.refused:
         assert not answer.citations and answer.reason

@@ -1,7 +1,8 @@
 """The refusal checks of policyqa/refusal.py as pure functions, on hand-made cases."""
 import pytest
 
-from policyqa.refusal import _INSTRUCTION, asked_figures, missing_figure, places_in, term_coverage, RefusalContext
+from policyqa.refusal import _INSTRUCTION, RefusalContext, asked_figures, missing_figure, occurs, places_in, term_coverage
+from retriever.text import tokenize
 
 
 @pytest.mark.parametrize("question", [
@@ -40,7 +41,7 @@ def test_asked_figures_and_what_answers_them():
 
 
 def _ctx(query, quotes):
-    return RefusalContext(query=query, sentence_top=0.9, quotes=quotes, corpus_text="", titles=set(),
+    return RefusalContext(query=query, sentence_top=0.9, quotes=quotes, vocabulary=set(), titles=set(),
                           min_dense_score=0.86, min_term_coverage=0.3)
 
 
@@ -50,6 +51,13 @@ def test_missing_figure_refuses_only_when_the_quote_has_none():
 
 
 def test_everyday_words_count_as_known_through_the_lexicon():
-    corpus = "教师的工资待遇和企业的职工教育"
-    assert term_coverage("老师的工资", corpus) == pytest.approx(0.5)
-    assert term_coverage("老师的工资", corpus, {"老师": ("教师",)}) == pytest.approx(1.0)
+    vocabulary = set(tokenize("教师的工资待遇和企业的职工教育"))
+    assert term_coverage("老师的工资", vocabulary) == pytest.approx(0.5)
+    assert term_coverage("老师的工资", vocabulary, {"老师": ("教师",)}) == pytest.approx(1.0)
+
+
+def test_occurs_looks_words_up_in_the_vocabulary():
+    vocabulary = set(tokenize("职业教育法自2022年5月1日起施行。双师型教师队伍"))
+    assert occurs("职业教育", vocabulary) and occurs("双师型 教师", vocabulary)  # pieces that are all words
+    assert occurs("2022", vocabulary) and not occurs("2035", vocabulary)
+    assert not occurs("双高计划", vocabulary) and not occurs("", vocabulary)
