@@ -81,6 +81,7 @@ class Answer:
     reason: str = ""  # why it was refused (for evaluators and logs)
     dense_top: float = 0.0  # best chunk cosine in the (filtered) index
     sentence_top: float = 0.0  # best sentence cosine: the weak-evidence signal
+    build: str = ""  # the index build that answered
 
     def to_dict(self) -> dict:
         return {
@@ -94,6 +95,7 @@ class Answer:
             "dense_top": round(self.dense_top, 4),
             "sentence_top": round(self.sentence_top, 4),
             "latency_ms": round(self.latency_ms, 1),
+            "build": self.build,
         }
 
 
@@ -213,7 +215,7 @@ def compose(question: str, result: SearchResult, config: Config, idf: dict[str, 
         verify(citations)
         ctx.quotes = [c.quote for c in citations]
         reason = first_reason(ctx, AFTER_QUOTES)
-    scores = {"dense_top": result.dense_top, "sentence_top": result.sentence_top}
+    scores = {"dense_top": result.dense_top, "sentence_top": result.sentence_top, "build": result.build}
     if reason:
         return Answer(question, REFUSAL_TEXT, True, [], result.hits, notice=notice, reason=reason, **scores)
     return Answer(question, render(citations), False, citations, result.hits, notice=notice, **scores)

@@ -50,7 +50,7 @@ class PolicyQA:
     def load(self) -> "PolicyQA":
         """Load (or reload) the live index; raises store.IndexUnavailable with what to do."""
         index = store.load_index(self.config.index_dir, model_id=self.config.model)
-        titles = {doc.title for doc in index.documents.values()}
+        titles = {meta["title"] for meta in index.manifest["documents"].values()}
         live = _Live(Retriever(index, self.embedder, self.config), term_weights(index.bm25), titles, index.path.name)
         self._live = live  # a single assignment: readers see the old or the new index, never a mix
         log.info("索引已加载：%s（%d 个片段）", index.path, len(index.chunks))

@@ -59,6 +59,7 @@ class SearchResult:
     sentence_top: float = 0.0  # best single-sentence cosine
     query_vector: np.ndarray | None = None
     expansion: list[str] = field(default_factory=list)  # official words added to the search (retriever/lexicon.py)
+    build: str = ""  # the index build searched (its folder name)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -237,7 +238,8 @@ class Retriever:
                     row=row,
                 )
             )
-        return SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, expansion=expansion, timings_ms=timings)
+        return SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, expansion=expansion,
+                            build=self.index.path.name if self.index.path else "", timings_ms=timings)
 
 
 def _top(scores: np.ndarray, n: int, allowed: np.ndarray | None, ids: np.ndarray | None = None) -> list[tuple[int, float]]:
