@@ -107,3 +107,14 @@ def test_without_sentence_index_answers_still_quote_the_best_sentence(tmp_path, 
     assert report.embedded_chunks == 0
     assert store.load_index(cfg.index_dir, with_search=False).manifest["sentence_index"] is True
     assert (store.read_current(cfg.index_dir) / "sentence_embeddings.npy").exists()
+
+
+def test_bm25_beside_the_dense_branch_gives_the_same_ranking(qa, monkeypatch):
+    import retriever.search as search
+
+    question = "双师型老师要去企业实践多久？"
+    serial = qa.search(question)
+    monkeypatch.setattr(search, "PARALLEL_BM25_ABOVE", 0)  # what a large index does
+    parallel = qa.search(question)
+    assert [h.chunk.chunk_id for h in parallel.hits] == [h.chunk.chunk_id for h in serial.hits]
+    assert [h.ranks for h in parallel.hits] == [h.ranks for h in serial.hits] and "bm25" in parallel.timings_ms
