@@ -1,9 +1,10 @@
 """The full eval on eval/data/dev.jsonl with the default configuration, in CI.
 
 Targets the default configuration meets are asserted as they are stated in the eval issue.
-Citation precision and recall are below their 0.90 targets (about 0.79 on dev.jsonl, see the
+Citation precision and recall are below their 0.90 targets (about 0.84 on dev.jsonl, see the
 README); for them this test guards the level reached so far, so a regression still fails, and
-the report states the target as missed.
+the report states the target as missed. The held-out set has no targets of its own (the
+figures are lower: it was not tuned on); it is guarded at the level reached, a little below.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from eval.run import run_eval
 from policyqa.config import PROJECT_ROOT
 
 DEV = PROJECT_ROOT / "eval" / "data" / "dev.jsonl"
+HOLDOUT = PROJECT_ROOT / "eval" / "data" / "holdout.jsonl"
 
 MET = {"recall@5": (">=", 0.95), "mrr@10": (">=", 0.85), "refusal_rate": (">=", 0.90),
        "false_refusal_rate": ("<=", 0.05), "non_verbatim_quotes": ("<=", 0)}
@@ -33,3 +35,18 @@ def test_default_configuration_on_dev_set(index_config, tmp_path):
         assert overall[name] >= floor, f"{name} fell to {overall[name]} (was ≥ {floor})"
     missed = {t["metric"] for t in report["targets"] if not t["passed"]}
     assert missed <= set(FLOORS), f"targets missed: {missed}"
+
+
+#: holdout.jsonl, measured 0.868 / 0.735 / 0.615 / 0.632 / 0.833 / 0.026: one question less each.
+HOLDOUT_FLOORS = {"recall@5": (">=", 0.84), "mrr@10": (">=", 0.70), "citation_precision": (">=", 0.58),
+                  "citation_recall": (">=", 0.60), "refusal_rate": (">=", 0.75), "false_refusal_rate": ("<=", 0.053),
+                  "non_verbatim_quotes": ("<=", 0)}
+
+
+def test_default_configuration_on_holdout_set(index_config, tmp_path):
+    run_eval(index_config, HOLDOUT, tmp_path, compare=False, check_targets=False)
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    overall = report["systems"][report["default_system"]]["overall"]
+    for name, (op, goal) in HOLDOUT_FLOORS.items():
+        value = overall[name]
+        assert (value >= goal if op == ">=" else value <= goal), f"holdout {name} = {value}, floor {op} {goal}"

@@ -4,8 +4,8 @@
 Usage:
     python3 eval/data/check_questions.py [FILE ...] [--corpus DIR]
 
-With no FILE arguments it checks eval/data/dev.jsonl and
-tests/data/retrieval_questions.jsonl (paths relative to the repository root).
+With no FILE arguments it checks eval/data/dev.jsonl,
+tests/data/retrieval_questions.jsonl and eval/data/holdout.jsonl (paths relative to the repository root).
 The corpus defaults to data/policies/ in the repository root.
 
 Each line must be one JSON object:
@@ -50,6 +50,7 @@ DEFAULT_CORPUS = os.path.join(REPO_ROOT, "data", "policies")
 DEFAULT_FILES = (
     os.path.join(REPO_ROOT, "eval", "data", "dev.jsonl"),
     os.path.join(REPO_ROOT, "tests", "data", "retrieval_questions.jsonl"),
+    os.path.join(REPO_ROOT, "eval", "data", "holdout.jsonl"),
 )
 
 
