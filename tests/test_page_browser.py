@@ -2,11 +2,14 @@
 
 One index (shared with test_page_api.py through the session's base temp folder), one server
 subprocess on a free 127.0.0.1 port and one browser page for the module; the tests run in
-order on that page, like a teacher would. Screenshots go to docs/ for the README.
+order on that page, like a teacher would. Screenshots are taken on every run (into a temporary
+folder); ``POLICYQA_SCREENSHOTS=docs`` writes them to docs/ for the README instead, so a plain
+test run leaves the working tree clean.
 """
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 
@@ -30,7 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DOCS = PROJECT_ROOT / "docs"
+DOCS = PROJECT_ROOT / "docs" if os.environ.get("POLICYQA_SCREENSHOTS") == "docs" else Path(tempfile.mkdtemp(prefix="policyqa-shots-"))
 VERBATIM = "原则上从具有3年以上企业工作经历并具有高职以上学历的人员中公开招聘"
 TIMEOUT_MS = 60_000
 
