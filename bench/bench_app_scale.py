@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bench_scale import _joiner, _pct, _peak_rss_mb, _dir_size, load_corpus, synthetic_specs  # noqa: E402
+from bench_scale import _dir_size, _joiner, _pct, load_corpus, synthetic_specs  # noqa: E402
 
 log = logging.getLogger("bench_app_scale")
 DOC_CHUNKS = 200
@@ -47,8 +47,8 @@ WARMUP = 5
 
 
 def _rss_mb(field: str = "VmRSS") -> float:
-    """Resident memory now (VmRSS); RssAnon is the process's own, RssFile memory-mapped file
-    pages (BM25 postings, chunk lines), which the kernel can drop and read again."""
+    """Resident memory now (VmRSS), at its peak (VmHWM); RssAnon is the process's own, RssFile
+    memory-mapped file pages (BM25 postings, chunk lines), which the kernel can drop and read again."""
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
@@ -116,17 +116,11 @@ def build(n: int, work: Path, cache_dir: Path, seed: int) -> dict:
                            sentences=sentences, sentence_embeddings=sentence_embeddings,
                            sentence_faiss=sentence_faiss, sentence_bm25=sentence_bm25)
     t = time.perf_counter()
-    final = store.publish(work, _write(store, work, data))
+    final = store.save_build(work, data)
     write_s = time.perf_counter() - t
     return {"n": n, "sentences": len(sentences), "sentence_index": with_sentences, "factory": factory,
             "texts_s": texts_s, "index_s": index_s, "write_s": write_s, "disk_mb": _dir_size(final) / 2**20,
-            "build_peak_mb": _peak_rss_mb()}
-
-
-def _write(store, work: Path, data) -> Path:
-    path = store.new_build_dir(work)
-    store.write_build(path, data)
-    return path
+            "build_peak_mb": _rss_mb("VmHWM")}
 
 
 def questions() -> list[str]:
@@ -164,7 +158,7 @@ def query(work: Path) -> dict:
             timings[name].append((time.perf_counter() - t) * 1000)
             if name == "ask":
                 refused += result.refused
-    out = {"load_s": load_s, "model_rss_mb": model_rss, "loaded_rss_mb": loaded_rss, "peak_mb": _peak_rss_mb(),
+    out = {"load_s": load_s, "model_rss_mb": model_rss, "loaded_rss_mb": loaded_rss, "peak_mb": _rss_mb("VmHWM"),
            "end_anon_mb": _rss_mb("RssAnon"), "end_file_mb": _rss_mb("RssFile"),
            "questions": len(qs), "refused": refused}
     for name, values in timings.items():

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -284,13 +283,7 @@ def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool 
             sentences=sentences, sentence_embeddings=sentence_embeddings,
             sentence_faiss=sentence_faiss, sentence_bm25=sentence_bm25,
         )
-        build = store.new_build_dir(root)
-        try:
-            store.write_build(build, data)
-            final = store.publish(root, build)
-        except BaseException:
-            shutil.rmtree(build, ignore_errors=True)  # the live index is untouched
-            raise
+        final = store.save_build(root, data)
         report.chunk_count = len(chunks)
         report.index_path = str(final)
         report.seconds = time.perf_counter() - started

@@ -215,10 +215,10 @@ def compose(question: str, result: SearchResult, config: Config, idf: dict[str, 
         verify(citations)
         ctx.quotes = [c.quote for c in citations]
         reason = first_reason(ctx, AFTER_QUOTES)
-    scores = {"dense_top": result.dense_top, "sentence_top": result.sentence_top, "build": result.build}
+    about = {"dense_top": result.dense_top, "sentence_top": result.sentence_top, "build": result.build}
     if reason:
-        return Answer(question, REFUSAL_TEXT, True, [], result.hits, notice=notice, reason=reason, **scores)
-    return Answer(question, render(citations), False, citations, result.hits, notice=notice, **scores)
+        return Answer(question, REFUSAL_TEXT, True, [], result.hits, notice=notice, reason=reason, **about)
+    return Answer(question, render(citations), False, citations, result.hits, notice=notice, **about)
 
 
 def verify(citations: list[Citation]) -> None:

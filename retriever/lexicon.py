@@ -8,12 +8,9 @@ expansion only adds search words: quotes and refusal checks still read the quest
 from __future__ import annotations
 
 import functools
-import logging
 from pathlib import Path
 
 from retriever.text import tokenize
-
-log = logging.getLogger(__name__)
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "data" / "colloquial.tsv"
 

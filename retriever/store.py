@@ -266,6 +266,18 @@ def _fsync_tree(path: Path) -> None:
                 os.fsync(f.fileno())
 
 
+def save_build(root: Path, data: IndexData) -> Path:
+    """Write ``data`` as a new build of the index in ``root`` and make it live; returns its
+    folder. On any failure the half-written build is removed and the live index is untouched."""
+    build = new_build_dir(root)
+    try:
+        write_build(build, data)
+        return publish(root, build)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+
+
 def publish(root: Path, build: Path, keep: int = 1) -> Path:
     """Make ``build`` the live index: rename it final, then replace CURRENT atomically."""
     final = build.with_name(build.name.removesuffix(".tmp"))
@@ -336,11 +348,13 @@ def load_index(root: Path, model_id: str | None = None, with_search: bool = True
             f"请改回该模型，或运行 `policyqa ingest --rebuild` 用新模型重建索引。"
         )
     try:
-        documents = DocumentTable(build / "documents.jsonl", list(manifest.get("documents", {})))
+        doc_ids = list(manifest.get("documents", {}))
+        documents = DocumentTable(build / "documents.jsonl", doc_ids)
         chunks = ChunkTable(build / "chunks.jsonl")
-        for probe in ([0, len(chunks) - 1] if len(chunks) else []):
-            chunks[probe]  # a damaged first or last line fails now, not at a question
-        for doc_id in list(documents)[:1] + list(documents)[-1:]:
+        # a damaged first or last line fails now, not at a question
+        for row in sorted({0, len(chunks) - 1}) if len(chunks) else []:
+            chunks[row]
+        for doc_id in doc_ids[:1] + doc_ids[-1:]:
             documents[doc_id]
         embeddings = np.load(build / "embeddings.npy", mmap_mode="r")
         sentences = np.load(build / "sentences.npy")
