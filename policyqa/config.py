@@ -63,6 +63,9 @@ class Config:
     #: Everyday → official words added to every search (retriever/lexicon.py): "default" (the
     #: shipped retriever/data/colloquial.tsv), a path to your own word list, or "none".
     query_lexicon: str = "default"
+    #: Added to the fused score of the chunks of a document the question names (教师法, 49号文);
+    #: an article it asks for (第25条) is put first regardless (retriever/references.py).
+    reference_boost: float = 1.0
     #: Refusal: the best single-sentence cosine must reach this (calibrated on eval/data/dev.jsonl).
     min_dense_score: float = 0.86
     #: Refusal: share of the question's content terms that must occur in the corpus.

@@ -16,6 +16,7 @@ from ingest.schema import Chunk, SourceDocument
 from policyqa.config import Config
 from retriever.fusion import fuse
 from retriever.lexicon import expand, load_lexicon
+from retriever.references import References, alias_table, find_references, heading_matches
 from retriever.store import IndexData
 from retriever.text import STOPWORDS, char_bigrams, normalise_query, tokenize
 
@@ -29,6 +30,8 @@ RETRIEVERS = ("dense", "dense_sentence", "sparse", "bm25", "bm25_sentence")
 EXACT_FILTER_LIMIT = 50_000
 #: Above this many chunks BM25 runs in a worker thread while the query is encoded and searched.
 PARALLEL_BM25_ABOVE = 100_000
+#: Rows of a named document searched for an article's heading (a law has a few hundred).
+ARTICLE_SCAN_LIMIT = 5_000
 _LEXICAL_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bm25")
 
 
@@ -64,6 +67,7 @@ class SearchResult:
     query_vector: np.ndarray | None = None
     expansion: list[str] = field(default_factory=list)  # official words added to the search (retriever/lexicon.py)
     build: str = ""  # the index build searched (its folder name)
+    references: References = field(default_factory=References)  # documents/article the question names
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -86,6 +90,7 @@ class Retriever:
         self._sentence_owner = np.asarray(index.sentences[:, 0]) if len(index.sentences) else np.zeros(0, np.int32)
         # first sentence row of every chunk (sentences of a chunk are contiguous)
         self._chunk_sentences = np.searchsorted(self._sentence_owner, np.arange(len(index.chunks) + 1))
+        self._aliases = alias_table(docs)  # names of the documents a question may use (retriever/references.py)
 
     def _allowed(self, docs: list[str] | None, ranges: dict) -> np.ndarray | None:
         if not docs:
@@ -196,6 +201,14 @@ class Retriever:
         k = k or cfg.top_k
         query = normalise_query(question)
         expansion = expand(query, self.lexicon)
+        refs = find_references(query, self._aliases)
+        if docs:
+            refs = References(tuple(d for d in refs.documents if d in docs), refs.article, refs.spans)
+        # A named document is favoured after fusion; its name (49号文, 教师法) would otherwise make
+        # BM25 prefer the bare title and 文号 lines, so the lexical query leaves it out.
+        lexical_query = query
+        for span in refs.spans:
+            lexical_query = lexical_query.replace(span, " ")
         allowed = self._allowed(docs, self._doc_rows)
         allowed_sentences = self._allowed(docs, self._doc_sentence_rows)
         n = min(cfg.candidates, len(self.index.chunks) if allowed is None else len(allowed))
@@ -204,9 +217,9 @@ class Retriever:
 
         def lexical() -> dict[str, list[tuple[int, float]]]:
             t = time.perf_counter()
-            tokens = [tok for tok in tokenize(query) if tok not in STOPWORDS]
+            tokens = [tok for tok in tokenize(lexical_query) if tok not in STOPWORDS]
             tokens += [tok for term in expansion for tok in tokenize(term)]
-            bigrams = char_bigrams(query) + [g for term in expansion for g in char_bigrams(term)]
+            bigrams = char_bigrams(lexical_query) + [g for term in expansion for g in char_bigrams(term)]
             out = {"bm25": self.bm25(tokens, n, allowed), "bm25_sentence": self.bm25_sentence(bigrams, n, allowed_sentences)}
             timings["bm25"] = (time.perf_counter() - t) * 1000
             return out
@@ -234,7 +247,7 @@ class Retriever:
         sentence_top = rankings["dense_sentence"][0][1] if rankings["dense_sentence"] else 0.0
         used = {name: r for name, r in rankings.items() if name in retrievers}
         weights = {name: w for name, w in cfg.fusion_weights.items() if name in retrievers}
-        fused = fuse(cfg.fusion, used, weights, cfg.rrf_k)[:k]
+        fused = self._apply_references(fuse(cfg.fusion, used, weights, cfg.rrf_k), refs, allowed)[:k]
         per_score = {name: dict(r) for name, r in rankings.items()}
         per_rank = {name: {i: rank for rank, (i, _) in enumerate(r, start=1)} for name, r in rankings.items()}
         hits = []
@@ -253,7 +266,33 @@ class Retriever:
                 )
             )
         return SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, expansion=expansion,
-                            build=self.index.path.name if self.index.path else "", timings_ms=timings)
+                            build=self.index.path.name if self.index.path else "", references=refs, timings_ms=timings)
+
+    def _apply_references(self, fused: list[tuple[int, float]], refs: References, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        """Favour the documents the question names (+``reference_boost``) and put the article it
+        asks for first: in the named documents, or among the candidates when none is named."""
+        if not refs:
+            return fused
+        boost = self.config.reference_boost
+        named = {d: self._doc_rows[d] for d in refs.documents if d in self._doc_rows}
+        scores = dict(fused)
+        if boost > 0:
+            for row in scores:
+                if any(lo <= row < hi for lo, hi in named.values()):
+                    scores[row] += boost
+        if refs.article is not None:
+            if named:
+                rows = [r for lo, hi in named.values() for r in range(lo, min(hi, lo + ARTICLE_SCAN_LIMIT))]
+            else:  # every chunk of a small index, the candidates of a large one
+                rows = range(len(self.index.chunks)) if len(self.index.chunks) <= ARTICLE_SCAN_LIMIT else list(scores)
+            if allowed is not None:
+                rows = sorted(set(rows) & set(allowed.tolist()))
+            top = max(scores.values(), default=0.0)
+            for row in rows:
+                if heading_matches(self.index.chunks[row].heading, refs.article):
+                    scores[row] = top + 1.0 + scores.get(row, 0.0)
+        order = {row: i for i, (row, _) in enumerate(fused)}
+        return sorted(scores.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
 
 
 def _top(scores: np.ndarray, n: int, allowed: np.ndarray | None, ids: np.ndarray | None = None) -> list[tuple[int, float]]:

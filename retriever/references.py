@@ -1,0 +1,154 @@
+"""References in a question: the documents it names and the article it asks for.
+
+HR officers ask 「教师法第25条怎么写的？」 or 「49号文对技工院校有什么要求？」. Meaning alone does not
+find that: 第25条 shares no word with the heading 第二十五条, and 49号 matches the notice's
+bare 文号 line better than its text. So a question's references are read here, and the
+search (retriever/search.py) moves the named article to the top and favours the named
+documents. Aliases are derived from each document's title and 文号; nothing is hand-listed.
+
+All functions are pure.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+_DIGITS = "零一二三四五六七八九"
+_CN_NUMBER = "零〇一二三四五六七八九十百千两"
+
+
+def chinese_number(n: int) -> str:
+    """0 < n < 10000 in the form headings use: 10 → 十, 25 → 二十五, 102 → 一百零二, 110 → 一百一十."""
+    if not 0 < n < 10000:
+        raise ValueError(f"条号超出范围：{n}")
+    out, zero = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit, n = divmod(n, value)
+        if digit:
+            if zero:
+                out += "零"
+            out += _DIGITS[digit] + unit
+            zero = False
+        elif out:
+            zero = True
+    return out[1:] if out.startswith("一十") else out  # 十五, not 一十五
+
+
+def arabic_number(text: str) -> int | None:
+    """The value of a Chinese numeral as written in headings (二十五 → 25, 一百零二 → 102)."""
+    total, digit = 0, None
+    for ch in text:
+        if ch in "零〇":
+            digit = 0
+        elif ch in _DIGITS or ch == "两":
+            digit = 2 if ch == "两" else _DIGITS.index(ch)
+        elif ch in "十百千":
+            unit = {"十": 10, "百": 100, "千": 1000}[ch]
+            total += (1 if digit is None else digit) * unit
+            digit = None
+        else:
+            return None
+    return total + (digit or 0) if text else None
+
+
+#: 第25条, 第 二十五 条, 第（十三）条; the number is read by :func:`article_of`.
+_ARTICLE = re.compile(rf"第\s*[（(]?\s*(\d{{1,4}}|[{_CN_NUMBER}]{{1,8}})\s*[）)]?\s*条")
+
+
+def article_of(query: str) -> int | None:
+    """The article number a question asks for (第25条 / 第二十五条 → 25), or None."""
+    match = _ARTICLE.search(unicodedata.normalize("NFKC", query))
+    if not match:
+        return None
+    number = match.group(1)
+    value = int(number) if number.isdigit() else arabic_number(number)
+    return value if value and 0 < value < 10000 else None
+
+
+def heading_markers(article: int) -> tuple[str, ...]:
+    """How a heading starts when it is article ``article``: 第二十五条 (laws) or （二十五） (items
+    of a plan or opinion, which people also call 第25条)."""
+    number = chinese_number(article)
+    return f"第{number}条", f"（{number}）"
+
+
+def heading_matches(heading: list[str], article: int) -> bool:
+    """Whether a chunk's heading path contains article ``article`` as one of its levels."""
+    markers = heading_markers(article)
+    return any(level.startswith(markers) for level in heading)
+
+
+_BRACKETED_YEAR = re.compile(r"[\[［(（【〔]\s*((?:19|20)\d\d)\s*[\]］)）】〕]")
+
+
+def normalise_reference_text(text: str) -> str:
+    """NFKC, no whitespace, and a year in any brackets written 〔2021〕 as in 文号."""
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    return _BRACKETED_YEAR.sub(r"〔\1〕", text)
+
+
+def _bare_title(title: str) -> str:
+    return re.sub(r"[《》〈〉\s]|[（(][^）)]*[）)]$", "", unicodedata.normalize("NFKC", title)).strip()
+
+
+def document_aliases(title: str, doc_number: str) -> set[str]:
+    """Names a question may use for a document: its title (without 《》 and a trailing
+    （2009年修正）), the title without 中华人民共和国 (职业教育法), its 文号, and the 文号 without the
+    issuer (〔2021〕49号). Short forms shared by several documents are removed by
+    :func:`alias_table`."""
+    aliases = set()
+    bare = _bare_title(title)
+    if len(bare) >= 3:
+        aliases.add(normalise_reference_text(bare))
+        if bare.startswith("中华人民共和国") and len(bare) > 9:
+            aliases.add(normalise_reference_text(bare[len("中华人民共和国"):]))
+    number = normalise_reference_text(doc_number)
+    match = re.search(r"〔(?:19|20)\d\d〕(\d+)号$", number)
+    if match:
+        aliases.add(number)
+        aliases.add(number[match.start():])
+        aliases.update(f"{match.group(1)}号{suffix}" for suffix in ("文", "文件", "通知"))
+    return aliases
+
+
+def alias_table(documents: Mapping[str, Mapping]) -> dict[str, tuple[str, ...]]:
+    """alias → the document ids it names, from each document's ``title`` and ``doc_number``.
+
+    An alias two documents share (两份 49号文) names both, so neither is favoured wrongly."""
+    table: dict[str, list[str]] = {}
+    for doc_id, meta in documents.items():
+        for alias in document_aliases(meta.get("title", ""), meta.get("doc_number", "")):
+            table.setdefault(alias, []).append(doc_id)
+    return {alias: tuple(ids) for alias, ids in table.items()}
+
+
+@dataclass(frozen=True)
+class References:
+    """What a question refers to: documents by id, an article number, and the matched text."""
+
+    documents: tuple[str, ...] = ()
+    article: int | None = None
+    spans: tuple[str, ...] = ()  # the alias text found in the question
+
+    def __bool__(self) -> bool:
+        return bool(self.documents) or self.article is not None
+
+
+def find_references(query: str, aliases: Mapping[str, tuple[str, ...]]) -> References:
+    """The documents named in ``query`` (longest aliases first, no overlaps) and its article."""
+    text = normalise_reference_text(query)
+    found: dict[str, None] = {}
+    spans = []
+    taken = [False] * len(text)
+    for alias in sorted(aliases, key=len, reverse=True):
+        start = text.find(alias)
+        while start >= 0:
+            if not any(taken[start : start + len(alias)]):
+                taken[start : start + len(alias)] = [True] * len(alias)
+                found.update(dict.fromkeys(aliases[alias]))
+                spans.append(alias)
+                break
+            start = text.find(alias, start + 1)
+    return References(tuple(found), article_of(query), tuple(spans))

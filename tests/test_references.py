@@ -1,0 +1,116 @@
+"""Documents and articles named in a question (retriever/references.py) and what search does with them."""
+import dataclasses
+
+import pytest
+
+from retriever.references import (
+    alias_table,
+    arabic_number,
+    article_of,
+    chinese_number,
+    document_aliases,
+    find_references,
+    heading_matches,
+)
+
+TEACHERS_LAW = "12_jiaoshi-fa-2009"
+VOCATIONAL_LAW = "05_zhiye-jiaoyu-fa-2022"
+NOTICE_49 = "00_renshebuhan-2021-49"
+
+
+@pytest.mark.parametrize("n, text", [(1, "一"), (10, "十"), (15, "十五"), (25, "二十五"), (100, "一百"), (102, "一百零二"), (110, "一百一十"), (1005, "一千零五")])
+def test_numbers_round_trip_in_heading_form(n, text):
+    assert chinese_number(n) == text
+    assert arabic_number(text) == n
+
+
+def test_out_of_range_article_numbers_are_refused_not_guessed():
+    with pytest.raises(ValueError):
+        chinese_number(0)
+    assert arabic_number("第") is None
+    assert article_of("第0条") is None
+
+
+@pytest.mark.parametrize("question, article", [
+    ("教师法第25条怎么写的", 25), ("第 二十五 条", 25), ("第２５条", 25), ("方案第（十三）条", 13),
+    ("第一百零二条", 102), ("教师的工资", None), ("第三章", None),
+])
+def test_article_of(question, article):
+    assert article_of(question) == article
+
+
+def test_heading_matches_law_articles_and_plan_items_but_not_longer_numbers():
+    assert heading_matches(["第六章 待遇", "第二十五条"], 25)
+    assert heading_matches(["四、建设多元办学格局", "（十三）推动企业和社会力量举办高质量职业教育"], 13)
+    assert not heading_matches(["第六章 待遇", "第二十五条"], 2)  # 第二条 is not a prefix of 第二十五条
+    assert not heading_matches(["第二章 职业教育体系"], 2)
+
+
+def test_aliases_come_from_title_and_document_number():
+    aliases = document_aliases("《人力资源社会保障部关于贯彻落实习近平总书记对职业教育工作重要指示精神的通知》", "人社部函〔2021〕49号")
+    assert {"人社部函〔2021〕49号", "〔2021〕49号", "49号文", "49号文件"} <= aliases
+    assert document_aliases("《中华人民共和国教师法》（2009年修正）", "") == {"中华人民共和国教师法", "教师法"}
+
+
+def test_find_references_normalises_brackets_and_prefers_the_longest_alias():
+    docs = {
+        "a": {"title": "《中华人民共和国职业教育法》", "doc_number": ""},
+        "b": {"title": "《中华人民共和国教师法》", "doc_number": ""},
+        "c": {"title": "《某通知》", "doc_number": "人社部函[2021]49号"},
+    }
+    table = alias_table(docs)
+    refs = find_references("人社部函（2021）49号 和 职业教育法 第5条", table)
+    assert refs.documents == ("c", "a") and refs.article == 5
+    # 教师法 is not a second match inside 职业教育法's name
+    assert find_references("中华人民共和国职业教育法", table).documents == ("a",)
+    assert not find_references("老师的工资怎么算", table)
+
+
+def test_shared_alias_names_every_document_that_has_it():
+    table = alias_table({"x": {"title": "《甲》", "doc_number": "甲发〔2020〕1号"}, "y": {"title": "《乙》", "doc_number": "乙发〔2020〕1号"}})
+    assert set(find_references("1号文件说了什么", table).documents) == {"x", "y"}
+
+
+# -- in the real search ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question, doc_id, heading", [
+    ("教师法第25条是怎么规定的？", TEACHERS_LAW, "第二十五条"),
+    ("职业教育法第25条是怎么规定的？", VOCATIONAL_LAW, "第二十五条"),
+    ("《中华人民共和国教师法》第三十五条", TEACHERS_LAW, "第三十五条"),
+])
+def test_a_named_article_is_the_first_hit(qa, question, doc_id, heading):
+    hit = qa.search(question).hits[0]
+    assert hit.chunk.doc_id == doc_id and heading in hit.chunk.heading
+    answer = qa.ask(question)
+    assert not answer.refused and heading in answer.citations[0].label()
+
+
+def test_article_without_a_document_finds_it_in_every_law_that_has_it(qa):
+    top = qa.search("第25条").hits[:2]
+    assert {h.chunk.doc_id for h in top} == {TEACHERS_LAW, VOCATIONAL_LAW}
+    assert all("第二十五条" in h.chunk.heading for h in top)
+
+
+def test_document_number_favours_that_document_not_its_number_line(qa):
+    answer = qa.ask("49号文里对技工院校有什么要求？")
+    assert not answer.refused
+    cited = answer.citations[0]
+    assert cited.hit.chunk.doc_id == NOTICE_49
+    assert "技工" in cited.quote and "49号" not in cited.quote
+
+
+def test_reference_boost_zero_still_finds_the_article(qa):
+    from retriever.search import Retriever
+
+    retriever = Retriever(qa.index, qa.embedder, dataclasses.replace(qa.config, reference_boost=0.0))
+    result = retriever.search("教师法第25条")
+    assert result.references.documents == (TEACHERS_LAW,)
+    assert "第二十五条" in result.hits[0].chunk.heading
+
+
+def test_document_filter_limits_the_references(qa):
+    result = qa.search("教师法第25条", docs=[VOCATIONAL_LAW])
+    assert result.references.documents == ()
+    assert all(h.chunk.doc_id == VOCATIONAL_LAW for h in result.hits)
+    assert "第二十五条" in result.hits[0].chunk.heading
