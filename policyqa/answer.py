@@ -82,6 +82,7 @@ class Answer:
     dense_top: float = 0.0  # best chunk cosine in the (filtered) index
     sentence_top: float = 0.0  # best sentence cosine: the weak-evidence signal
     build: str = ""  # the index build that answered
+    references: dict = field(default_factory=dict)  # documents/article the question was read to name
 
     def to_dict(self) -> dict:
         return {
@@ -96,6 +97,7 @@ class Answer:
             "sentence_top": round(self.sentence_top, 4),
             "latency_ms": round(self.latency_ms, 1),
             "build": self.build,
+            "references": self.references,
         }
 
 
@@ -215,7 +217,9 @@ def compose(question: str, result: SearchResult, config: Config, idf: dict[str, 
         verify(citations)
         ctx.quotes = [c.quote for c in citations]
         reason = first_reason(ctx, AFTER_QUOTES)
-    about = {"dense_top": result.dense_top, "sentence_top": result.sentence_top, "build": result.build}
+    refs = result.references
+    about = {"dense_top": result.dense_top, "sentence_top": result.sentence_top, "build": result.build,
+             "references": {"documents": list(refs.documents), "article": refs.article} if refs else {}}
     if reason:
         return Answer(question, REFUSAL_TEXT, True, [], result.hits, notice=notice, reason=reason, **about)
     return Answer(question, render(citations), False, citations, result.hits, notice=notice, **about)

@@ -74,16 +74,21 @@ def test_shared_alias_names_every_document_that_has_it():
 # -- in the real search ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("question, doc_id, heading", [
-    ("教师法第25条是怎么规定的？", TEACHERS_LAW, "第二十五条"),
-    ("职业教育法第25条是怎么规定的？", VOCATIONAL_LAW, "第二十五条"),
-    ("《中华人民共和国教师法》第三十五条", TEACHERS_LAW, "第三十五条"),
+@pytest.mark.parametrize("question, doc_id, article, heading", [
+    ("教师法第25条是怎么规定的？", TEACHERS_LAW, 25, "第二十五条"),
+    ("职业教育法第25条是怎么规定的？", VOCATIONAL_LAW, 25, "第二十五条"),
+    ("《中华人民共和国教师法》第三十五条", TEACHERS_LAW, 35, "第三十五条"),
 ])
-def test_a_named_article_is_the_first_hit(qa, question, doc_id, heading):
+def test_a_named_article_is_the_first_hit(qa, question, doc_id, article, heading):
     hit = qa.search(question).hits[0]
     assert hit.chunk.doc_id == doc_id and heading in hit.chunk.heading
     answer = qa.ask(question)
     assert not answer.refused and heading in answer.citations[0].label()
+    assert answer.to_dict()["references"] == {"documents": [doc_id], "article": article}
+
+
+def test_a_question_without_references_reports_none(qa):
+    assert qa.ask("老师的工资不能低于谁？").to_dict()["references"] == {}
 
 
 def test_article_without_a_document_finds_it_in_every_law_that_has_it(qa):
