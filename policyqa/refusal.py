@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
+from retriever.references import bare_title
 from retriever.text import _jieba, content_terms, has_words
 
 _INSTRUCTION = re.compile(
@@ -109,15 +110,11 @@ def unknown_terms(ctx: RefusalContext) -> str:
     return ""
 
 
-def _bare_title(title: str) -> str:
-    return re.sub(r"[《》〈〉\s]|（[^）]*）$", "", title)
-
-
 def unknown_document(ctx: RefusalContext) -> str:
     """A 《document》 the index does not hold, or a “term” in quotes the corpus never uses."""
-    indexed = {_bare_title(t) for t in ctx.titles}
+    indexed = {bare_title(t) for t in ctx.titles}
     for named in re.findall(r"《([^》]{2,60})》", ctx.query):
-        bare = _bare_title(named)
+        bare = bare_title(named)
         if not any(bare in t or t in bare for t in indexed):
             return f"文档库中没有《{named}》"
     for term in re.findall(r"[“\"「]([^”\"」]{2,20})[”\"」]", ctx.query):

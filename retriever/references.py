@@ -89,7 +89,8 @@ def normalise_reference_text(text: str) -> str:
     return _BRACKETED_YEAR.sub(r"〔\1〕", text)
 
 
-def _bare_title(title: str) -> str:
+def bare_title(title: str) -> str:
+    """A title without 《》, whitespace and a trailing （2009年修正）; NFKC (also used by the refusal checks)."""
     return re.sub(r"[《》〈〉\s]|[（(][^）)]*[）)]$", "", unicodedata.normalize("NFKC", title)).strip()
 
 
@@ -99,7 +100,7 @@ def document_aliases(title: str, doc_number: str) -> set[str]:
     issuer (〔2021〕49号). Short forms shared by several documents are removed by
     :func:`alias_table`."""
     aliases = set()
-    bare = _bare_title(title)
+    bare = bare_title(title)
     if len(bare) >= 3:
         aliases.add(normalise_reference_text(bare))
         if bare.startswith("中华人民共和国") and len(bare) > 9:
