@@ -131,25 +131,33 @@ class References:
 
     documents: tuple[str, ...] = ()
     article: int | None = None
-    spans: tuple[str, ...] = ()  # the alias text found in the question
+    spans: tuple[str, ...] = ()  # the names as written in the question
 
     def __bool__(self) -> bool:
         return bool(self.documents) or self.article is not None
 
 
 def find_references(query: str, aliases: Mapping[str, tuple[str, ...]]) -> References:
-    """The documents named in ``query`` (longest aliases first, no overlaps) and its article."""
-    text = normalise_reference_text(query)
+    """The documents named in ``query`` (longest aliases first, no overlaps) and its article.
+
+    ``spans`` are the names as the question writes them (人社部函[2021] 49号, not the alias
+    人社部函〔2021〕49号), so a caller can take them out of the (NFKC) question text."""
+    original = unicodedata.normalize("NFKC", query)
+    # normalise_reference_text keeping each character's position: whitespace is dropped and a
+    # bracket around a year becomes 〔〕 (one character for one), so text[i] is original[kept[i]]
+    kept = [i for i, ch in enumerate(original) if not ch.isspace()]
+    text = _BRACKETED_YEAR.sub(r"〔\1〕", "".join(original[i] for i in kept))
     found: dict[str, None] = {}
     spans = []
     taken = [False] * len(text)
     for alias in sorted(aliases, key=len, reverse=True):
         start = text.find(alias)
         while start >= 0:
-            if not any(taken[start : start + len(alias)]):
-                taken[start : start + len(alias)] = [True] * len(alias)
+            end = start + len(alias)
+            if not any(taken[start:end]):
+                taken[start:end] = [True] * len(alias)
                 found.update(dict.fromkeys(aliases[alias]))
-                spans.append(alias)
+                spans.append(original[kept[start] : kept[end - 1] + 1])
                 break
             start = text.find(alias, start + 1)
     return References(tuple(found), article_of(query), tuple(spans))
