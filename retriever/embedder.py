@@ -78,8 +78,14 @@ class Embedder:
         with torch_threads(1):
             return self._encode(texts, self._query_prompt)
 
+    @property
+    def has_passage_view(self) -> bool:
+        """Whether passages are encoded differently from queries (e5's ``passage: `` prompt)."""
+        return self._query_prompt != self._passage_prompt
+
     def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        with torch_threads(os.cpu_count() or 1):
+        texts = list(texts)
+        with torch_threads(1 if len(texts) == 1 else os.cpu_count() or 1):
             return self._encode(texts, self._passage_prompt, show_progress)
 
     def _encode(self, texts: list[str], prompt_name: str | None, show_progress: bool = False) -> np.ndarray:

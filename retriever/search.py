@@ -231,9 +231,18 @@ class Retriever:
         # Dense search always runs: its best cosine is the refusal signal even when not fused,
         # and the query vector scores the sentences of the hits for the answer's quotes.
         t = time.perf_counter()
-        vector = self.embedder.encode_queries([f"{query}（{' '.join(expansion)}）" if expansion else query])[0]
-        rankings["dense"] = self.dense(vector, n, allowed)
-        rankings["dense_sentence"] = self.dense_sentence(vector, n, allowed_sentences)
+        with_expansion = lambda text: f"{text}（{' '.join(expansion)}）" if expansion else text  # noqa: E731
+        vector = self.embedder.encode_queries([with_expansion(query)])[0]
+        # as a passage, a bare name (49号文) is most like the 文号 line itself: leave it out too
+        ranking_vector = self.ranking_vector(vector, with_expansion(lexical_query.strip() or query))
+        rankings["dense"] = self.dense(ranking_vector, n, allowed)
+        rankings["dense_sentence"] = self.dense_sentence(ranking_vector, n, allowed_sentences)
+        if ranking_vector is vector:
+            dense_top = rankings["dense"][0][1] if rankings["dense"] else 0.0
+            sentence_top = rankings["dense_sentence"][0][1] if rankings["dense_sentence"] else 0.0
+        else:  # the refusal threshold is calibrated on plain query cosines
+            dense_top = _best(self.dense(vector, 1, allowed))
+            sentence_top = _best(self.dense_sentence(vector, 1, allowed_sentences))
         timings["dense"] = (time.perf_counter() - t) * 1000
         if "sparse" in retrievers:
             t = time.perf_counter()
@@ -243,8 +252,6 @@ class Retriever:
             rankings.update(pending.result())
         elif use_bm25:
             rankings.update(lexical())
-        dense_top = rankings["dense"][0][1] if rankings["dense"] else 0.0
-        sentence_top = rankings["dense_sentence"][0][1] if rankings["dense_sentence"] else 0.0
         used = {name: r for name, r in rankings.items() if name in retrievers}
         weights = {name: w for name, w in cfg.fusion_weights.items() if name in retrievers}
         fused = self._apply_references(fuse(cfg.fusion, used, weights, cfg.rrf_k), refs, allowed)[:k]
@@ -267,6 +274,20 @@ class Retriever:
             )
         return SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, expansion=expansion,
                             build=self.index.path.name if self.index.path else "", references=refs, timings_ms=timings)
+
+    def ranking_vector(self, vector: np.ndarray, text: str) -> np.ndarray:
+        """The vector dense rankings search with: the query vector plus ``query_passage_share``
+        of ``text`` encoded as a passage, renormalised (``vector`` itself when the share is 0 or
+        the model has no passage prompt).
+
+        e5 was trained to match a query to the passage that answers it; the passage view also
+        matches passages that say what the question says (骨干老师兼个职 ~ 骨干教师相互兼职兼薪), which a
+        colloquial question's query vector alone misses."""
+        share = self.config.query_passage_share
+        if share <= 0 or not getattr(self.embedder, "has_passage_view", False):
+            return vector
+        mixed = vector + share * self.embedder.encode_passages([text])[0]
+        return (mixed / np.linalg.norm(mixed)).astype(np.float32)
 
     def _apply_references(self, fused: list[tuple[int, float]], refs: References, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         """Favour the documents the question names (+``reference_boost``) and put the article it
@@ -293,6 +314,10 @@ class Retriever:
                     scores[row] = top + 1.0 + scores.get(row, 0.0)
         order = {row: i for i, (row, _) in enumerate(fused)}
         return sorted(scores.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
+
+
+def _best(ranking: list[tuple[int, float]]) -> float:
+    return ranking[0][1] if ranking else 0.0
 
 
 def _top(scores: np.ndarray, n: int, allowed: np.ndarray | None, ids: np.ndarray | None = None) -> list[tuple[int, float]]:

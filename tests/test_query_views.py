@@ -1,0 +1,49 @@
+"""The dense ranking vector: the question's query vector plus a share of its passage vector."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from retriever.search import Retriever
+
+
+def retriever_with(qa, share):
+    return Retriever(qa.index, qa.embedder, dataclasses.replace(qa.config, query_passage_share=share))
+
+
+def test_share_zero_searches_with_the_query_vector_itself(qa):
+    vector = qa.embedder.encode_queries(["老师的工资"])[0]
+    assert retriever_with(qa, 0.0).ranking_vector(vector, "老师的工资") is vector
+
+
+def test_ranking_vector_is_the_normalised_mix_of_both_views(qa):
+    text = "骨干老师去企业兼职"
+    query = qa.embedder.encode_queries([text])[0]
+    passage = qa.embedder.encode_passages([text])[0]
+    assert not np.allclose(query, passage, atol=1e-3)  # e5's two prompts really differ
+    mixed = retriever_with(qa, 0.5).ranking_vector(query, text)
+    expected = (query + 0.5 * passage) / np.linalg.norm(query + 0.5 * passage)
+    assert np.allclose(mixed, expected, atol=1e-5)
+    assert abs(float(np.linalg.norm(mixed)) - 1.0) < 1e-5
+
+
+def test_passage_view_ranks_the_passage_that_says_what_the_question_says_first(qa):
+    # dev D032: 骨干老师…兼个职…报酬 is 「骨干教师相互兼职兼薪」; the query vector alone ranks the
+    # 聘请技能大师 article first
+    question = "学校的骨干老师能不能去企业兼个职，顺便拿份报酬？"
+    assert "兼职兼薪" not in retriever_with(qa, 0.0).search(question).hits[0].chunk.text
+    assert "兼职兼薪" in retriever_with(qa, 0.5).search(question).hits[0].chunk.text
+
+
+@pytest.mark.parametrize("question", ["学校的骨干老师能不能去企业兼个职？", "职业院校老师评正高级职称的条件"])
+def test_refusal_signals_stay_plain_query_cosines(qa, question):
+    # min_dense_score is calibrated on query-vector cosines, so the mix must not move them
+    result = retriever_with(qa, 0.5).search(question)
+    plain = retriever_with(qa, 0.0).search(question)
+    assert result.dense_top == pytest.approx(plain.dense_top, abs=1e-5)
+    assert result.sentence_top == pytest.approx(plain.sentence_top, abs=1e-5)
+    assert np.allclose(result.query_vector, plain.query_vector, atol=1e-6)
+    # and quotes are chosen by the query vector too: a chunk in both results scores its sentences alike
+    plain_rows = {h.row: h.sentence_scores for h in plain.hits}
+    shared = [h for h in result.hits if h.row in plain_rows]
+    assert shared and all(h.sentence_scores == plain_rows[h.row] for h in shared)
