@@ -61,3 +61,11 @@ def test_expansion_can_be_switched_off(qa):
 
     retriever = Retriever(qa.index, qa.embedder, plain)
     assert retriever.search("老师的工资").expansion == []
+
+
+@pytest.mark.parametrize("question", ["年底考评没过的老师会怎样？", "年终考评的结果跟老师的工资晋级有没有关系？"])
+def test_everyday_appraisal_finds_the_law_on_teacher_assessment(qa, question):
+    # 考评 is 考核 in the 教师法; without the entry the first hits are 教师资格 or 待遇 articles
+    result = qa.search(question)
+    assert "考核" in result.expansion
+    assert "第五章 考核" in result.hits[0].chunk.heading_path
