@@ -2,7 +2,8 @@
 
 The unit is the paragraph, or the whole article (第X条, with all its 款 and 项) in laws.
 Headings (章/节, 一、, （一）, 1., （1）) are not units themselves; they become the heading path
-of the units below them. Runs of short lines (titles, signatures, member lists) form one unit.
+of the units below them. A numbered line with nothing below it (「（一）学校按照……安排教师培训经费。」
+as a document's last item) is content, not a heading, and is a unit. Runs of short lines (titles, signatures, member lists) form one unit.
 A unit longer than ``max_chars`` is cut at sentence ends with one sentence of overlap.
 """
 from __future__ import annotations
@@ -22,7 +23,8 @@ from ingest.structure import (
 )
 
 #: Bumped whenever chunking changes, so re-ingest re-chunks every document.
-CHUNKER_VERSION = 1
+#: 2: a numbered line with nothing below it is a unit (version 1 kept it only as a heading).
+CHUNKER_VERSION = 2
 #: Lines shorter than this (and not headings) are grouped with their short neighbours.
 SHORT_LINE = 30
 _STRUCTURAL = ("part", "chapter", "section")
@@ -53,10 +55,12 @@ def _heading_path(stack: dict[int, str]) -> list[str]:
     return [stack[level] for level in sorted(stack)]
 
 
-def _set_heading(stack: dict[int, str], level: int, title: str) -> None:
+def _set_heading(stack: dict[int, str], level: int, title: str | None) -> None:
+    """``title`` becomes the heading at ``level``; deeper ones end (all from ``level`` on, for None)."""
     for deeper in [lv for lv in stack if lv >= level]:
         del stack[deeper]
-    stack[level] = title
+    if title is not None:
+        stack[level] = title
 
 
 def structural_units(text: str) -> list[_Unit]:
@@ -73,7 +77,7 @@ def structural_units(text: str) -> list[_Unit]:
             units.append(current)
             current = None
 
-    for para in paras:
+    for i, para in enumerate(paras):
         line = para.text
         kind = heading_kind(line)
         if kind in _STRUCTURAL:
@@ -91,8 +95,10 @@ def structural_units(text: str) -> list[_Unit]:
             continue
         if kind is not None:
             title, has_body = heading_title(line)
-            _set_heading(stack, HEADING_LEVEL[kind], title)
-            if not has_body:
+            heading = has_body or heads_something(paras, i)
+            # a numbered line with nothing below it is an item of its own: its parents are its path
+            _set_heading(stack, HEADING_LEVEL[kind], title if heading else None)
+            if heading and not has_body:
                 close()
                 continue
         if len(line) < SHORT_LINE and kind is None:
@@ -106,6 +112,15 @@ def structural_units(text: str) -> list[_Unit]:
         units.append(_Unit([para], _heading_path(stack)))
     close()
     return units
+
+
+def heads_something(paras: list[Paragraph], i: int) -> bool:
+    """Whether the heading line ``paras[i]`` has anything below it: the next paragraph is body
+    text or a deeper heading (not the end, nor a heading of the same or an outer level)."""
+    if i + 1 >= len(paras):
+        return False
+    below = heading_kind(paras[i + 1].text)
+    return below is None or HEADING_LEVEL[below] > HEADING_LEVEL[heading_kind(paras[i].text)]
 
 
 def chunk_document(doc: SourceDocument, max_chars: int = 400) -> list[Chunk]:

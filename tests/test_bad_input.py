@@ -225,6 +225,7 @@ def test_odd_but_good_files_are_ingested_and_found(bad_batch, embedder):
     assert hits[0].chunk.doc_id == "职业教育_通知（2024_修订）"
     hits = qa.search("教师培训经费按工资总额的多少安排", k=3).hits
     assert hits[0].chunk.doc_id == "培训经费_GBK"
+    assert "百分之一点五" in hits[0].chunk.text  # the item itself, not the document's title line
 
 
 # -- questions, on the session index of the shipped corpus ---------------------------------------

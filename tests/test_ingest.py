@@ -77,6 +77,29 @@ def test_standalone_level2_heading_heads_the_following_paragraphs():
     assert not any(ch.text == "（十二）多措并举打造“双师型”教师队伍。" for ch in chunks), "a heading alone is not a chunk"
 
 
+def _chunks_of(tmp_path, text):
+    file = tmp_path / "办法.txt"
+    file.write_text(text, encoding="utf-8")
+    return chunk_document(load_document(file))
+
+
+def test_a_last_numbered_line_with_nothing_below_it_is_content(tmp_path):
+    # chunker version 1 kept such a line only as a heading: its words were in no chunk
+    chunks = _chunks_of(tmp_path, "关于教师培训经费的规定\n\n一、总体要求\n\n（一）学校按照教职工工资总额的百分之一点五安排教师培训经费。\n")
+    unit = _by_text(chunks, "百分之一点五")
+    assert unit.text == "（一）学校按照教职工工资总额的百分之一点五安排教师培训经费。"
+    assert unit.heading == ["一、总体要求"]
+
+
+def test_numbered_lines_followed_by_siblings_are_content_and_real_headings_still_head(tmp_path):
+    chunks = _chunks_of(tmp_path, "某办法\n\n一、经费\n\n（一）培训经费单列。\n\n（二）按年度安排。\n\n二、考核\n\n考核每年一次。\n")
+    assert [(c.text, c.heading) for c in chunks[1:]] == [
+        ("（一）培训经费单列。", ["一、经费"]),
+        ("（二）按年度安排。", ["一、经费"]),
+        ("考核每年一次。", ["二、考核"]),
+    ]
+
+
 def test_page_break_split_is_repaired_with_a_character_map():
     doc = _doc("00_renshebuhan-2021-49.txt")
     assert "指明了前进\n\n方向" in doc.text, "the received text keeps its split"
