@@ -188,3 +188,30 @@ def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[Span]:
     if start < end:
         out.append((start, end))
     return out
+
+
+# -- a document's apparatus: banner, 文号, title, addressees, signature, date ---------------------
+
+_APPARATUS_LINE = re.compile(
+    r".{2,30}文件"  # the issuing organ's banner: 人力资源和社会保障部文件
+    r"|(?:19|20)\d\d年\d{1,2}月\d{1,2}日"  # the date under the signature
+    r"|[（(]此件[^）)]{0,10}[）)]"  # (此件公开发布)
+    r"|[^。；！？，,]{2,80}[：:]"  # the addressee line: 各省、自治区、直辖市…： (a list, no commas)
+)
+
+
+def is_apparatus(text: str, title: str, doc_number: str = "", issuer: str = "") -> bool:
+    """Whether ``text`` (a chunk) is only the document's apparatus, not its content: every line
+    is the issuing organ's banner, the 文号, (part of) the title, an addressee line, the issuer,
+    the signature date or (此件公开发布).
+
+    Such lines share the title's words with every question about the document, so they would
+    be the first hit for questions about its content; search ranks them lower unless the
+    question asks about the document itself (its 文号, date, issuer)."""
+    bare = lambda s: "".join(s.split())  # noqa: E731
+    title, doc_number, issuer = bare(title), bare(doc_number), bare(issuer)
+    lines = [bare(line) for line in text.splitlines() if line.strip()]
+    return bool(lines) and all(
+        (line in title and "。" not in line) or line in (doc_number, issuer) or _APPARATUS_LINE.fullmatch(line)
+        for line in lines
+    )

@@ -20,6 +20,9 @@ from retriever.text import STOPWORDS, has_words, strip_control, tokenize
 RELATED_TEXT = "以下段落可能相关，但不足以回答该问题，仅供参考："
 #: Weight of word overlap beside the cosine when choosing the sentence to quote.
 LEXICAL_SHARE = 0.1
+#: A chunk this short without a sentence end is a block of lines (a signature and its date),
+#: quoted whole.
+BLOCK_CHARS = 80
 
 
 class QuestionError(ValueError):
@@ -160,6 +163,8 @@ def choose_quote(query_terms: dict[str, float], hit: Hit) -> tuple[int, int]:
     sentence (a bare article number) takes its successor along.
     """
     text = hit.chunk.text
+    if len(text) <= BLOCK_CHARS and not any(mark in text for mark in "。；！？"):
+        return 0, len(text)  # a banner or signature block (部门 / 2021年4月30日): its lines belong together
     candidates = [(s, e, cos) for s, e, cos in hit.sentence_scores if has_words(text[s:e])]
     if not candidates:
         return 0, len(text)

@@ -161,3 +161,23 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]]) -> Refer
                 break
             start = text.find(alias, start + 1)
     return References(tuple(found), article_of(query), tuple(spans))
+
+
+
+_ISSUED = r"(?:发|印发|下发|颁布|发布|出台|签发)"
+_ABOUT_DATE = re.compile(
+    rf"(?:哪天|哪一天|哪年|什么时候|何时|几月几[日号]|日期).{{0,4}}{_ISSUED}|{_ISSUED}(?:的|于)?(?:日期|时间)|(?:发文|成文)(?:日期|时间)"
+)
+_ABOUT_DOCUMENT = re.compile(
+    rf"文号|发文字号|字号|编号|(?:哪个|什么)(?:部门|单位|机关){_ISSUED}|谁{_ISSUED}的|发文机关|"
+    r"发给(?:谁|哪)|主送|抄送|全称|标题|题目"
+)
+
+
+def asks_about_document(query: str) -> str:
+    """``"date"`` when the question asks when a document was issued, ``"document"`` when it asks
+    about the document itself otherwise (its 文号, issuer, addressees, title), else ``""``: then
+    its banner, 文号 and signature lines are the answer (``ingest.structure.is_apparatus``)."""
+    if _ABOUT_DATE.search(query):
+        return "date"
+    return "document" if _ABOUT_DOCUMENT.search(query) else ""

@@ -6,6 +6,7 @@ searched for ``candidates`` hits; the fusion is a pure function (retriever/fusio
 from __future__ import annotations
 
 import logging
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -16,7 +17,8 @@ from ingest.schema import Chunk, SourceDocument
 from policyqa.config import Config
 from retriever.fusion import fuse
 from retriever.lexicon import expand, load_lexicon
-from retriever.references import References, alias_table, find_references, heading_matches
+from ingest.structure import is_apparatus
+from retriever.references import References, alias_table, asks_about_document, find_references, heading_matches
 from retriever.store import IndexData
 from retriever.text import STOPWORDS, char_bigrams, normalise_query, tokenize
 
@@ -32,6 +34,8 @@ EXACT_FILTER_LIMIT = 50_000
 PARALLEL_BM25_ABOVE = 100_000
 #: Rows of a named document searched for an article's heading (a law has a few hundred).
 ARTICLE_SCAN_LIMIT = 5_000
+#: The date under a document's signature.
+_ISSUE_DATE = re.compile(r"(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _LEXICAL_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bm25")
 
 
@@ -90,6 +94,7 @@ class Retriever:
         self._sentence_owner = np.asarray(index.sentences[:, 0]) if len(index.sentences) else np.zeros(0, np.int32)
         # first sentence row of every chunk (sentences of a chunk are contiguous)
         self._chunk_sentences = np.searchsorted(self._sentence_owner, np.arange(len(index.chunks) + 1))
+        self._apparatus: dict[int, bool] = {}  # row → is_apparatus, filled as rows are met
         self._aliases = alias_table(docs)  # names of the documents a question may use (retriever/references.py)
 
     def _allowed(self, docs: list[str] | None, ranges: dict) -> np.ndarray | None:
@@ -254,7 +259,10 @@ class Retriever:
             rankings.update(lexical())
         used = {name: r for name, r in rankings.items() if name in retrievers}
         weights = {name: w for name, w in cfg.fusion_weights.items() if name in retrievers}
-        fused = self._apply_references(fuse(cfg.fusion, used, weights, cfg.rrf_k), refs, allowed)[:k]
+        fused = fuse(cfg.fusion, used, weights, cfg.rrf_k)
+        if 0 < cfg.apparatus_weight != 1:
+            fused = self._reweigh_apparatus(fused, cfg.apparatus_weight, asks_about_document(query), refs.documents)
+        fused = self._apply_references(fused, refs, allowed)[:k]
         per_score = {name: dict(r) for name, r in rankings.items()}
         per_rank = {name: {i: rank for rank, (i, _) in enumerate(r, start=1)} for name, r in rankings.items()}
         hits = []
@@ -288,6 +296,35 @@ class Retriever:
             return vector
         mixed = vector + share * self.embedder.encode_passages([text])[0]
         return (mixed / np.linalg.norm(mixed)).astype(np.float32)
+
+    def is_apparatus(self, row: int) -> bool:
+        """Whether chunk ``row`` is only its document's banner, 文号, title, addressees or
+        signature (``ingest.structure.is_apparatus``); decided once per row, on first sight."""
+        known = self._apparatus.get(row)
+        if known is None:
+            chunk = self.index.chunks[row]
+            doc = self.index.documents[chunk.doc_id]
+            known = self._apparatus[row] = is_apparatus(chunk.text, doc.title, doc.doc_number, doc.issuer)
+        return known
+
+    def _reweigh_apparatus(self, fused: list[tuple[int, float]], weight: float, about: str,
+                           named: tuple[str, ...] = ()) -> list[tuple[int, float]]:
+        """``fused`` with the scores of apparatus chunks multiplied by ``weight``, re-sorted
+        (stable). Not for a question about a document itself (``about``, see
+        ``references.asks_about_document``): there the apparatus may be the answer, and for the
+        date of issue the signature's date is, so that of the ``named`` documents (of any, when
+        none is named) is divided by ``weight`` instead, and undated apparatus is demoted."""
+        def factor(row: int) -> float:
+            if not self.is_apparatus(row):
+                return 1.0
+            if about != "date":
+                return weight if not about else 1.0
+            chunk = self.index.chunks[row]
+            if not _ISSUE_DATE.search(chunk.text):
+                return weight  # a banner or title cannot say when
+            return 1 / weight if not named or chunk.doc_id in named else 1.0
+
+        return sorted(((row, score * factor(row)) for row, score in fused), key=lambda kv: -kv[1])
 
     def _apply_references(self, fused: list[tuple[int, float]], refs: References, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         """Favour the documents the question names (+``reference_boost``) and put the article it

@@ -1,0 +1,76 @@
+"""A document's apparatus (banner, 文号, title, addressees, signature date) is not its content."""
+import dataclasses
+
+import pytest
+
+from ingest.structure import is_apparatus
+from retriever.references import asks_about_document
+from retriever.search import Retriever
+
+NOTICE = ("人力资源社会保障部关于贯彻落实习近平总书记对职业教育工作重要指示精神的通知", "人社部函〔2021〕49号", "人力资源社会保障部")
+PLAN = ("国务院关于印发国家职业教育改革实施方案的通知", "国发〔2019〕4号", "国务院")
+
+
+@pytest.mark.parametrize("text, doc", [
+    ("人力资源和社会保障部文件\n\n人社部函〔2021〕49号", NOTICE),  # banner + 文号
+    ("人力资源社会保障部关于贯彻落实习近平总书记对职业教育工作重要指示精神的 通知", NOTICE),  # title, spaced
+    ("各省、自治区、直辖市及新疆生产建设兵团人力资源社会保障厅（局）：", NOTICE),  # addressees
+    ("人力资源社会保障部\n\n2021年4月30日", NOTICE),  # signature and date
+    ("国务院\n\n2019年1月24日\n\n（此件公开发布）\n\n国家职业教育改革实施方案", PLAN),  # + the annexed plan's title
+])
+def test_banner_number_title_addressees_and_signature_are_apparatus(text, doc):
+    assert is_apparatus(text, *doc)
+
+
+@pytest.mark.parametrize("text, doc", [
+    ("现将《国家职业教育改革实施方案》印发给你们，请认真贯彻执行。", PLAN),
+    ("你部《关于提请调整完善职业教育工作部际联席会议制度的请示》（教职成〔2018〕8号）收悉。现批复如下：", PLAN),
+    ("今年4月，习近平总书记对职业教育工作作出重要指示，现就全国人力资源社会保障系统深入学习贯彻习近平总书记重要指示精神通知如下：", NOTICE),
+    ("第六条 每年九月十日为教师节。", ("中华人民共和国教师法", "", "")),
+    ("人力资源社会保障部\n\n2021年4月30日\n\n各地要及时报告。", NOTICE),  # one line of content is enough
+    ("", NOTICE),
+])
+def test_content_is_not_apparatus(text, doc):
+    assert not is_apparatus(text, *doc)
+
+
+@pytest.mark.parametrize("question, about", [
+    ("49号文是哪天印发的？", "date"),
+    ("这个方案是什么时候发布的？", "date"),
+    ("批复的发文日期是哪天？", "date"),
+    ("人社部那个通知的文号是多少？", "document"),
+    ("这份批复是发给谁的？", "document"),
+    ("总书记对职业教育的前途怎么看？", ""),
+    ("教师法第25条是怎么规定的？", ""),
+    ("新修订的职业教育法什么时候开始施行？", ""),  # when it takes effect is content (an article)
+])
+def test_questions_about_the_document_itself_are_told_apart(question, about):
+    assert asks_about_document(question) == about
+
+
+def retriever_with(qa, weight):
+    return Retriever(qa.index, qa.embedder, dataclasses.replace(qa.config, apparatus_weight=weight))
+
+
+def test_a_content_question_about_the_notice_does_not_get_its_banner(qa):
+    question = "人社部的通知里总书记怎么评价职业教育的前途？"
+    plain = retriever_with(qa, 1.0)
+    first = plain.search(question).hits[0]
+    assert plain.is_apparatus(first.row)  # the banner wins when nothing demotes it
+    hits = retriever_with(qa, 0.5).search(question).hits
+    assert "职业教育前途广阔" in hits[0].chunk.text
+    assert first.row in [h.row for h in hits]  # demoted, not removed
+
+
+@pytest.mark.parametrize("question, date", [("49号文是哪天印发的？", "2021年4月30日"), ("职业教育改革实施方案是哪天发布的？", "2019年1月24日")])
+def test_the_date_of_issue_is_quoted_from_the_signature(qa, question, date):
+    answer = qa.ask(question)
+    assert not answer.refused, answer.reason
+    assert date in answer.citations[0].quote
+    assert answer.citations[0].quote in answer.citations[0].hit.chunk.text
+
+
+def test_a_number_asked_of_a_document_the_text_cites_is_not_overruled_by_the_banner(qa):
+    # the 文号 asked for is the 请示's, quoted in the 批复's text, not the 批复's own on its banner
+    hits = qa.search("国务院批复里回复的教育部那份请示，文号是多少？").hits
+    assert "教职成〔2018〕8号" in hits[0].chunk.text
