@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ingest.structure import split_sentences
 from policyqa.config import REFUSAL_TEXT, Config
+from retriever.references import heading_matches
 from retriever.search import Hit, SearchResult
 from policyqa.refusal import AFTER_QUOTES, BEFORE_QUOTES, RefusalContext, first_reason, places_in
 from retriever.text import STOPWORDS, has_words, strip_control, tokenize
@@ -211,6 +212,12 @@ def compose(question: str, result: SearchResult, config: Config, idf: dict[str, 
         has_hits=bool(result.hits),
         places=places_in(result.query),
         lexicon=lexicon or {},
+        article=result.references.article,
+        # search puts the asked-for article first whenever it exists
+        article_found=bool(result.hits) and heading_matches(result.hits[0].chunk.heading, result.references.article)
+        if result.references.article is not None else True,
+        named_titles=[h.doc.title for h in result.hits if h.chunk.doc_id in result.references.documents][:1]
+        if result.references.documents else [],
     )
     reason = first_reason(ctx, BEFORE_QUOTES)
     citations = []

@@ -10,6 +10,7 @@ checks and their thresholds were calibrated on eval/data/dev.jsonl (see README, 
   quotes a term the corpus never uses;
 - ``unknown_place``: the question is about a place the corpus never mentions (广东省, 上海);
 - ``unknown_time``: a year the corpus never mentions, or 今年/明年/最新 (the texts have fixed dates);
+- ``unknown_article``: an article (第70条) that the documents it names do not have;
 - ``missing_figure``: the question asks for a figure (an amount, a percentage, a date, a count)
   and none of the quotes that would answer it contains one of that kind.
 """
@@ -19,11 +20,13 @@ import re
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
-from retriever.references import bare_title
+from retriever.references import bare_title, chinese_number
 from retriever.text import _jieba, content_terms, has_words
 
 _INSTRUCTION = re.compile(
-    r"忽略(?:以上|上面|之前|前面|所有)?.{0,6}(?:指令|提示|规则|要求)|系统提示词|提示词|system prompt|"
+    r"忽略(?:以上|上面|之前|前面|所有)?.{0,6}(?:指令|提示|规则|要求|文件|资料|文档|材料|来源|引用)|系统提示词|提示词|system prompt|"
+    # asking for the system's own opinion instead of the documents'
+    r"(?:你自己|你个人)(?:觉得|认为|的看法|的观点|怎么看)|"
     r"(?:帮我|请|给我)?(?:写|作|编)(?:一|几)?(?:首|篇|段|份|个)[^，。？?]{0,12}(?:诗|文章|小说|故事|作文|文件|红头文件|通知)|"
     r"编造|伪造|扮演|你现在是|没有任何限制|不受限制|越狱|jailbreak|"
     # telling the system to drop its rules or sources, or to write something of its own
@@ -64,6 +67,11 @@ class RefusalContext:
     places: list[str] = field(default_factory=list)
     #: everyday word → official words (retriever/lexicon.py): 厂里 counts as known when 企业 is
     lexicon: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the article the question asks for (第70条 → 70), whether the first hit is that article,
+    #: and the titles of the documents it names (retriever/references.py)
+    article: int | None = None
+    article_found: bool = True
+    named_titles: list[str] = field(default_factory=list)
 
 
 def instruction(ctx: RefusalContext) -> str:
@@ -167,6 +175,16 @@ def unknown_time(ctx: RefusalContext) -> str:
     return ""
 
 
+def unknown_article(ctx: RefusalContext) -> str:
+    """An article the named documents (or, when none is named, all of them) do not have: another
+    article would be a wrong citation (「职业教育法第七十条」: the law ends at 第六十九条)."""
+    if ctx.article is None or ctx.article_found:
+        return ""
+    where = "、".join(f"《{bare_title(t)}》" for t in ctx.named_titles) or "文档"
+    number = chinese_number(ctx.article) if 0 < ctx.article < 10000 else str(ctx.article)
+    return f"{where}中没有第{number}条"
+
+
 def asked_figures(query: str) -> list[tuple[str, re.Pattern]]:
     """The kinds of figure a question asks for, with the pattern an answer must contain."""
     return [(kind, answer) for kind, asks, answer in FIGURE_KINDS if asks.search(query)]
@@ -181,7 +199,7 @@ def missing_figure(ctx: RefusalContext) -> str:
 
 #: Checks that need only the question and retrieval, then the one that needs the quotes.
 BEFORE_QUOTES: list[Callable[[RefusalContext], str]] = [
-    instruction, weak_evidence, unknown_terms, unknown_document, unknown_place, unknown_time,
+    instruction, weak_evidence, unknown_terms, unknown_document, unknown_place, unknown_time, unknown_article,
 ]
 AFTER_QUOTES: list[Callable[[RefusalContext], str]] = [missing_figure]
 
