@@ -5,7 +5,8 @@ Usage:
     python3 eval/data/check_questions.py [FILE ...] [--corpus DIR]
 
 With no FILE arguments it checks eval/data/dev.jsonl,
-tests/data/retrieval_questions.jsonl, eval/data/holdout.jsonl and eval/data/holdout2.jsonl (paths relative to the repository root).
+tests/data/retrieval_questions.jsonl, eval/data/holdout.jsonl, eval/data/holdout2.jsonl and eval/data/holdout3.jsonl
+(paths relative to the repository root).
 The corpus defaults to data/policies/ in the repository root.
 
 Each line must be one JSON object:
@@ -52,6 +53,7 @@ DEFAULT_FILES = (
     os.path.join(REPO_ROOT, "tests", "data", "retrieval_questions.jsonl"),
     os.path.join(REPO_ROOT, "eval", "data", "holdout.jsonl"),
     os.path.join(REPO_ROOT, "eval", "data", "holdout2.jsonl"),
+    os.path.join(REPO_ROOT, "eval", "data", "holdout3.jsonl"),
 )
 
 
