@@ -3,7 +3,8 @@
 The unit is the paragraph, or the whole article (第X条, with all its 款 and 项) in laws.
 Headings (章/节, 一、, （一）, 1., （1）) are not units themselves; they become the heading path
 of the units below them. A numbered line with nothing below it (「（一）学校按照……安排教师培训经费。」
-as a document's last item) is content, not a heading, and is a unit. Runs of short lines (titles, signatures, member lists) form one unit.
+as a document's last item) is content, not a heading, and is a unit. Runs of short lines (titles,
+signatures, member lists) form one unit.
 A unit longer than ``max_chars`` is cut at sentence ends with one sentence of overlap.
 """
 from __future__ import annotations

@@ -192,9 +192,11 @@ def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[Span]:
 
 # -- a document's apparatus: banner, 文号, title, addressees, signature, date ---------------------
 
+#: The date under a document's signature: 2021年4月30日.
+ISSUE_DATE = re.compile(r"(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _APPARATUS_LINE = re.compile(
     r".{2,30}文件"  # the issuing organ's banner: 人力资源和社会保障部文件
-    r"|(?:19|20)\d\d年\d{1,2}月\d{1,2}日"  # the date under the signature
+    rf"|{ISSUE_DATE.pattern}"  # the date under the signature
     r"|[（(]此件[^）)]{0,10}[）)]"  # (此件公开发布)
     r"|[^。；！？，,]{2,80}[：:]"  # the addressee line: 各省、自治区、直辖市…： (a list, no commas)
 )

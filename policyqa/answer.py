@@ -201,6 +201,7 @@ def compose(question: str, result: SearchResult, config: Config, idf: dict[str, 
 
     ``idf`` (word → IDF of the BM25 index) weighs the question's words and is the corpus
     vocabulary of the refusal checks."""
+    refs = result.references
     ctx = RefusalContext(
         query=result.query,
         sentence_top=result.sentence_top,
@@ -212,12 +213,10 @@ def compose(question: str, result: SearchResult, config: Config, idf: dict[str, 
         has_hits=bool(result.hits),
         places=places_in(result.query),
         lexicon=lexicon or {},
-        article=result.references.article,
+        article=refs.article,
         # search puts the asked-for article first whenever it exists
-        article_found=bool(result.hits) and heading_matches(result.hits[0].chunk.heading, result.references.article)
-        if result.references.article is not None else True,
-        named_titles=[h.doc.title for h in result.hits if h.chunk.doc_id in result.references.documents][:1]
-        if result.references.documents else [],
+        article_found=refs.article is None or bool(result.hits) and heading_matches(result.hits[0].chunk.heading, refs.article),
+        named_titles=[h.doc.title for h in result.hits if h.chunk.doc_id in refs.documents][:1],
     )
     reason = first_reason(ctx, BEFORE_QUOTES)
     citations = []
@@ -229,7 +228,6 @@ def compose(question: str, result: SearchResult, config: Config, idf: dict[str, 
         verify(citations)
         ctx.quotes = [c.quote for c in citations]
         reason = first_reason(ctx, AFTER_QUOTES)
-    refs = result.references
     about = {"dense_top": result.dense_top, "sentence_top": result.sentence_top, "build": result.build,
              "references": {"documents": list(refs.documents), "article": refs.article} if refs else {}}
     if reason:

@@ -96,8 +96,7 @@ class Embedder:
         return vectors[0], vectors[1]
 
     def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        texts = list(texts)
-        with torch_threads(1 if len(texts) == 1 else os.cpu_count() or 1):
+        with torch_threads(os.cpu_count() or 1):
             return self._encode(texts, self._passage_prompt, show_progress)
 
     def _encode(self, texts: list[str], prompt_name: str | None, show_progress: bool = False) -> np.ndarray:

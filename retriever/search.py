@@ -6,7 +6,6 @@ searched for ``candidates`` hits; the fusion is a pure function (retriever/fusio
 from __future__ import annotations
 
 import logging
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from ingest.schema import Chunk, SourceDocument
 from policyqa.config import Config
 from retriever.fusion import fuse
 from retriever.lexicon import expand, load_lexicon
-from ingest.structure import is_apparatus
+from ingest.structure import ISSUE_DATE, is_apparatus
 from retriever.references import References, alias_table, asks_about_document, find_references, heading_matches
 from retriever.store import IndexData
 from retriever.text import STOPWORDS, char_bigrams, normalise_query, tokenize
@@ -34,8 +33,6 @@ EXACT_FILTER_LIMIT = 50_000
 PARALLEL_BM25_ABOVE = 100_000
 #: Rows of a named document searched for an article's heading (a law has a few hundred).
 ARTICLE_SCAN_LIMIT = 5_000
-#: The date under a document's signature.
-_ISSUE_DATE = re.compile(r"(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _LEXICAL_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bm25")
 
 
@@ -94,7 +91,7 @@ class Retriever:
         self._sentence_owner = np.asarray(index.sentences[:, 0]) if len(index.sentences) else np.zeros(0, np.int32)
         # first sentence row of every chunk (sentences of a chunk are contiguous)
         self._chunk_sentences = np.searchsorted(self._sentence_owner, np.arange(len(index.chunks) + 1))
-        self._apparatus: dict[int, bool] = {}  # row → is_apparatus, filled as rows are met
+        self._apparatus = np.full(len(index.chunks), -1, np.int8)  # row → is_apparatus (-1: not yet decided)
         self._aliases = alias_table(docs)  # names of the documents a question may use (retriever/references.py)
 
     def _allowed(self, docs: list[str] | None, ranges: dict) -> np.ndarray | None:
@@ -291,12 +288,11 @@ class Retriever:
     def is_apparatus(self, row: int) -> bool:
         """Whether chunk ``row`` is only its document's banner, 文号, title, addressees or
         signature (``ingest.structure.is_apparatus``); decided once per row, on first sight."""
-        known = self._apparatus.get(row)
-        if known is None:
+        if self._apparatus[row] < 0:
             chunk = self.index.chunks[row]
             doc = self.index.documents[chunk.doc_id]
-            known = self._apparatus[row] = is_apparatus(chunk.text, doc.title, doc.doc_number, doc.issuer)
-        return known
+            self._apparatus[row] = is_apparatus(chunk.text, doc.title, doc.doc_number, doc.issuer)
+        return bool(self._apparatus[row])
 
     def _reweigh_apparatus(self, fused: list[tuple[int, float]], weight: float, about: str,
                            named: tuple[str, ...] = ()) -> list[tuple[int, float]]:
@@ -311,7 +307,7 @@ class Retriever:
             if about != "date":
                 return weight if not about else 1.0
             chunk = self.index.chunks[row]
-            if not _ISSUE_DATE.search(chunk.text):
+            if not ISSUE_DATE.search(chunk.text):
                 return weight  # a banner or title cannot say when
             return 1 / weight if not named or chunk.doc_id in named else 1.0
 
