@@ -15,7 +15,7 @@ from ingest.structure import split_sentences
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import heading_matches
 from retriever.search import Hit, SearchResult
-from policyqa.refusal import AFTER_QUOTES, BEFORE_QUOTES, RefusalContext, first_reason, places_in
+from policyqa.refusal import AFTER_QUOTES, BEFORE_QUOTES, RefusalContext, asked_figures, first_reason, places_in
 from retriever.text import STOPWORDS, has_words, strip_control, tokenize
 
 RELATED_TEXT = "以下段落可能相关，但不足以回答该问题，仅供参考："
@@ -24,6 +24,11 @@ LEXICAL_SHARE = 0.1
 #: A chunk this short without a sentence end is a block of lines (a signature and its date),
 #: quoted whole.
 BLOCK_CHARS = 80
+#: A figure question whose first hit states no figure of the asked kind may quote the second
+#: hit's figure instead, when that sentence has at least this share of the question's
+#: (IDF-weighted) words: the figure must be about what the question is about. Without that
+#: anchor the runner-up's figure is usually another subject's (职教高考 → 活动周's 5月).
+FIGURE_FALLBACK_OVERLAP = 0.15
 
 
 class QuestionError(ValueError):
@@ -155,27 +160,51 @@ def question_terms(query: str, idf: dict[str, float]) -> dict[str, float]:
     return {t: idf.get(t, top) for t in dict.fromkeys(tokenize(query)) if t not in STOPWORDS}
 
 
-def choose_quote(query_terms: dict[str, float], hit: Hit) -> tuple[int, int]:
+def choose_quote(query_terms: dict[str, float], hit: Hit, require: list[re.Pattern] = ()) -> tuple[int, int] | None:
     """The span of the sentence of ``hit`` that best answers the question.
 
     Sentences are ranked by their cosine with the question (vectors built at ingest) plus a
-    small share of the IDF-weighted word overlap; when the question asks for a figure, only
-    sentences that state one of that kind compete (if there are any). A very short best
-    sentence (a bare article number) takes its successor along.
+    small share of the IDF-weighted word overlap. With ``require``, only sentences that match
+    every pattern compete, and None is returned when none does. A very short best sentence (a
+    bare article number) takes its successor along.
     """
     text = hit.chunk.text
-    if len(text) <= BLOCK_CHARS and not any(mark in text for mark in "。；！？"):
+    if not require and len(text) <= BLOCK_CHARS and not any(mark in text for mark in "。；！？"):
         return 0, len(text)  # a banner or signature block (部门 / 2021年4月30日): its lines belong together
     candidates = [(s, e, cos) for s, e, cos in hit.sentence_scores if has_words(text[s:e])]
+    if require:
+        candidates = [c for c in candidates if all(p.search(text[c[0]:c[1]]) for p in require)]
+        if not candidates:
+            return None
     if not candidates:
         return 0, len(text)
     scored = [(cos + LEXICAL_SHARE * score_sentence(query_terms, text[s:e]), s, e) for s, e, cos in candidates]
     _score, start, end = max(scored, key=lambda t: (t[0], -t[1]))
     if end - start < 12:
-        following = [c for c in candidates if c[0] >= end]
+        following = [c for c in hit.sentence_scores if c[0] >= end and has_words(text[c[0]:c[1]])]
         if following:
             end = following[0][1]
     return start, end
+
+
+def figure_fallback(query: str, query_terms: dict[str, float], result: SearchResult) -> Citation | None:
+    """For a question that asks for a figure (多少, 几次, 多久…): the second hit's sentence that
+    states a figure of every asked kind, when the first hit's quote states none and that sentence
+    shares at least :data:`FIGURE_FALLBACK_OVERLAP` of the question's words; else None.
+
+    Only the second hit: further down, a figure-bearing sentence is more often another
+    subject's than the answer (measured on the four question sets, see README)."""
+    figures = [pattern for _kind, pattern in asked_figures(query)]
+    if not figures or len(result.hits) < 2:
+        return None
+    hit = result.hits[1]
+    span = choose_quote(query_terms, hit, require=figures)
+    if span is None:
+        return None
+    start, end = span
+    if score_sentence(query_terms, hit.chunk.text[start:end]) < FIGURE_FALLBACK_OVERLAP:
+        return None
+    return Citation(1, hit, hit.chunk.text[start:end], start, end)
 
 
 def select_citations(result: SearchResult, config: Config) -> list[Hit]:
@@ -228,6 +257,12 @@ def compose(question: str, result: SearchResult, config: Config, idf: dict[str, 
         verify(citations)
         ctx.quotes = [c.quote for c in citations]
         reason = first_reason(ctx, AFTER_QUOTES)
+        fallback = figure_fallback(result.query, terms, result) if reason else None
+        if fallback is not None:
+            citations = [fallback]
+            verify(citations)
+            ctx.quotes = [fallback.quote]
+            reason = first_reason(ctx, AFTER_QUOTES)
     about = {"dense_top": result.dense_top, "sentence_top": result.sentence_top, "build": result.build,
              "references": {"documents": list(refs.documents), "article": refs.article} if refs else {}}
     if reason:

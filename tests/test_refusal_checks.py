@@ -46,7 +46,17 @@ def test_asked_figures_and_what_answers_them():
     assert "比例" in kinds
     assert kinds["比例"].search("占专业课教师总数超过一半")
     assert not kinds["比例"].search("逐步提高技术工人待遇")
-    assert [k for k, _ in asked_figures("每一轮要完成多少个学时？")] == ["数量"]
+    # hours of study are a count of 学时, and only a count of that unit answers them
+    kinds = dict(asked_figures("每一轮要完成多少个培训学时？"))
+    assert list(kinds) == ["时长", "数量"]
+    assert kinds["时长"].search("每5年完成360学时的培训") and not kinds["时长"].search("建立100个“双师型”教师培养培训基地")
+    # a question that ends on 多少 asks for some figure; a figure of any kind may answer it
+    kinds = dict(asked_figures("合伙办个中职学校，注册资金最少得准备多少？"))
+    assert list(kinds) == ["数额"]
+    assert kinds["数额"].search("注册资本不少于3000万元") and kinds["数额"].search("占百分之三十")
+    assert not kinds["数额"].search("应当具备与办学规模相适应的资金。")
+    assert "数额" not in dict(asked_figures("各工种的工资大概多少，有没有地方公布参考价？"))  # 多少 mid-question
+    assert list(dict(asked_figures("寒暑假一年一共能休多少天？"))) == ["期限"]
     assert [k for k, _ in asked_figures("解聘要给多少经济补偿？")] == ["金额"]
     assert asked_figures("学校可以自己编教材吗？") == []
     assert [k for k, _ in asked_figures("技能比赛一般在几月份举行？")] == ["日期"]
@@ -65,6 +75,7 @@ def _ctx(query, quotes):
 def test_missing_figure_refuses_only_when_the_quote_has_none():
     assert missing_figure(_ctx("轮训一轮多少个学时？", ["落实教师5年一周期的全员轮训制度。"]))
     assert not missing_figure(_ctx("学校最少要有多少个专业？", ["至少设置3个专业。"]))
+    assert missing_figure(_ctx("全员轮训一轮要完成多少个培训学时？", ["建立100个“双师型”教师培养培训基地，落实教师5年一周期的全员轮训制度。"]))
 
 
 def test_everyday_words_count_as_known_through_the_lexicon():
