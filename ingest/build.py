@@ -67,6 +67,28 @@ def passage_text(chunk: Chunk, doc: SourceDocument, text: str | None = None) -> 
     return f"{doc.title} {chunk.heading_path}\n{chunk.text if text is None else text}".strip()
 
 
+def sentence_views(chunk: Chunk, doc: SourceDocument, text: str) -> tuple[str, str]:
+    """The two texts a sentence is embedded as: :func:`passage_text` (title, heading path,
+    sentence), and the heading path and sentence without the document title."""
+    return passage_text(chunk, doc, text), f"{chunk.heading_path}\n{text}".strip()
+
+
+def encode_sentences(embedder, views: list[tuple[str, str]], show_progress: bool = False) -> np.ndarray:
+    """One vector a sentence: the normalised sum of the passage vectors of its two
+    :func:`sentence_views`, encoded in one batch.
+
+    Why two: in a sentence of 30 characters the title (《中华人民共和国职业教育法》) weighs as
+    much as the sentence itself, so every sentence of a document looks like its title, and a
+    question that says 职业教育 pulls up the law's. Without the title a sentence loses its
+    context (which law, which chapter). The sum keeps both; on dev + three held-out sets it
+    ranked the right passage first for 12 more questions and 2 fewer (README, "Evaluation")."""
+    if not views:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    flat = embedder.encode_passages([text for pair in views for text in pair], show_progress=show_progress)
+    summed = flat[0::2] + flat[1::2]
+    return (summed / np.linalg.norm(summed, axis=1, keepdims=True)).astype(np.float32)
+
+
 #: A sentence needs this many characters to be a retrieval unit of its own.
 MIN_SENTENCE_CHARS = 6
 
@@ -98,7 +120,7 @@ def _sentence_sources(chunks, sentences, chunk_source, old_start) -> list[int | 
     return source
 
 
-def _gather(source: list[int | None], old, texts: list[str], encode, dim: int) -> np.ndarray:
+def _gather(source: list[int | None], old, texts: list, encode, dim: int) -> np.ndarray:
     """Rows copied from ``old`` where ``source`` names one, freshly encoded elsewhere."""
     out = np.zeros((len(source), dim), dtype=np.float32)
     reuse = [(i, s) for i, s in enumerate(source) if s is not None]
@@ -254,8 +276,8 @@ def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool 
         sentence_source = _sentence_sources(chunks, sentences, chunk_source, old_sentence_start) if with_sentences else []
 
         texts = [passage_text(c, docs_by_id[c.doc_id]) for c in chunks]
-        sentence_texts = [
-            passage_text(chunks[row], docs_by_id[chunks[row].doc_id], chunks[row].text[s:e]) for row, s, e in sentences
+        views = [
+            sentence_views(chunks[row], docs_by_id[chunks[row].doc_id], chunks[row].text[s:e]) for row, s, e in sentences
         ] if with_sentences else []
         report.embedded_chunks = chunk_source.count(None)
         if embedder is None:
@@ -267,10 +289,10 @@ def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool 
                              lambda t: embedder.encode_passages(t, show_progress=progress), embedder.dim)
         sentence_embeddings = sentence_faiss = sentence_bm25 = None
         if with_sentences:
-            sentence_embeddings = _gather(sentence_source, old_sentences, sentence_texts,
-                                          lambda t: embedder.encode_passages(t, show_progress=progress), embedder.dim)
+            sentence_embeddings = _gather(sentence_source, old_sentences, views,
+                                          lambda v: encode_sentences(embedder, v, show_progress=progress), embedder.dim)
             sentence_faiss = store.build_faiss(sentence_embeddings, store.choose_factory(config.index_factory, len(sentences)))
-            sentence_bm25 = build_bm25([char_bigrams(t) for t in sentence_texts])
+            sentence_bm25 = build_bm25([char_bigrams(with_title) for with_title, _ in views])
         sparse = _sparse_matrix(embedder, texts, chunk_source, previous, config)
 
         factory = store.choose_factory(config.index_factory, len(chunks))

@@ -29,6 +29,10 @@ BLOCK_CHARS = 80
 #: (IDF-weighted) words: the figure must be about what the question is about. Without that
 #: anchor the runner-up's figure is usually another subject's (职教高考 → 活动周's 5月).
 FIGURE_FALLBACK_OVERLAP = 0.15
+#: Figure kinds (policyqa.refusal.FIGURE_KINDS) whose answer pattern does not pin the subject, so
+#: the runner-up is never quoted for them: a plan's target count (建设50所高水平高职) is seldom the
+#: count asked for (全国有多少所高职), and 数额 accepts any figure at all (一所 for 注册资金多少).
+NO_FALLBACK_KINDS = frozenset({"数量", "数额"})
 
 
 class QuestionError(ValueError):
@@ -194,9 +198,10 @@ def figure_fallback(query: str, query_terms: dict[str, float], result: SearchRes
 
     Only the second hit: further down, a figure-bearing sentence is more often another
     subject's than the answer (measured on the four question sets, see README)."""
-    figures = [pattern for _kind, pattern in asked_figures(query)]
-    if not figures or len(result.hits) < 2:
+    asked = asked_figures(query)
+    if not asked or len(result.hits) < 2 or any(kind in NO_FALLBACK_KINDS for kind, _ in asked):
         return None
+    figures = [pattern for _kind, pattern in asked]
     hit = result.hits[1]
     span = choose_quote(query_terms, hit, require=figures)
     if span is None:

@@ -51,7 +51,9 @@ FIGURE_KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
      re.compile(rf"{_NUM}+\s*(?:所|节|个|名|人|门|项|学时|课时)")),
     # a question that ends on 多少 (注册资金最少得准备多少？ 能少交多少？) asks for a figure of some kind
     ("数额", re.compile(r"多少[？?！!。\s]*$"),
-     re.compile(rf"\d|[一二三四五六七八九十百千万两]+\s*(?:万|千)?(?:元|倍|成|个|所|名|人|年|月|日|天|次|门|项|学时|课时|小时|周)|[%％]|百分之|分之|一半|半数")),
+     # a lone 一 is an article (一所学校, 一个机制), not a figure
+     re.compile(rf"\d|(?:[二三四五六七八九十百千万两]|一[十百千万])[一二三四五六七八九十百千万两]*\s*(?:万|千)?"
+                rf"(?:元|倍|成|个|所|名|人|年|月|日|天|次|门|项|学时|课时|小时|周)|[%％]|百分之|分之|一半|半数")),
 ]
 
 

@@ -172,10 +172,10 @@ class Retriever:
         """Without a sentence index: embed the sentences of the first ``n`` hits now (one batch)
         and score them, so answers can quote the best sentence; ``sentence_top`` becomes their
         best cosine (a lower bound of the index-wide best that a sentence index gives). About
-        13 ms a sentence on 2 cores, so only the hits that will be quoted."""
+        13 ms a view on 2 cores (two views a sentence), so only the hits that will be quoted."""
         if self.has_sentence_index or result.query_vector is None:
             return
-        from ingest.build import passage_text  # the text ingest embeds, so vectors are alike
+        from ingest.build import encode_sentences, sentence_views  # as ingest embeds them, so vectors are alike
 
         todo = []
         for hit in result.hits[:n]:
@@ -184,8 +184,8 @@ class Retriever:
             todo += [(hit, int(s), int(e)) for _, s, e in self.index.sentences[first:last]]
         if not todo:
             return
-        texts = [passage_text(hit.chunk, hit.doc, hit.chunk.text[s:e]) for hit, s, e in todo]
-        cosines = self.embedder.encode_passages(texts) @ result.query_vector
+        views = [sentence_views(hit.chunk, hit.doc, hit.chunk.text[s:e]) for hit, s, e in todo]
+        cosines = encode_sentences(self.embedder, views) @ result.query_vector
         for hit in result.hits[:n]:
             hit.sentence_scores = [(s, e, float(c)) for (h, s, e), c in zip(todo, cosines) if h is hit]
         result.sentence_top = max(result.sentence_top, float(cosines.max()))

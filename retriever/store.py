@@ -39,7 +39,9 @@ from ingest.schema import Chunk, SourceDocument
 log = logging.getLogger(__name__)
 
 FORMAT = "policyqa-index"
-FORMAT_VERSION = 2  # 2: bm25_sentences/ holds character bigrams (was jieba words)
+#: 2: bm25_sentences/ holds character bigrams (was jieba words); 3: a sentence vector is the
+#: normalised sum of two views, with and without the document title (ingest.build.encode_sentences)
+FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 #: Above this many vectors ``auto`` chooses an approximate FAISS index (bench/bench_scale.py:
 #: one exact query over 10^5 vectors takes ~7 ms on one core, over 10^6 ~100 ms).

@@ -10,15 +10,22 @@ pytestmark = pytest.mark.slow
 
 def test_the_runner_up_figure_answers_when_the_first_hit_states_none(qa):
     # the law (first hit) says only 国家规定的比例; the 意见 (second) says 60%以上
-    question = "企业提的职工教育经费，用在一线职工身上的要占多少？"
+    question = "职工教育经费里一线职工的部分至少占多大比例？"
     result = qa.search(question)
     assert "60%" not in result.hits[0].chunk.text
     answer = qa.ask(question)
     assert not answer.refused, answer.reason
     [citation] = answer.citations
+    assert citation.hit.rank == 2
     assert "60%以上用于一线职工" in citation.quote
     assert citation.hit.doc.title == "《关于加强新时代高技能人才队伍建设的意见》"
     assert citation.hit.chunk.text[citation.quote_start:citation.quote_end] == citation.quote
+
+
+def test_a_count_is_never_taken_from_the_runner_up(qa):
+    # NO_FALLBACK_KINDS: a plan's target count (建设50所高水平高职) is not the count asked for
+    answer = qa.ask("全国一共有多少所高职院校？")
+    assert answer.refused and "数量" in answer.reason, answer.answer
 
 
 def test_a_runner_up_figure_about_another_subject_is_not_quoted(qa):

@@ -55,6 +55,8 @@ def test_asked_figures_and_what_answers_them():
     assert list(kinds) == ["数额"]
     assert kinds["数额"].search("注册资本不少于3000万元") and kinds["数额"].search("占百分之三十")
     assert not kinds["数额"].search("应当具备与办学规模相适应的资金。")
+    assert not kinds["数额"].search("每个地（市、州、盟）原则上至少建设一所中等职业学校。")  # 一所: a school
+    assert kinds["数额"].search("建设三所学校") and kinds["数额"].search("一百所")
     assert "数额" not in dict(asked_figures("各工种的工资大概多少，有没有地方公布参考价？"))  # 多少 mid-question
     assert list(dict(asked_figures("寒暑假一年一共能休多少天？"))) == ["期限"]
     assert [k for k, _ in asked_figures("解聘要给多少经济补偿？")] == ["金额"]
