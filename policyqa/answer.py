@@ -15,7 +15,9 @@ from ingest.structure import split_sentences
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import heading_matches
 from retriever.search import Hit, SearchResult
-from policyqa.refusal import AFTER_QUOTES, BEFORE_QUOTES, RefusalContext, asked_figures, first_reason, places_in
+from policyqa.refusal import (
+    AFTER_QUOTES, BEFORE_QUOTES, RefusalContext, asked_figures, first_reason, places_in, unanswered_figures,
+)
 from retriever.text import STOPWORDS, has_words, strip_control, tokenize
 
 RELATED_TEXT = "以下段落可能相关，但不足以回答该问题，仅供参考："
@@ -272,6 +274,9 @@ def compose(question: str, result: SearchResult, config: Config, idf: dict[str, 
              "references": {"documents": list(refs.documents), "article": refs.article} if refs else {}}
     if reason:
         return Answer(question, REFUSAL_TEXT, True, [], result.hits, notice=notice, reason=reason, **about)
+    for part, kind in unanswered_figures(result.query, [c.quote for c in citations]):
+        # a sub-question the quotes leave open (missing_figure answered the rest): say so
+        notice = f"{notice}问题中“{part}”所问的具体{kind}，现有政策文件没有给出。"
     return Answer(question, render(citations), False, citations, result.hits, notice=notice, **about)
 
 

@@ -33,7 +33,7 @@ _INSTRUCTION = re.compile(
     r"(?:不用|不要|别)(?:管|理|查|看|遵守|引用|参考|依据).{0,8}(?:规则|引用|要求|文件|文档|资料)|(?:照|按)我说的|"
     # asking for the system's own rules or settings
     r"(?:系统|检索|你的)(?:规则|设定|设置|提示|指令)|原样输出|"
-    r"(?:用英文|用英语|给我)(?:写|作|编)|写(?:一|几)?篇",
+    r"(?:用英文|用英语|给我)(?:写|作|编)|写(?:一|几)?篇|(?:起草|撰写|草拟|代写)(?:一|几)?(?:篇|份|段)",
     re.IGNORECASE,
 )
 
@@ -148,14 +148,19 @@ _PROVINCES = (
 _ADMINISTRATIVE = re.compile(r"(?:省|市|县|自治区|自治州|特别行政区)$")
 
 
+#: Words that end like an administrative unit but name none: 大城市, 本市, 各省, 外县.
+_GENERIC_PLACE = re.compile(r"城市$|^(?:大|小|本|该|各|外|全|每|哪个?|某)(?:省|市|县|区)$")
+
+
 def places_in(query: str) -> list[str]:
     """Named places in the question: jieba ``ns`` words that are a province or large city, or
-    end like an administrative unit (…省, …市, …县)."""
+    end like an administrative unit (…省, …市, …县) without being a generic one (大城市, 本市)."""
     import jieba.posseg
 
     return [
         w.word for w in jieba.posseg.lcut(query)
-        if w.flag == "ns" and len(w.word) >= 2 and (_ADMINISTRATIVE.search(w.word) or any(p in w.word for p in _PROVINCES))
+        if w.flag == "ns" and len(w.word) >= 2 and (
+            any(p in w.word for p in _PROVINCES) or (_ADMINISTRATIVE.search(w.word) and not _GENERIC_PLACE.search(w.word)))
     ]
 
 
@@ -196,11 +201,34 @@ def asked_figures(query: str) -> list[tuple[str, re.Pattern]]:
     return [(kind, answer) for kind, asks, answer in FIGURE_KINDS if asks.search(query)]
 
 
+#: A sub-question needs this many characters to stand on its own (not 是吗？ or 半年还是一年？).
+MIN_PART_CHARS = 6
+
+
+def question_parts(query: str) -> list[str]:
+    """The sub-questions of a question: its pieces between ？ ? ； ; (empty ones dropped)."""
+    return [part.strip() for part in re.split(r"[？?；;]", query) if part.strip()]
+
+
+def unanswered_figures(query: str, quotes: list[str]) -> list[tuple[str, str]]:
+    """``(sub-question, kind)`` for each sub-question that asks for a figure no quote states."""
+    return [(part, kind) for part in question_parts(query) for kind, answer in asked_figures(part)
+            if not any(answer.search(q) for q in quotes)]
+
+
 def missing_figure(ctx: RefusalContext) -> str:
-    for kind, answer in asked_figures(ctx.query):
-        if not any(answer.search(q) for q in ctx.quotes):
-            return f"问题询问具体的{kind}，但相关条文没有给出"
-    return ""
+    """Refuse when the figure asked for is in no quote, unless only a follow-up asks for it:
+    「学校自己能定吗？多久能调一次？」 is answered for its first, main sub-question, and the answer
+    says that the texts give no 期限 for the second (:func:`unanswered_figures`, the answer's
+    notice). When the main question asks the figure (「证书有效期是几年？过期了怎么续？」), the
+    follow-up does not rescue it."""
+    missing = unanswered_figures(ctx.query, ctx.quotes)
+    if not missing:
+        return ""
+    main = question_parts(ctx.query)[0]
+    if len(main) >= MIN_PART_CHARS and not asked_figures(main):
+        return ""
+    return f"问题询问具体的{missing[0][1]}，但相关条文没有给出"
 
 
 #: Checks that need only the question and retrieval, then the one that needs the quotes.

@@ -45,3 +45,11 @@ def test_a_runner_up_figure_about_another_subject_is_not_quoted(qa):
 def test_figure_questions_the_texts_leave_open_are_refused(qa, question, kind):
     answer = qa.ask(question)
     assert answer.refused and kind in answer.reason, (answer.reason, answer.answer)
+
+
+def test_the_answer_names_the_follow_up_the_texts_leave_open(qa):
+    answer = qa.ask("我们学校想按本地产业开个新专业，学校自己能做主吗？多久能调整一次？")
+    assert not answer.refused, answer.reason
+    assert "自主设置专业" in answer.citations[0].quote
+    assert "多久能调整一次" in answer.notice and "期限" in answer.notice
+    assert answer.to_dict()["notice"] == answer.notice
