@@ -15,6 +15,7 @@ RETRIEVAL = PROJECT_ROOT / "tests" / "data" / "retrieval_questions.jsonl"
 HOLDOUT = PROJECT_ROOT / "eval" / "data" / "holdout.jsonl"
 HOLDOUT2 = PROJECT_ROOT / "eval" / "data" / "holdout2.jsonl"
 HOLDOUT3 = PROJECT_ROOT / "eval" / "data" / "holdout3.jsonl"
+HOLDOUT4 = PROJECT_ROOT / "eval" / "data" / "holdout4.jsonl"
 
 
 def _records(path):
@@ -22,7 +23,7 @@ def _records(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
-@pytest.mark.parametrize("path", [DEV, RETRIEVAL, HOLDOUT, HOLDOUT2, HOLDOUT3], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [DEV, RETRIEVAL, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4], ids=lambda p: p.name)
 def test_question_file_is_valid_and_gold_quotes_are_verbatim(path):
     assert check_file(str(path), str(CORPUS)) == []
     assert len(load_questions(path)) == len(_records(path))  # the eval's own parser accepts it
@@ -43,7 +44,7 @@ def test_dev_set_covers_every_document():
 
 
 def test_no_question_in_two_files():
-    sets = [{"".join(r["question"].split()) for r in _records(path)} for path in (DEV, RETRIEVAL, HOLDOUT, HOLDOUT2, HOLDOUT3)]
+    sets = [{"".join(r["question"].split()) for r in _records(path)} for path in (DEV, RETRIEVAL, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4)]
     for i, first in enumerate(sets):
         for second in sets[i + 1 :]:
             assert first & second == set()

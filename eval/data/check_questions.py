@@ -5,7 +5,7 @@ Usage:
     python3 eval/data/check_questions.py [FILE ...] [--corpus DIR]
 
 With no FILE arguments it checks eval/data/dev.jsonl,
-tests/data/retrieval_questions.jsonl, eval/data/holdout.jsonl, eval/data/holdout2.jsonl and eval/data/holdout3.jsonl
+tests/data/retrieval_questions.jsonl, eval/data/holdout.jsonl, eval/data/holdout2.jsonl, eval/data/holdout3.jsonl and eval/data/holdout4.jsonl
 (paths relative to the repository root).
 The corpus defaults to data/policies/ in the repository root.
 
@@ -54,6 +54,7 @@ DEFAULT_FILES = (
     os.path.join(REPO_ROOT, "eval", "data", "holdout.jsonl"),
     os.path.join(REPO_ROOT, "eval", "data", "holdout2.jsonl"),
     os.path.join(REPO_ROOT, "eval", "data", "holdout3.jsonl"),
+    os.path.join(REPO_ROOT, "eval", "data", "holdout4.jsonl"),
 )
 
 
