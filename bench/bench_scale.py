@@ -136,7 +136,7 @@ class Corpus:
     """The real corpus cut as ingest cuts it, plus what recombination needs."""
 
     chunk_texts: list[str]  # passage_text of every real chunk
-    sentence_texts: list[str]  # passage_text of every real sentence (what ingest embeds)
+    sentence_texts: list[str]  # passage_text of every real sentence (the titled view of the two ingest embeds)
     sentences: list[str]  # the bare sentences
     prefixes: list[str]  # "title heading\n" of every real chunk (template)
     lengths: list[int]  # chunk text length of every real chunk (template)
