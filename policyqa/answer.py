@@ -253,6 +253,7 @@ def compose(question: str, result: SearchResult, config: Config, idf: dict[str, 
         # search puts the asked-for article first whenever it exists
         article_found=refs.article is None or bool(result.hits) and heading_matches(result.hits[0].chunk.heading, refs.article),
         named_titles=[h.doc.title for h in result.hits if h.chunk.doc_id in refs.documents][:1],
+        reference_spans=tuple(refs.spans),
     )
     reason = first_reason(ctx, BEFORE_QUOTES)
     citations = []

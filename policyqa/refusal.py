@@ -78,6 +78,8 @@ class RefusalContext:
     article: int | None = None
     article_found: bool = True
     named_titles: list[str] = field(default_factory=list)
+    #: the question's names of indexed documents (49号文, 教师法): words the corpus surely knows
+    reference_spans: tuple[str, ...] = ()
 
 
 def instruction(ctx: RefusalContext) -> str:
@@ -118,7 +120,16 @@ def term_coverage(query: str, vocabulary: Container[str], lexicon: dict[str, tup
 
 
 def unknown_terms(ctx: RefusalContext) -> str:
-    coverage = term_coverage(ctx.query, ctx.vocabulary, ctx.lexicon)
+    """Too few known content words; a name of an indexed document (49号文) counts as one known
+    word, so 「49号文的标题是什么？」 is not refused for 标题 alone."""
+    query = ctx.query
+    for span in ctx.reference_spans:
+        query = query.replace(span, " ")
+    named = len(ctx.reference_spans)
+    terms = len(content_terms(query))
+    coverage = term_coverage(query, ctx.vocabulary, ctx.lexicon) if terms else 0.0
+    if named:
+        coverage = (coverage * terms + named) / (terms + named)
     if coverage < ctx.min_term_coverage:
         return f"问题中的关键词在文档中出现的比例 {coverage:.2f} 低于阈值 {ctx.min_term_coverage}"
     return ""

@@ -170,14 +170,18 @@ _ABOUT_DATE = re.compile(
 )
 _ABOUT_DOCUMENT = re.compile(
     rf"文号|发文字号|字号|编号|(?:哪个|什么)(?:部门|单位|机关){_ISSUED}|谁{_ISSUED}的|发文机关|"
-    r"发给(?:谁|哪)|主送|抄送|全称|标题|题目"
+    r"发给(?:谁|哪)|主送|抄送"
 )
+_ABOUT_TITLE = re.compile(r"全称|全名|正式名称|(?:标题|题目|名称|名字)(?:是|叫)|叫什么名|标题|题目")
 
 
 def asks_about_document(query: str) -> str:
-    """``"date"`` when the question asks when a document was issued, ``"document"`` when it asks
-    about the document itself otherwise (its 文号, issuer, addressees, title), else ``""``: then
-    its banner, 文号 and signature lines are the answer (``ingest.structure.is_apparatus``)."""
+    """``"date"`` when the question asks when a document was issued, ``"title"`` when it asks
+    for its full title (全称, 标题), ``"document"`` when it asks about the document itself
+    otherwise (its 文号, issuer, addressees), else ``""``: then its banner, 文号 and signature
+    lines are the answer (``ingest.structure.is_apparatus``)."""
     if _ABOUT_DATE.search(query):
         return "date"
+    if _ABOUT_TITLE.search(query):
+        return "title"
     return "document" if _ABOUT_DOCUMENT.search(query) else ""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -17,7 +18,9 @@ from policyqa.config import Config
 from retriever.fusion import fuse
 from retriever.lexicon import expand, load_lexicon
 from ingest.structure import ISSUE_DATE, is_apparatus
-from retriever.references import References, alias_table, asks_about_document, find_references, heading_matches
+from retriever.references import (
+    References, alias_table, asks_about_document, bare_title, find_references, heading_matches,
+)
 from retriever.store import IndexData
 from retriever.text import STOPWORDS, char_bigrams, normalise_query, tokenize
 
@@ -33,6 +36,8 @@ EXACT_FILTER_LIMIT = 50_000
 PARALLEL_BM25_ABOVE = 100_000
 #: Rows of a named document searched for an article's heading (a law has a few hundred).
 ARTICLE_SCAN_LIMIT = 5_000
+#: Leading rows of a named document searched for its title line (after the banner and 文号).
+TITLE_SCAN_ROWS = 6
 _LEXICAL_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bm25")
 
 
@@ -262,9 +267,10 @@ class Retriever:
         used = {name: r for name, r in rankings.items() if name in retrievers}
         weights = {name: w for name, w in cfg.fusion_weights.items() if name in retrievers}
         fused = fuse(cfg.fusion, used, weights, cfg.rrf_k)
+        about = asks_about_document(query)
         if 0 < cfg.apparatus_weight != 1:
-            fused = self._reweigh_apparatus(fused, cfg.apparatus_weight, asks_about_document(query), refs.documents)
-        fused = self._apply_references(fused, refs, allowed)[:k]
+            fused = self._reweigh_apparatus(fused, cfg.apparatus_weight, about, refs.documents)
+        fused = self._apply_references(fused, refs, allowed, title_first=about == "title")[:k]
         per_score = {name: dict(r) for name, r in rankings.items()}
         per_rank = {name: {i: rank for rank, (i, _) in enumerate(r, start=1)} for name, r in rankings.items()}
         hits = []
@@ -313,9 +319,23 @@ class Retriever:
 
         return sorted(((row, score * factor(row)) for row, score in fused), key=lambda kv: -kv[1])
 
-    def _apply_references(self, fused: list[tuple[int, float]], refs: References, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+    def title_row(self, doc_id: str) -> int | None:
+        """The row of the line that gives document ``doc_id``'s title (an apparatus chunk among
+        its first rows that holds the bare title), or None."""
+        doc = self.index.documents[doc_id]
+        title = "".join(bare_title(doc.title).split())
+        lo, hi = self._doc_rows[doc_id]
+        for row in range(lo, min(hi, lo + TITLE_SCAN_ROWS)):
+            text = "".join(unicodedata.normalize("NFKC", self.index.chunks[row].text).split())
+            if title and title in text and self.is_apparatus(row):
+                return row
+        return None
+
+    def _apply_references(self, fused: list[tuple[int, float]], refs: References, allowed: np.ndarray | None,
+                          title_first: bool = False) -> list[tuple[int, float]]:
         """Favour the documents the question names (+``reference_boost``) and put the article it
-        asks for first: in the named documents, or among the candidates when none is named."""
+        asks for first: in the named documents, or among the candidates when none is named.
+        With ``title_first`` (「教师法的全称是什么？」) the named documents' title lines go first."""
         if not refs:
             return fused
         boost = self.config.reference_boost
@@ -335,6 +355,12 @@ class Retriever:
             top = max(scores.values(), default=0.0)
             for row in rows:
                 if heading_matches(self.index.chunks[row].heading, refs.article):
+                    scores[row] = top + 1.0 + scores.get(row, 0.0)
+        if title_first and refs.article is None:
+            top = max(scores.values(), default=0.0)
+            for doc_id in named:
+                row = self.title_row(doc_id)
+                if row is not None and (allowed is None or row in set(allowed.tolist())):
                     scores[row] = top + 1.0 + scores.get(row, 0.0)
         order = {row: i for i, (row, _) in enumerate(fused)}
         return sorted(scores.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))

@@ -40,6 +40,8 @@ def test_content_is_not_apparatus(text, doc):
     ("批复的发文日期是哪天？", "date"),
     ("人社部那个通知的文号是多少？", "document"),
     ("这份批复是发给谁的？", "document"),
+    ("教师法的全称是什么？", "title"),
+    ("49号文的标题是什么？", "title"),
     ("总书记对职业教育的前途怎么看？", ""),
     ("教师法第25条是怎么规定的？", ""),
     ("新修订的职业教育法什么时候开始施行？", ""),  # when it takes effect is content (an article)
@@ -74,3 +76,16 @@ def test_a_number_asked_of_a_document_the_text_cites_is_not_overruled_by_the_ban
     # the 文号 asked for is the 请示's, quoted in the 批复's text, not the 批复's own on its banner
     hits = qa.search("国务院批复里回复的教育部那份请示，文号是多少？").hits
     assert "教职成〔2018〕8号" in hits[0].chunk.text
+
+
+@pytest.mark.parametrize("question, title_line", [
+    ("教师法的全称是什么？", "中华人民共和国教师法"),  # used to quote 第五条: a wrong citation
+    ("职业教育法的全称叫什么？", "中华人民共和国职业教育法"),
+    ("49号文的标题是什么？", "人力资源社会保障部关于贯彻落实习近平总书记对职业教育工作重要指示精神的"),
+])
+def test_a_question_for_the_full_title_quotes_the_title_line(qa, question, title_line):
+    answer = qa.ask(question)
+    assert not answer.refused, answer.reason
+    [citation] = answer.citations
+    assert title_line in citation.quote and "条" not in citation.hit.chunk.heading_path
+    assert qa.live.retriever.is_apparatus(citation.hit.row)

@@ -132,3 +132,11 @@ def test_a_follow_up_figure_question_does_not_refuse_the_main_one():
     assert missing_figure(_ctx("职业技能等级证书有效期是几年？过期了怎么续？", ["院校内实施的职业技能等级证书分为初级、中级、高级。"]))
     # a follow-up too short to stand alone (半年还是一年？) is not a main question either
     assert missing_figure(_ctx("多久？是吗？", ["学校依法自主设置专业。"]))
+
+
+def test_a_named_document_counts_as_a_known_word():
+    from policyqa.refusal import unknown_terms
+
+    ctx = dataclasses.replace(_ctx("49号文的标题是什么？", []), vocabulary={"通知"}, min_term_coverage=0.25)
+    assert unknown_terms(ctx)  # 49号文 and 标题 are not corpus words
+    assert not unknown_terms(dataclasses.replace(ctx, reference_spans=("49号文",)))
