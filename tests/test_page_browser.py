@@ -216,3 +216,17 @@ def test_documents_tab_lists_the_index_without_upload(browser_page):
     text = table.inner_text()
     assert "《国家职业教育改革实施方案》" in text and "国发〔2019〕4号" in text and "2019-01-24" in text
     assert page.locator("#pq-upload").count() == 0, "no upload section without POLICYQA_ADMIN_PASSWORD"
+
+
+def test_a_follow_up_the_texts_leave_open_is_named_beside_the_answer(browser_page):
+    # 「…学校自己能定吗？多久能调一次？」: the first part is answered, the 期限 is not in the texts
+    page = browser_page
+    _ask(page, "我们学校想按本地产业开个新专业，学校自己能做主吗？多久能调整一次？")
+    page.wait_for_function("() => document.querySelector('#pq-chat').innerText.includes('现有政策文件没有给出')", timeout=TIMEOUT_MS)
+    page.wait_for_function("() => !document.querySelector('#pq-chat').innerText.includes('正在查找')")
+    page.wait_for_timeout(300)
+    chat = page.locator("#pq-chat").inner_text()
+    answer = chat[chat.rindex("多久能调整一次？"):]  # this turn: the notice, then the quoted answer
+    assert "“多久能调整一次”所问的具体期限，现有政策文件没有给出" in answer and "自主设置专业" in answer
+    assert "文档信息不足" not in answer
+    page.screenshot(path=str(DOCS / "screenshot-follow-up.png"))
