@@ -69,3 +69,11 @@ def test_everyday_appraisal_finds_the_law_on_teacher_assessment(qa, question):
     result = qa.search(question)
     assert "考核" in result.expansion
     assert "第五章 考核" in result.hits[0].chunk.heading_path
+
+
+def test_how_often_a_meeting_meets_finds_the_rule_on_its_meetings(qa):
+    # 一年开几次会 is 每年召开两次会议 in the 批复; without 几次会/一年 the figure-less duties come first
+    answer = qa.ask("部际联席会议一年开几次会？")
+    assert {"召开", "会议", "每年"} <= set(qa.search("部际联席会议一年开几次会？").expansion)
+    assert not answer.refused, answer.reason
+    assert "每年召开两次会议" in answer.citations[0].quote
