@@ -1,7 +1,7 @@
 """The full eval on eval/data/dev.jsonl with the default configuration, in CI.
 
 Every target of the eval issue is asserted as it is stated there (citation precision and
-recall reached 0.908 / 0.925 in session 5; they were 0.897 before). The held-out sets have no
+recall reached 0.909 / 0.935 in session 5; they were 0.897 before). The held-out sets have no
 targets of their own (the figures are lower: they were not tuned on); each is guarded at the
 level reached, one question below.
 """
@@ -54,9 +54,9 @@ HOLDOUT_FLOORS = {
                "citation_recall": (">=", 0.90), "refusal_rate": (">=", 0.83), "false_refusal_rate": ("<=", 0.031),
                "non_verbatim_quotes": ("<=", 0)},
     #: holdout4.jsonl (33 answerable, 12 not; written blind in session 5), measured after the fixes
-    #: read off its blind runs 0.970 / 0.875 / 0.812 / 0.788 / 0.917 / 0.061.
-    HOLDOUT4: {"recall@5": (">=", 0.93), "mrr@10": (">=", 0.84), "citation_precision": (">=", 0.78),
-               "citation_recall": (">=", 0.75), "refusal_rate": (">=", 0.83), "false_refusal_rate": ("<=", 0.091),
+    #: read off its blind runs 1.000 / 0.885 / 0.818 / 0.818 / 0.917 / 0.030.
+    HOLDOUT4: {"recall@5": (">=", 0.96), "mrr@10": (">=", 0.85), "citation_precision": (">=", 0.78),
+               "citation_recall": (">=", 0.78), "refusal_rate": (">=", 0.83), "false_refusal_rate": ("<=", 0.061),
                "non_verbatim_quotes": ("<=", 0)},
 }
 
