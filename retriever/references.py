@@ -172,7 +172,7 @@ _ABOUT_DOCUMENT = re.compile(
     rf"文号|发文字号|字号|编号|(?:哪个|什么)(?:部门|单位|机关){_ISSUED}|谁{_ISSUED}的|发文机关|"
     r"发给(?:谁|哪)|主送|抄送"
 )
-_ABOUT_TITLE = re.compile(r"全称|全名|正式名称|(?:标题|题目|名称|名字)(?:是|叫)|叫什么名|标题|题目")
+_ABOUT_TITLE = re.compile(r"全称|全名|正式名称|标题|题目|叫什么名字|名称是什么")
 
 
 def asks_about_document(query: str) -> str:
