@@ -120,15 +120,16 @@ def _sentence_sources(chunks, sentences, chunk_source, old_start) -> list[int | 
     return source
 
 
-def _gather(source: list[int | None], old, texts: list, encode, dim: int) -> np.ndarray:
-    """Rows copied from ``old`` where ``source`` names one, freshly encoded elsewhere."""
+def _gather(source: list[int | None], old, inputs: list, encode, dim: int) -> np.ndarray:
+    """Rows copied from ``old`` where ``source`` names one, elsewhere ``encode`` of the row's
+    ``inputs`` (texts, or a sentence's two views)."""
     out = np.zeros((len(source), dim), dtype=np.float32)
     reuse = [(i, s) for i, s in enumerate(source) if s is not None]
     if reuse:
         out[[i for i, _ in reuse]] = old[[s for _, s in reuse]]
     todo = [i for i, s in enumerate(source) if s is None]
     if todo:
-        out[todo] = encode([texts[i] for i in todo])
+        out[todo] = encode([inputs[i] for i in todo])
     return out
 
 

@@ -262,15 +262,11 @@ def compose(question: str, result: SearchResult, config: Config, idf: dict[str, 
         for number, hit in enumerate(select_citations(result, config), start=1):
             start, end = choose_quote(terms, hit)
             citations.append(Citation(number, hit, hit.chunk.text[start:end], start, end))
-        verify(citations)
-        ctx.quotes = [c.quote for c in citations]
-        reason = first_reason(ctx, AFTER_QUOTES)
+        reason = _check_quotes(citations, ctx)
         fallback = figure_fallback(result.query, terms, result) if reason else None
         if fallback is not None:
             citations = [fallback]
-            verify(citations)
-            ctx.quotes = [fallback.quote]
-            reason = first_reason(ctx, AFTER_QUOTES)
+            reason = _check_quotes(citations, ctx)
     about = {"dense_top": result.dense_top, "sentence_top": result.sentence_top, "build": result.build,
              "references": {"documents": list(refs.documents), "article": refs.article} if refs else {}}
     if reason:
@@ -279,6 +275,13 @@ def compose(question: str, result: SearchResult, config: Config, idf: dict[str, 
         # a sub-question the quotes leave open (missing_figure answered the rest): say so
         notice = f"{notice}问题中“{part}”所问的具体{kind}，现有政策文件没有给出。"
     return Answer(question, render(citations), False, citations, result.hits, notice=notice, **about)
+
+
+def _check_quotes(citations: list[Citation], ctx: RefusalContext) -> str:
+    """Verify the quotes are verbatim, then run the checks that need them: a refusal reason or ""."""
+    verify(citations)
+    ctx.quotes = [c.quote for c in citations]
+    return first_reason(ctx, AFTER_QUOTES)
 
 
 def verify(citations: list[Citation]) -> None:

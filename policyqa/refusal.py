@@ -108,15 +108,19 @@ def occurs(term: str, vocabulary: Container[str]) -> bool:
     return len(pieces) > 1 and all(w in vocabulary for w in pieces)
 
 
-def term_coverage(query: str, vocabulary: Container[str], lexicon: dict[str, tuple[str, ...]] | None = None) -> float:
-    """Share of the question's content words that occur in the corpus, themselves or (for
-    everyday words in ``lexicon``) as one of their official words."""
+def known_terms(query: str, vocabulary: Container[str], lexicon: dict[str, tuple[str, ...]] | None = None) -> tuple[int, int]:
+    """``(known, all)``: how many of the question's content words occur in the corpus, themselves
+    or (for everyday words in ``lexicon``) as one of their official words, and how many there are."""
     terms = content_terms(query)
-    if not terms:
-        return 0.0
     lexicon = lexicon or {}
     known = sum(1 for t in terms if occurs(t, vocabulary) or any(occurs(o, vocabulary) for o in lexicon.get(t, ())))
-    return known / len(terms)
+    return known, len(terms)
+
+
+def term_coverage(query: str, vocabulary: Container[str], lexicon: dict[str, tuple[str, ...]] | None = None) -> float:
+    """Share of the question's content words that occur in the corpus (:func:`known_terms`)."""
+    known, total = known_terms(query, vocabulary, lexicon)
+    return known / total if total else 0.0
 
 
 def unknown_terms(ctx: RefusalContext) -> str:
@@ -125,11 +129,9 @@ def unknown_terms(ctx: RefusalContext) -> str:
     query = ctx.query
     for span in ctx.reference_spans:
         query = query.replace(span, " ")
+    known, total = known_terms(query, ctx.vocabulary, ctx.lexicon)
     named = len(ctx.reference_spans)
-    terms = len(content_terms(query))
-    coverage = term_coverage(query, ctx.vocabulary, ctx.lexicon) if terms else 0.0
-    if named:
-        coverage = (coverage * terms + named) / (terms + named)
+    coverage = (known + named) / (total + named) if total + named else 0.0
     if coverage < ctx.min_term_coverage:
         return f"问题中的关键词在文档中出现的比例 {coverage:.2f} 低于阈值 {ctx.min_term_coverage}"
     return ""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import time
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -19,7 +18,7 @@ from retriever.fusion import fuse
 from retriever.lexicon import expand, load_lexicon
 from ingest.structure import ISSUE_DATE, is_apparatus
 from retriever.references import (
-    References, alias_table, asks_about_document, bare_title, find_references, heading_matches,
+    References, alias_table, asks_about_document, bare_title, find_references, heading_matches, normalise_reference_text,
 )
 from retriever.store import IndexData
 from retriever.text import STOPWORDS, char_bigrams, normalise_query, tokenize
@@ -322,12 +321,10 @@ class Retriever:
     def title_row(self, doc_id: str) -> int | None:
         """The row of the line that gives document ``doc_id``'s title (an apparatus chunk among
         its first rows that holds the bare title), or None."""
-        doc = self.index.documents[doc_id]
-        title = "".join(bare_title(doc.title).split())
+        title = normalise_reference_text(bare_title(self.index.documents[doc_id].title))
         lo, hi = self._doc_rows[doc_id]
         for row in range(lo, min(hi, lo + TITLE_SCAN_ROWS)):
-            text = "".join(unicodedata.normalize("NFKC", self.index.chunks[row].text).split())
-            if title and title in text and self.is_apparatus(row):
+            if title and title in normalise_reference_text(self.index.chunks[row].text) and self.is_apparatus(row):
                 return row
         return None
 
@@ -345,23 +342,21 @@ class Retriever:
             for row in scores:
                 if any(lo <= row < hi for lo, hi in named.values()):
                     scores[row] += boost
+        first: list[int] = []  # rows put above every other
         if refs.article is not None:
             if named:
                 rows = [r for lo, hi in named.values() for r in range(lo, min(hi, lo + ARTICLE_SCAN_LIMIT))]
             else:  # every chunk of a small index, the candidates of a large one
                 rows = range(len(self.index.chunks)) if len(self.index.chunks) <= ARTICLE_SCAN_LIMIT else list(scores)
-            if allowed is not None:
-                rows = sorted(set(rows) & set(allowed.tolist()))
-            top = max(scores.values(), default=0.0)
-            for row in rows:
-                if heading_matches(self.index.chunks[row].heading, refs.article):
-                    scores[row] = top + 1.0 + scores.get(row, 0.0)
-        if title_first and refs.article is None:
-            top = max(scores.values(), default=0.0)
-            for doc_id in named:
-                row = self.title_row(doc_id)
-                if row is not None and (allowed is None or row in set(allowed.tolist())):
-                    scores[row] = top + 1.0 + scores.get(row, 0.0)
+            first = [row for row in rows if heading_matches(self.index.chunks[row].heading, refs.article)]
+        elif title_first:
+            first = [row for row in map(self.title_row, named) if row is not None]
+        if allowed is not None and first:
+            keep = set(allowed.tolist())
+            first = sorted(row for row in first if row in keep)
+        top = max(scores.values(), default=0.0)
+        for row in first:
+            scores[row] = top + 1.0 + scores.get(row, 0.0)
         order = {row: i for i, (row, _) in enumerate(fused)}
         return sorted(scores.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
 
