@@ -29,8 +29,11 @@ def test_shipped_corpus_is_unchanged_copy_of_shared():
     shared = PROJECT_ROOT.parent / "shared" / "corpus"
     if not shared.is_dir():
         pytest.skip("no ../shared/corpus beside this checkout")
-    for path in shared.glob("*.txt"):
-        assert (CORPUS / path.name).read_bytes() == path.read_bytes(), path.name
+    names = sorted(p.name for p in shared.glob("*.txt"))
+    assert names == sorted(p.name for p in CORPUS.glob("*.txt")), "data/policies and ../shared/corpus hold different files"
+    for name in names:
+        assert (CORPUS / name).read_bytes() == (shared / name).read_bytes(), name
+    assert (CORPUS.parent / "SOURCES.md").read_bytes() == (shared / "SOURCES.md").read_bytes()
 
 
 def test_header_is_parsed_and_text_starts_below_it():
