@@ -14,7 +14,7 @@ How a build is made (no model work; minutes): the synthetic passages of bench_sc
 document; BM25 tokens composed from per-sentence jieba tokens as bench_scale does; vectors from
 bench_scale's cache of synthetic embeddings (run ``bench/bench_scale.py`` once first), also used
 for sentence vectors when the sentence views are on. Then ``store.build_faiss`` (``auto``),
-``ingest.build.build_bm25``, ``build_manifest``, ``store.write_build`` and ``store.publish``: the
+``retriever.build.build_bm25``, ``store.build_manifest``, ``store.write_build`` and ``store.publish``: the
 files ``policyqa ingest`` writes. The vectors are not the embeddings of these texts, so answers
 are not meaningful; latency and memory are.
 """
@@ -65,7 +65,9 @@ def cached_vectors(cache_dir: Path, n: int) -> np.ndarray:
 
 def build(n: int, work: Path, cache_dir: Path, seed: int) -> dict:
     """Write a complete index of ``n`` synthetic chunks into ``work`` (the app's format)."""
-    from ingest.build import _settings, build_bm25, build_manifest, sentence_units
+    from retriever.build import _settings, build_bm25
+    from retriever.store import build_manifest
+    from retriever.views import sentence_units
     from ingest.schema import Chunk, SourceDocument
     from policyqa.config import Config
     from retriever import store

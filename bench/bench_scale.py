@@ -44,7 +44,7 @@ memory figures belong to one index only:
   ``--k-factor``); latency p50/p95 of one query at a time with k = 50 (the app's ``candidates``),
   recall@10 of the top 10 against exact search (numpy, float32), peak RSS (VmHWM);
   the factory ``auto`` is resolved per size with ``store.choose_factory``;
-* BM25 at ``--bm25-sizes``: ``ingest.build.build_bm25`` over jieba tokens of the synthetic
+* BM25 at ``--bm25-sizes``: ``retriever.build.build_bm25`` over jieba tokens of the synthetic
   passages (tokens are composed from per-sentence tokenisations, which equals tokenising the
   whole text, checked on a sample), build time, size on disk, peak RSS, query p50/p95 of
   ``Retriever``'s BM25 path (scores + top 50) for the real questions.
@@ -149,7 +149,7 @@ class Corpus:
 
 
 def load_corpus() -> Corpus:
-    from ingest.build import passage_text, sentence_units
+    from retriever.views import passage_text, sentence_units
     from ingest.chunker import chunk_document
     from ingest.loaders import find_documents, load_document
     from policyqa.config import Config
@@ -443,7 +443,7 @@ def child_search(spec: dict) -> dict:
 
 def child_bm25(spec: dict) -> dict:
     """bm25s over the synthetic passages, built with ingest's ``build_bm25``; query latency."""
-    from ingest.build import build_bm25
+    from retriever.build import build_bm25
     from retriever.search import Retriever, _top
     from retriever.text import STOPWORDS, normalise_query, tokenize
 
@@ -624,7 +624,7 @@ def fmt_tables(results, bm25_rows, emb, corpus, synth_info, jieba_cps, load, wal
             out.append(f"| {r['n']:,} | {r['factory']} | {row['params']} | {row['p50_ms']:.2f} | {row['p95_ms']:.2f} | "
                        f"{row['recall']:.3f} | {row['recall_eps']:.3f} |")
     if bm25_rows:
-        out += ["", "## BM25 (bm25s over jieba lcut_for_search tokens, ingest.build.build_bm25)", "",
+        out += ["", "## BM25 (bm25s over jieba lcut_for_search tokens, retriever.build.build_bm25)", "",
                 "| chunks | tokens | vocab | build s (CPU s) | disk MB | peak MB (tokens in RAM before build) | query p50 ms | p95 ms | token check |",
                 "|---|---|---|---|---|---|---|---|---|"]
         for b in bm25_rows:

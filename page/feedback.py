@@ -1,13 +1,13 @@
 """👍/👎 feedback on answers: one JSON line per vote in ``<data folder>/feedback.jsonl``."""
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import threading
 import time
 from pathlib import Path
 
+from ingest.locks import flocked
 from policyqa.answer import Answer
 
 FEEDBACK_FILE = "feedback.jsonl"
@@ -63,10 +63,7 @@ def append_feedback(path: Path | str, entry: dict) -> None:
     with _LOCK:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a", encoding="utf-8") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
+            with flocked(handle):
                 handle.write(line)
                 handle.flush()
                 os.fsync(handle.fileno())
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)

@@ -7,7 +7,6 @@ the page answers.
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import socket
@@ -16,10 +15,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.locks import lock_file
 from policyqa.config import PROJECT_ROOT, Config
 
 SHIPPED_CORPUS = PROJECT_ROOT / "data" / "policies"
@@ -42,17 +41,6 @@ class Site:
         return ["--corpus", str(self.corpus_dir), "--index", str(self.index_dir)]
 
 
-@contextmanager
-def _locked(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 #: Set to a folder to reuse one prepared site across test sessions (its index is built once;
 #: delete the folder when the corpus or the chunker changes).
 SITE_ENV = "POLICYQA_TEST_SITE"
@@ -65,12 +53,12 @@ def prepare_site(base: Path | str, corpus: Path = SHIPPED_CORPUS) -> Site:
     """
     base = Path(os.environ.get(SITE_ENV) or base)
     site = Site(base, base / "data" / "policies", base / "index")
-    with _locked(base / ".prepare.lock"):
+    with lock_file(base / ".prepare.lock"):
         if not (base / ".ready").exists():
             if site.corpus_dir.exists():
                 shutil.rmtree(site.corpus_dir)
             shutil.copytree(corpus, site.corpus_dir)
-            from ingest.build import ingest
+            from retriever.build import ingest
 
             report = ingest(site.config(), progress=False)
             if report.errors or not report.chunk_count:

@@ -101,9 +101,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_ingest(args, config: Config) -> int:
-    from ingest.build import ingest
+    from retriever.build import ingest
 
-    report = ingest(config, rebuild=args.rebuild, progress=not args.quiet)
+    report = ingest(config.build_settings(), rebuild=args.rebuild, progress=not args.quiet)
     print(report.summary())
     return 1 if report.errors and not report.chunk_count else 0
 

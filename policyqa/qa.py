@@ -11,10 +11,10 @@ import threading
 import time
 from dataclasses import dataclass
 
-from ingest.build import IngestReport, ingest
 from policyqa.answer import Answer, clean_question, compose, term_weights
 from policyqa.config import Config
 from retriever import store
+from retriever.build import IngestReport, ingest
 from retriever.search import RETRIEVERS, Retriever, SearchResult
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class PolicyQA:
         """Load (or reload) the live index; raises store.IndexUnavailable with what to do."""
         index = store.load_index(self.config.index_dir, model_id=self.config.model)
         titles = {meta["title"] for meta in index.manifest["documents"].values()}
-        live = _Live(Retriever(index, self.embedder, self.config), term_weights(index.bm25), titles, index.path.name)
+        live = _Live(Retriever(index, self.embedder, self.config.search_settings()), term_weights(index.bm25), titles, index.path.name)
         self._live = live  # a single assignment: readers see the old or the new index, never a mix
         log.info("索引已加载：%s（%d 个片段）", index.path, len(index.chunks))
         return self
@@ -69,7 +69,7 @@ class PolicyQA:
     def ingest(self, rebuild: bool = False, progress: bool = True) -> IngestReport:
         """Bring the index up to date with the corpus folder and serve the new build."""
         with self._lock:
-            report = ingest(self.config, embedder=self.embedder, rebuild=rebuild, progress=progress)
+            report = ingest(self.config.build_settings(), embedder=self.embedder, rebuild=rebuild, progress=progress)
             if self._live is None or report.rebuilt or self._live.build != store.read_current(self.config.index_dir).name:
                 self.load()
             return report

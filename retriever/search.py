@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.schema import Chunk, SourceDocument
-from policyqa.config import Config
+from ingest.structure import ISSUE_DATE, is_apparatus
 from retriever.fusion import fuse
 from retriever.lexicon import expand, load_lexicon
-from ingest.structure import ISSUE_DATE, is_apparatus
 from retriever.references import (
     References, alias_table, asks_about_document, bare_title, find_references, heading_matches, normalise_reference_text,
 )
+from retriever.settings import SearchSettings
 from retriever.store import IndexData
 from retriever.text import STOPWORDS, char_bigrams, normalise_query, tokenize
+from retriever.views import encode_sentences, sentence_views
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class SearchResult:
 class Retriever:
     """Hybrid search over one loaded index."""
 
-    def __init__(self, index: IndexData, embedder, config: Config):
+    def __init__(self, index: IndexData, embedder, config: SearchSettings):
         import faiss
 
         # One query at a time: exact search is 2-5x faster on one OpenMP thread than on two
@@ -179,8 +180,6 @@ class Retriever:
         13 ms a view on 2 cores (two views a sentence), so only the hits that will be quoted."""
         if self.has_sentence_index or result.query_vector is None:
             return
-        from ingest.build import encode_sentences, sentence_views  # as ingest embeds them, so vectors are alike
-
         todo = []
         for hit in result.hits[:n]:
             row = hit.row

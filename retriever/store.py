@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = "policyqa-index"
 #: 2: bm25_sentences/ holds character bigrams (was jieba words); 3: a sentence vector is the
-#: normalised sum of two views, with and without the document title (ingest.build.encode_sentences)
+#: normalised sum of two views, with and without the document title (retriever.views.encode_sentences)
 FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 #: Above this many vectors ``auto`` chooses an approximate FAISS index (bench/bench_scale.py:
@@ -400,3 +400,44 @@ def load_index(root: Path, model_id: str | None = None, with_search: bool = True
         sentences=sentences, sentence_embeddings=sentence_embeddings,
         sentence_faiss=sentence_faiss, sentence_bm25=sentence_bm25, path=build,
     )
+
+
+def _row_ranges(doc_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """Contiguous ``[first, last)`` row range of each document."""
+    ranges: dict[str, tuple[int, int]] = {}
+    for i, d in enumerate(doc_ids):
+        first = ranges.get(d, (i, i))[0]
+        ranges[d] = (first, i + 1)
+    return ranges
+
+
+def build_manifest(documents: list[SourceDocument], chunks: list[Chunk], sentences: np.ndarray, with_sentences: bool,
+                   settings: dict, dim: int, sparse: bool, factory: str, requested_factory: str) -> dict:
+    """The ``manifest.json`` of a build (README, "Index format"): what was built, with what,
+    and the row ranges of every document."""
+    doc_rows = _row_ranges([c.doc_id for c in chunks])
+    doc_sentence_rows = _row_ranges([chunks[row].doc_id for row, _, _ in sentences])
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "model": {"id": settings["model"], "dim": dim, "sparse": sparse},
+        "settings": settings,
+        "faiss": {"factory": factory, "requested": requested_factory, "metric": "inner_product", "file": "dense.faiss"},
+        "bm25": {"library": "bm25s", "tokenizer": "jieba.lcut_for_search", "dir": "bm25"},
+        "chunk_count": len(chunks),
+        "sentence_count": len(sentences),
+        "sentence_index": with_sentences,
+        "documents": {
+            d.doc_id: {
+                "title": d.title,
+                "doc_number": d.doc_number,
+                "date": d.date,
+                "path": d.path,
+                "sha256": d.sha256,
+                "rows": list(doc_rows.get(d.doc_id, (0, 0))),
+                "sentence_rows": list(doc_sentence_rows.get(d.doc_id, (0, 0))),
+            }
+            for d in documents
+        },
+    }

@@ -25,7 +25,7 @@ def embedder():
 @pytest.fixture(scope="session")
 def index_config(tmp_path_factory, embedder):
     """A config whose index (in a temp folder) holds the shipped corpus."""
-    from ingest.build import ingest
+    from retriever.build import ingest
 
     cfg = Config.load(index_dir=tmp_path_factory.mktemp("index"), corpus_dir=CORPUS)
     ingest(cfg, embedder=embedder, progress=False)

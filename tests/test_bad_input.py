@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.build import ingest
+from retriever.build import ingest
 from ingest.chunker import chunk_document
 from ingest.loaders import MAX_FILE_BYTES, LoadError, load_document
 from policyqa.answer import QuestionError

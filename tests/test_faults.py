@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.build import ingest
+from retriever.build import ingest
 from ingest.loaders import load_document
 from policyqa.config import PROJECT_ROOT, REFUSAL_TEXT, Config
 from policyqa.qa import PolicyQA

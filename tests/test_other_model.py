@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.build import ingest
+from retriever.build import ingest
 from policyqa.config import PROJECT_ROOT, Config
 from policyqa.qa import PolicyQA
 from retriever import store

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from ingest.build import ingest
+from retriever.build import ingest
 from policyqa.answer import QuestionError
 from policyqa.config import PROJECT_ROOT, REFUSAL_TEXT, Config
 from policyqa.qa import PolicyQA

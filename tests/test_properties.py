@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from ingest.build import MIN_SENTENCE_CHARS
+from retriever.views import MIN_SENTENCE_CHARS
 from ingest.chunker import chunk_document
 from ingest.schema import Chunk, SourceDocument
 from ingest.structure import pack_sentences, split_sentences

@@ -81,7 +81,7 @@ def test_without_sentence_index_answers_still_quote_the_best_sentence(tmp_path, 
     import dataclasses
     import shutil
 
-    from ingest.build import ingest
+    from retriever.build import ingest
     from policyqa.config import PROJECT_ROOT, Config
     from policyqa.qa import PolicyQA
 

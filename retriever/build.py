@@ -1,4 +1,4 @@
-"""files → chunks → index: incremental, atomic index builds.
+"""documents → chunks → index: incremental, atomic index builds.
 
 Only documents whose content hash changed are chunked and embedded again; the others keep
 their chunks and vectors from the live build. The new build is written into its own folder and
@@ -6,10 +6,8 @@ published by replacing ``CURRENT``, so a failed or killed ingest leaves the old 
 """
 from __future__ import annotations
 
-import fcntl
 import logging
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,11 +15,12 @@ import numpy as np
 
 from ingest.chunker import CHUNKER_VERSION, chunk_document
 from ingest.loaders import LoadError, find_documents, load_document
+from ingest.locks import lock_file
 from ingest.schema import Chunk, SourceDocument
-from ingest.structure import split_sentences
-from policyqa.config import Config
 from retriever import store
+from retriever.settings import BuildSettings
 from retriever.text import char_bigrams, tokenize
+from retriever.views import encode_sentences, passage_text, sentence_units, sentence_views
 
 log = logging.getLogger(__name__)
 
@@ -61,51 +60,6 @@ class IngestReport:
         return text
 
 
-def passage_text(chunk: Chunk, doc: SourceDocument, text: str | None = None) -> str:
-    """What is embedded and BM25-indexed for a chunk (or one of its sentences, ``text``):
-    the document title and heading path give it context."""
-    return f"{doc.title} {chunk.heading_path}\n{chunk.text if text is None else text}".strip()
-
-
-def sentence_views(chunk: Chunk, doc: SourceDocument, text: str) -> tuple[str, str]:
-    """The two texts a sentence is embedded as: :func:`passage_text` (title, heading path,
-    sentence), and the heading path and sentence without the document title."""
-    return passage_text(chunk, doc, text), f"{chunk.heading_path}\n{text}".strip()
-
-
-def encode_sentences(embedder, views: list[tuple[str, str]], show_progress: bool = False) -> np.ndarray:
-    """One vector a sentence: the normalised sum of the passage vectors of its two
-    :func:`sentence_views`, encoded in one batch.
-
-    Why two: in a sentence of 30 characters the title (《中华人民共和国职业教育法》) weighs as
-    much as the sentence itself, so every sentence of a document looks like its title, and a
-    question that says 职业教育 pulls up the law's. Without the title a sentence loses its
-    context (which law, which chapter). The sum keeps both; on dev + three held-out sets it
-    ranked the right passage first for 12 more questions and 2 fewer (README, "Evaluation")."""
-    if not views:
-        return np.zeros((0, embedder.dim), dtype=np.float32)
-    flat = embedder.encode_passages([text for pair in views for text in pair], show_progress=show_progress)
-    summed = flat[0::2] + flat[1::2]
-    return (summed / np.linalg.norm(summed, axis=1, keepdims=True)).astype(np.float32)
-
-
-#: A sentence needs this many characters to be a retrieval unit of its own.
-MIN_SENTENCE_CHARS = 6
-
-
-def sentence_units(chunks: list[Chunk]) -> np.ndarray:
-    """int32 [S, 3] rows ``(chunk row, start, end)``: the sentences of every chunk.
-
-    Sentences are embedded and BM25-indexed on their own as well, because questions usually
-    target one sentence, and a 400-character paragraph's vector blurs several topics.
-    """
-    rows = []
-    for i, chunk in enumerate(chunks):
-        spans = [(s, e) for s, e in split_sentences(chunk.text) if e - s >= MIN_SENTENCE_CHARS]
-        rows.extend((i, s, e) for s, e in spans or [(0, len(chunk.text))])
-    return np.asarray(rows, dtype=np.int32).reshape(-1, 3)
-
-
 def _sentence_sources(chunks, sentences, chunk_source, old_start) -> list[int | None]:
     """Row of each sentence in the previous build (unchanged documents), else None."""
     source: list[int | None] = []
@@ -133,33 +87,17 @@ def _gather(source: list[int | None], old, inputs: list, encode, dim: int) -> np
     return out
 
 
-def _row_ranges(doc_ids: list[str]) -> dict[str, tuple[int, int]]:
-    """Contiguous ``[first, last)`` row range of each document."""
-    ranges: dict[str, tuple[int, int]] = {}
-    for i, d in enumerate(doc_ids):
-        first = ranges.get(d, (i, i))[0]
-        ranges[d] = (first, i + 1)
-    return ranges
-
-
-@contextmanager
 def ingest_lock(root: Path):
     """One ingest at a time per index folder (a second one waits)."""
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".ingest.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return lock_file(Path(root) / ".ingest.lock")
 
 
-def _settings(config: Config, model_id: str) -> dict:
+def _settings(config: BuildSettings, model_id: str) -> dict:
     # Anything that changes chunks or vectors; a difference forces re-embedding everything.
     return {"model": model_id, "chunker_version": CHUNKER_VERSION, "chunk_max_chars": config.chunk_max_chars, "sparse": config.sparse}
 
 
-def _previous_build(config: Config, rebuild: bool) -> store.IndexData | None:
+def _previous_build(config: BuildSettings, rebuild: bool) -> store.IndexData | None:
     if rebuild:
         return None
     try:
@@ -206,7 +144,7 @@ def load_corpus(paths: list[Path], report: IngestReport, indexed: set[str] = fro
     return [doc for _, doc in sorted(documents, key=lambda t: t[0])], failed
 
 
-def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool = True) -> IngestReport:
+def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress: bool = True) -> IngestReport:
     """Bring the index in ``config.index_dir`` in line with the files in ``config.corpus_dir``.
 
     ``embedder`` is created on demand (only when something must be embedded), so a re-ingest
@@ -299,7 +237,7 @@ def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool 
         factory = store.choose_factory(config.index_factory, len(chunks))
         faiss_index = store.build_faiss(embeddings, factory)
         bm25 = build_bm25([tokenize(t) for t in texts])
-        manifest = build_manifest(documents, chunks, sentences, with_sentences, settings, embedder.dim,
+        manifest = store.build_manifest(documents, chunks, sentences, with_sentences, settings, embedder.dim,
                                   sparse is not None, factory, config.index_factory)
         data = store.IndexData(
             manifest, docs_by_id, chunks, embeddings, faiss_index, bm25, sparse,
@@ -312,38 +250,6 @@ def ingest(config: Config, embedder=None, rebuild: bool = False, progress: bool 
         report.seconds = time.perf_counter() - started
         log.info("%s", report.summary())
         return report
-
-
-def build_manifest(documents: list[SourceDocument], chunks: list[Chunk], sentences: np.ndarray, with_sentences: bool,
-                   settings: dict, dim: int, sparse: bool, factory: str, requested_factory: str) -> dict:
-    """The ``manifest.json`` of a build (README, "Index format"): what was built, with what,
-    and the row ranges of every document."""
-    doc_rows = _row_ranges([c.doc_id for c in chunks])
-    doc_sentence_rows = _row_ranges([chunks[row].doc_id for row, _, _ in sentences])
-    return {
-        "format": store.FORMAT,
-        "format_version": store.FORMAT_VERSION,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "model": {"id": settings["model"], "dim": dim, "sparse": sparse},
-        "settings": settings,
-        "faiss": {"factory": factory, "requested": requested_factory, "metric": "inner_product", "file": "dense.faiss"},
-        "bm25": {"library": "bm25s", "tokenizer": "jieba.lcut_for_search", "dir": "bm25"},
-        "chunk_count": len(chunks),
-        "sentence_count": len(sentences),
-        "sentence_index": with_sentences,
-        "documents": {
-            d.doc_id: {
-                "title": d.title,
-                "doc_number": d.doc_number,
-                "date": d.date,
-                "path": d.path,
-                "sha256": d.sha256,
-                "rows": list(doc_rows.get(d.doc_id, (0, 0))),
-                "sentence_rows": list(doc_sentence_rows.get(d.doc_id, (0, 0))),
-            }
-            for d in documents
-        },
-    }
 
 
 def build_bm25(corpus_tokens: list[list[str]]):
