@@ -25,12 +25,10 @@ from urllib.parse import urlparse
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-QUESTIONS = [
-    "我们学校的绩效工资以后怎么改？",
-    "双师型教师要有多少年企业经历？",
-    "职业学校老师的工资待遇有什么规定？",
-    "老师去企业实践有什么要求？",
-    "职业学校教师评职称有什么政策？",
+from page.static import EXAMPLES  # noqa: E402  (after the sys.path line above)
+
+#: The page's example questions, then a few more (one refused).
+QUESTIONS = EXAMPLES + [
     "教师的平均工资水平应当怎样？",
     "职业学校可以聘请企业的技术人员当兼职教师吗？",
     "技能人才的待遇怎么提高？",

@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 
 from ingest.schema import Chunk, SourceDocument
 from page.render import escape_html, short_citation
-from retriever.text import strip_control, to_simplified
+from retriever.text import strip_control, strip_surrogates, to_simplified
 
 #: Most occurrences listed for one search.
 MAX_OCCURRENCES = 200
 #: Characters of context shown on each side of an occurrence.
 CONTEXT_CHARS = 60
 MAX_PHRASE_CHARS = 200
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -35,7 +34,7 @@ def fold_char(ch: str) -> str:
 
 def normalise_phrase(phrase: str) -> str:
     """The phrase as it is matched: simplified, folded, without any whitespace."""
-    text = to_simplified(_SURROGATES.sub("", strip_control(phrase or "")))
+    text = to_simplified(strip_surrogates(strip_control(phrase or "")))
     return "".join(fold_char(ch) for ch in text if not ch.isspace())
 
 

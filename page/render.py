@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ingest.schema import Chunk, SourceDocument
 from policyqa.answer import RELATED_TEXT, Answer
 from policyqa.config import REFUSAL_TEXT
+from retriever.text import strip_surrogates
 
 #: Characters with a meaning in markdown or HTML: written as numeric character references in
 #: chat messages, so they always show as themselves (no links, emphasis, tags or LaTeX).
@@ -23,12 +24,9 @@ _TRAILING_MARKERS = re.compile(r"^(.*?)((?:\[\d+\])+)$", re.S)
 PANEL_PLACEHOLDER = '<div class="pq-empty">提问后，答案引用的原文段落会显示在这里，答案中的编号可点击跳转。</div>'
 
 
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
-
-
 def _valid(text) -> str:
     """Lone surrogates (possible in JSON from a browser) cannot be encoded: show U+FFFD."""
-    return _SURROGATES.sub("\ufffd", str(text))
+    return strip_surrogates(str(text), "\ufffd")
 
 
 def escape_html(text: str) -> str:
@@ -44,13 +42,6 @@ def escape_md(text: str) -> str:
 def anchor_id(turn: int, number: int | str) -> str:
     """The id of a source card: unique per answer, so older answers' links still work."""
     return f"src-{turn}-{number}"
-
-
-def citation_label(doc: SourceDocument, chunk: Chunk | None) -> str:
-    """《标题》（文号）第X章 第X条 — the same form as :meth:`Citation.label`."""
-    number = f"（{doc.doc_number}）" if doc.doc_number else ""
-    heading = chunk.heading_path if chunk is not None else ""
-    return f"{doc.title}{number}{heading}".strip()
 
 
 def short_citation(doc: SourceDocument, chunk: Chunk | None) -> str:

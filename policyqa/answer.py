@@ -18,7 +18,7 @@ from retriever.search import Hit, SearchResult
 from policyqa.refusal import (
     AFTER_QUOTES, BEFORE_QUOTES, RefusalContext, asked_figures, first_reason, places_in, unanswered_figures,
 )
-from retriever.text import STOPWORDS, has_words, strip_control, tokenize
+from retriever.text import STOPWORDS, has_words, strip_control, strip_surrogates, tokenize
 
 RELATED_TEXT = "以下段落可能相关，但不足以回答该问题，仅供参考："
 #: Weight of word overlap beside the cosine when choosing the sentence to quote.
@@ -120,8 +120,7 @@ def clean_question(question: str, max_chars: int = 1000) -> tuple[str, str]:
     """Strip control characters, reject empty questions, truncate long ones with a notice."""
     if not isinstance(question, str):
         raise QuestionError("问题必须是文字。")
-    # Lone surrogates (undecodable bytes in argv, "\ud800" in JSON) cannot be encoded for the tokenizer.
-    text = _SURROGATES.sub("", strip_control(question)).strip()
+    text = strip_surrogates(strip_control(question)).strip()
     if not text:
         raise QuestionError("问题为空，请输入要查询的问题。")
     if not _has_letters(text):
@@ -133,9 +132,6 @@ def clean_question(question: str, max_chars: int = 1000) -> tuple[str, str]:
         if not _has_letters(text):
             raise QuestionError(f"{notice}前 {max_chars} 字中没有文字内容，请把问题写在开头。")
     return text, notice
-
-
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 def _has_letters(text: str) -> bool:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
 from retriever.references import bare_title, chinese_number
-from retriever.text import _jieba, content_terms, has_words
+from retriever.text import content_terms, cut, has_words
 
 _INSTRUCTION = re.compile(
     r"忽略(?:以上|上面|之前|前面|所有)?.{0,6}(?:指令|提示|规则|要求|文件|资料|文档|材料|来源|引用)|系统提示词|提示词|system prompt|"
@@ -104,7 +104,7 @@ def occurs(term: str, vocabulary: Container[str]) -> bool:
         return False
     if term in vocabulary:
         return True
-    pieces = [w for w in _jieba().lcut(term) if has_words(w)]
+    pieces = [w for w in cut(term) if has_words(w)]
     return len(pieces) > 1 and all(w in vocabulary for w in pieces)
 
 

@@ -10,6 +10,9 @@ logging.getLogger("jieba").setLevel(logging.WARNING)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _WORD = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
+#: Lone UTF-16 surrogates (undecodable bytes in argv, "\ud800" in JSON from a browser): they
+#: cannot be encoded for the tokenizer or the page.
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 #: Function words that carry no meaning for retrieval or refusal decisions.
 STOPWORDS = frozenset(
@@ -29,6 +32,11 @@ def has_words(text: str) -> bool:
 def strip_control(text: str) -> str:
     """Remove control and invisible formatting characters (keeps newlines and tabs)."""
     return _CONTROL.sub("", text)
+
+
+def strip_surrogates(text: str, replacement: str = "") -> str:
+    """``text`` with every lone surrogate replaced by ``replacement`` (removed by default)."""
+    return _SURROGATES.sub(replacement, text)
 
 
 @functools.lru_cache(maxsize=1)
@@ -60,6 +68,11 @@ def _jieba():
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba
+
+
+def cut(text: str) -> list[str]:
+    """jieba's precise cut of ``text`` as given (no normalisation, punctuation kept)."""
+    return _jieba().lcut(text)
 
 
 def tokenize(text: str) -> list[str]:

@@ -1,0 +1,155 @@
+"""What the page does when it is used: one method per event (ask, like, search, upload).
+
+``app.py`` lays the page out and wires these to its components; the formatting is
+``page/render.py`` (pure functions). A handler never raises to the browser: bad questions and
+internal errors become a message in the chat.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+import gradio as gr
+
+from page import render
+from page.exact import ExactIndex, results_html
+from page.feedback import answer_record, append_feedback, feedback_entry
+from page.upload import add_document, check_password
+from policyqa.answer import QuestionError
+
+log = logging.getLogger("policyqa.app")
+
+#: Pause between streamed answer lines (they appear one by one).
+STREAM_DELAY_S = 0.04
+#: Sources panel: answers kept per browser session.
+MAX_SECTIONS = 30
+
+
+class _ExactCache:
+    """The exact-wording index, rebuilt when the live index changes (after an ingest)."""
+
+    def __init__(self, qa):
+        self.qa = qa
+        self._lock = threading.Lock()
+        self._key = None
+        self._exact: ExactIndex | None = None
+
+    def get(self) -> ExactIndex:
+        index = self.qa.index
+        with self._lock:
+            if self._key is not index:
+                self._exact = ExactIndex(index.documents, index.chunks)
+                self._key = index
+            return self._exact
+
+
+def new_state() -> dict:
+    # turn: answers so far; sections: (turn, question, html) for the sources panel;
+    # records: chat message index → answer record (for 👍/👎)
+    return {"turn": 0, "sections": [], "records": {}}
+
+
+def _copy_state(state) -> dict:
+    state = state or new_state()
+    return {"turn": state["turn"], "sections": list(state["sections"]), "records": dict(state["records"])}
+
+
+class PageHandlers:
+    """The page's event handlers for one loaded :class:`policyqa.qa.PolicyQA`."""
+
+    def __init__(self, qa, feedback_path: Path, admin_password: str | None = None):
+        self.qa = qa
+        self.feedback_path = Path(feedback_path)
+        self.admin_password = admin_password
+        self.exact = _ExactCache(qa)
+
+    def respond(self, question, history, docs, state):
+        """Chat turn: show the question, retrieve once, stream the answer lines, then the sources."""
+        history = list(history or [])
+        state = _copy_state(state)
+        text = question if isinstance(question, str) else ""
+        if text.strip():
+            history.append({"role": "user", "content": render.question_markdown(text)})
+        history.append({"role": "assistant", "content": render.PENDING_MARKDOWN})
+        yield history, "", gr.skip(), gr.skip()
+        try:
+            answer = self.qa.ask(text, docs=list(docs or []) or None)
+        except QuestionError as exc:
+            history[-1] = {"role": "assistant", "content": render.error_markdown(str(exc))}
+            yield history, gr.skip(), gr.skip(), state
+            return
+        except ValueError as exc:  # e.g. a filtered document that is no longer in the index
+            history[-1] = {"role": "assistant", "content": render.error_markdown(f"{exc}（请刷新页面后重新选择文件）")}
+            yield history, gr.skip(), gr.skip(), state
+            return
+        except Exception:
+            log.exception("answering failed")
+            history[-1] = {"role": "assistant", "content": render.error_markdown("内部错误，未能回答该问题，请稍后重试。")}
+            yield history, gr.skip(), gr.skip(), state
+            return
+        state["turn"] += 1
+        turn = state["turn"]
+        state["sections"] = (state["sections"] + [(turn, answer.question, render.sources_section_html(answer, turn))])[-MAX_SECTIONS:]
+        state["records"][str(len(history) - 1)] = answer_record(answer)
+        panel = render.panel_html(state["sections"])
+        lines = render.answer_lines(answer, turn)
+        for i in range(1, len(lines) + 1):
+            history[-1] = {"role": "assistant", "content": render.join_lines(lines[:i])}
+            if i < len(lines):
+                yield history, gr.skip(), panel if i == 1 else gr.skip(), gr.skip()
+                time.sleep(STREAM_DELAY_S)
+        yield history, gr.skip(), panel, state
+
+    def example(self, text: str):
+        """The handler of one 常见问题 button: asks ``text``."""
+        def run_example(history, docs, state):
+            yield from self.respond(text, history, docs, state)
+
+        return run_example
+
+    def clear(self):
+        return [], "", render.PANEL_PLACEHOLDER, new_state()
+
+    def on_like(self, state, data: gr.LikeData):
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        record = (state or {}).get("records", {}).get(str(index))
+        if record is None:
+            gr.Info("这条消息不是答案，无需评价。")
+            return
+        append_feedback(self.feedback_path, feedback_entry(record, data.liked))
+        gr.Info("已记录您的反馈，谢谢！")
+
+    def search_exact(self, phrase):
+        return results_html(self.exact.get().search(phrase or ""))
+
+    def refresh_documents(self):
+        docs = self.qa.documents()
+        return render.documents_html(docs), gr.update(choices=render.document_choices(docs))
+
+    def do_upload(self, given, path, progress=gr.Progress(track_tqdm=True)):
+        if not check_password(given, self.admin_password):
+            time.sleep(1.0)  # slows down guessing
+            return f"{render.badge('失败', 'refused')} 管理员密码不正确。", gr.skip(), gr.skip()
+        if not path:
+            return f"{render.badge('失败', 'refused')} 请先选择要上传的文件。", gr.skip(), gr.skip()
+        ok, message = add_document(self.qa, path, Path(path).name, progress=lambda f, t: progress(f, desc=t))
+        html, choices = self.refresh_documents()
+        label = render.badge("完成", "info") if ok else render.badge("失败", "refused")
+        return f"{label} {render.escape_md(message)}", html, choices
+
+    def api_ask(self):
+        """The page's JSON API function (``/ask``): a plain function, as Gradio documents it."""
+        qa = self.qa
+
+        def ask(question: str, docs: list[str] | None = None) -> dict:
+            """Answer a question from the policy documents: verbatim quotes with numbered citations,
+            or a refusal. ``docs``: optional document ids to search in (default: all). Returns the
+            same JSON as ``policyqa ask --json``."""
+            try:
+                return qa.ask(question, docs=list(docs or []) or None).to_dict()
+            except (QuestionError, ValueError) as exc:
+                raise gr.Error(str(exc)) from None
+
+        return ask
