@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.rules import alternation, read_table
 
 Span = tuple[int, int]
 
@@ -194,12 +197,12 @@ def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[Span]:
 
 #: The date under a document's signature: 2021年4月30日.
 ISSUE_DATE = re.compile(r"(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
-_APPARATUS_LINE = re.compile(
-    r".{2,30}文件"  # the issuing organ's banner: 人力资源和社会保障部文件
-    rf"|{ISSUE_DATE.pattern}"  # the date under the signature
-    r"|[（(]此件[^）)]{0,10}[）)]"  # (此件公开发布)
-    r"|[^。；！？，,]{2,80}[：:]"  # the addressee line: 各省、自治区、直辖市…： (a list, no commas)
-)
+#: Lines that are apparatus (banner, signature date, publication note, addressees): the table
+#: ingest/data/apparatus.tsv, one pattern a line with the reason it is there.
+_APPARATUS_LINE = re.compile(alternation([
+    pattern.replace("{ISSUE_DATE}", ISSUE_DATE.pattern)
+    for pattern, _why in read_table(Path(__file__).resolve().parent / "data" / "apparatus.tsv", 2)
+]))
 
 
 def is_apparatus(text: str, title: str, doc_number: str = "", issuer: str = "") -> bool:

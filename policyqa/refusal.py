@@ -19,41 +19,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from ingest.rules import alternation, read_table
 from retriever.references import bare_title, chinese_number
 from retriever.text import content_terms, cut, has_words
 
-_INSTRUCTION = re.compile(
-    r"忽略(?:以上|上面|之前|前面|所有)?.{0,6}(?:指令|提示|规则|要求|文件|资料|文档|材料|来源|引用)|系统提示词|提示词|system prompt|"
-    # asking for the system's own opinion instead of the documents'
-    r"(?:你自己|你个人)(?:觉得|认为|的看法|的观点|怎么看)|"
-    r"(?:帮我|请|给我)?(?:写|作|编)(?:一|几)?(?:首|篇|段|份|个)[^，。？?]{0,12}(?:诗|文章|小说|故事|作文|文件|红头文件|通知)|"
-    r"编造|伪造|扮演|你现在是|没有任何限制|不受限制|越狱|jailbreak|"
-    # telling the system to drop its rules or sources, or to write something of its own
-    r"(?:不用|不要|别)(?:管|理|查|看|遵守|引用|参考|依据).{0,8}(?:规则|引用|要求|文件|文档|资料)|(?:照|按)我说的|"
-    # asking for the system's own rules or settings
-    r"(?:系统|检索|你的)(?:规则|设定|设置|提示|指令)|原样输出|"
-    r"(?:用英文|用英语|给我)(?:写|作|编)|写(?:一|几)?篇|(?:起草|撰写|草拟|代写)(?:一|几)?(?:篇|份|段)",
-    re.IGNORECASE,
-)
+#: Rule tables (policyqa/data/*.tsv, one entry a line with the reason it is there).
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+#: Wording addressed to the system, not about a policy (policyqa/data/instructions.tsv).
+_INSTRUCTION = re.compile(alternation([pattern for pattern, _why in read_table(DATA_DIR / "instructions.tsv", 2)]), re.IGNORECASE)
 
 _NUM = r"[\d０-９一二三四五六七八九十百千万两半]"
-#: What a question asks for → what a quote must contain to answer it.
+#: What a question asks for → what a quote must contain to answer it, by kind of figure
+#: (policyqa/data/figures.tsv; ``{NUM}`` there is :data:`_NUM`).
 FIGURE_KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
-    ("金额", re.compile(r"多少钱|多少元|几元|多少块|多少[^，。？?\s]{0,4}(?:津贴|补贴|补助|工资|奖金|费用|补偿|赔偿|经费)|费用是多少|标准是多少"), re.compile(rf"{_NUM}+\s*(?:万|千)?元")),
-    ("比例", re.compile(r"百分之几|百分之多少|几个百分点|多少个百分点|比例是多少|多少比例|多大比例|占多少|占比多少|几成|几倍|多少倍"), re.compile(rf"{_NUM}+\s*[%％]|百分之|{_NUM}+\s*(?:倍|成)|{_NUM}+分之|一半|半数")),
-    ("日期", re.compile(r"哪天|哪一天|几月几[号日]|几月份?|几号|什么时候|何时|截止日期|哪年|哪一年|什么日期"), re.compile(rf"{_NUM}+\s*年|{_NUM}+\s*月{_NUM}+\s*日|每年")),
-    # hours of work, or of study (学时/课时): the quote must count that very unit
-    ("时长", re.compile(r"几个小时|多少小时|几小时|(?:多少|几)个?[^，。？?\s]{0,4}[学课]时"), re.compile(rf"{_NUM}+\s*(?:个)?(?:小时|学时|课时)")),
-    ("期限", re.compile(r"多久|多长时间|有效期|多少天|几天"), re.compile(r"(?<!\d)(?:\d{1,2}|[一二三四五六七八九十两半]+)\s*(?:年|个月|周|天|日)")),
-    ("次数", re.compile(r"几次|几回|多少次"), re.compile(rf"{_NUM}+\s*(?:次|回)")),
-    ("数量", re.compile(r"多少所|几所|多少节|几节课|多少个|多少名|多少人|多少门|多少项"),
-     re.compile(rf"{_NUM}+\s*(?:所|节|个|名|人|门|项|学时|课时)")),
-    # a question that ends on 多少 (注册资金最少得准备多少？ 能少交多少？) asks for a figure of some kind
-    ("数额", re.compile(r"多少[？?！!。\s]*$"),
-     # a lone 一 is an article (一所学校, 一个机制), not a figure
-     re.compile(rf"\d|(?:[二三四五六七八九十百千万两]|一[十百千万])[一二三四五六七八九十百千万两]*\s*(?:万|千)?"
-                rf"(?:元|倍|成|个|所|名|人|年|月|日|天|次|门|项|学时|课时|小时|周)|[%％]|百分之|分之|一半|半数")),
+    (kind, re.compile(asks.replace("{NUM}", _NUM)), re.compile(answer.replace("{NUM}", _NUM)))
+    for kind, asks, answer, _why in read_table(DATA_DIR / "figures.tsv", 4)
 ]
 
 
@@ -150,14 +133,10 @@ def unknown_document(ctx: RefusalContext) -> str:
     return ""
 
 
-#: Province-level divisions and large cities: jieba also tags common nouns as places (山区,
-#: 沾边), so a place counts only when it names one of these or ends like an administrative unit.
-_PROVINCES = (
-    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 "
-    "四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 "
-    "深圳 广州 杭州 南京 苏州 成都 武汉 西安 郑州 长沙 沈阳 大连 青岛 厦门 宁波 济南 哈尔滨 长春 昆明 "
-    "贵阳 南宁 福州 合肥 南昌 石家庄 太原 呼和浩特 兰州 西宁 银川 乌鲁木齐 拉萨 海口 无锡 东莞 佛山"
-).split()
+#: Province-level divisions and large cities (policyqa/data/places.tsv): jieba also tags common
+#: nouns as places (山区, 沾边), so a place counts only when it names one of these or ends like an
+#: administrative unit.
+_PROVINCES = [name for name, _why in read_table(DATA_DIR / "places.tsv", 2)]
 _ADMINISTRATIVE = re.compile(r"(?:省|市|县|自治区|自治州|特别行政区)$")
 
 

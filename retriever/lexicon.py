@@ -18,7 +18,7 @@ Lexicon = dict[str, tuple[str, ...]]
 
 
 def parse_lexicon(text: str, source: str = "lexicon") -> Lexicon:
-    """``word<TAB>official words`` lines (``#`` comments, blank lines ignored) → a dict.
+    """``word<TAB>official words[<TAB>why]`` lines (``#`` comments, blank lines ignored) → a dict.
 
     Raises ValueError naming the line of a malformed entry.
     """
@@ -27,7 +27,8 @@ def parse_lexicon(text: str, source: str = "lexicon") -> Lexicon:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        word, sep, official = line.partition("\t")
+        word, sep, rest = line.partition("\t")
+        official, _, _why = rest.partition("\t")  # the third column says why the entry is there
         terms = tuple(official.split())
         if not sep or not word.strip() or not terms:
             raise ValueError(f"{source} 第 {number} 行格式错误（应为“口语词<Tab>规范用语”）：{line!r}")
