@@ -29,11 +29,11 @@ BLOCK_CHARS = 80
 #: A figure question whose first hit states no figure of the asked kind may quote the second
 #: hit's figure instead, when that sentence has at least this share of the question's
 #: (IDF-weighted) words: the figure must be about what the question is about. Without that
-#: anchor the runner-up's figure is usually another subject's (职教高考 → 活动周's 5月).
+#: anchor the runner-up's figure is usually another subject's (a question about one event's month got another event's month).
 FIGURE_FALLBACK_OVERLAP = 0.15
 #: Figure kinds (policyqa.refusal.FIGURE_KINDS) whose answer pattern does not pin the subject, so
 #: the runner-up is never quoted for them: a plan's target count (建设50所高水平高职) is seldom the
-#: count asked for (全国有多少所高职), and 数额 accepts any figure at all (一所 for 注册资金多少).
+#: count asked for (a national total), and 数额 accepts any figure at all (一所 for a question about money).
 NO_FALLBACK_KINDS = frozenset({"数量", "数额"})
 
 

@@ -69,7 +69,7 @@ class Config:
     reference_boost: float = 1.0
     #: Refusal: the best single-sentence cosine must reach this. Calibrated on eval/data/dev.jsonl
     #: (0.86 for sentence vectors with the title only; 0.87 since they are two views, whose
-    #: cosines with unrelated questions run higher: 颈椎病, 打印机 reached 0.86–0.87).
+    #: cosines with unrelated questions run higher: off-topic health and office questions reached 0.86–0.87).
     min_dense_score: float = 0.87
     #: Refusal: share of the question's content terms that must occur in the corpus.
     min_term_coverage: float = 0.25

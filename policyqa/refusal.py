@@ -3,12 +3,12 @@
 A wrong citation is worse than no answer, so a question is refused when any check fires. The
 checks and their thresholds were calibrated on eval/data/dev.jsonl (see README, "Refusals"):
 
-- ``instruction``: the text addresses the system (忽略以上指令, 写一首诗, 编一份文件…), not a policy;
+- ``instruction``: the text addresses the system (忽略前面的规则, 写一首诗, 编一份文件…), not a policy;
 - ``weak_evidence``: the best single-sentence cosine is below ``min_dense_score``;
 - ``unknown_terms``: too few of the question's content words occur anywhere in the corpus;
 - ``unknown_document``: the question names a 《document》 that is not in the index, or puts in
   quotes a term the corpus never uses;
-- ``unknown_place``: the question is about a place the corpus never mentions (广东省, 上海);
+- ``unknown_place``: the question is about a place the corpus never mentions (a province or city the texts never name);
 - ``unknown_time``: a year the corpus never mentions, or 今年/明年/最新 (the texts have fixed dates);
 - ``unknown_article``: an article (第70条) that the documents it names do not have;
 - ``missing_figure``: the question asks for a figure (an amount, a percentage, a date, a count)
@@ -180,7 +180,7 @@ def unknown_time(ctx: RefusalContext) -> str:
 
 def unknown_article(ctx: RefusalContext) -> str:
     """An article the named documents (or, when none is named, all of them) do not have: another
-    article would be a wrong citation (「职业教育法第七十条」: the law ends at 第六十九条)."""
+    article would be a wrong citation (「教师法第五十条」: that law ends at 第四十三条)."""
     if ctx.article is None or ctx.article_found:
         return ""
     where = "、".join(f"《{bare_title(t)}》" for t in ctx.named_titles) or "文档"
@@ -193,7 +193,7 @@ def asked_figures(query: str) -> list[tuple[str, re.Pattern]]:
     return [(kind, answer) for kind, asks, answer in FIGURE_KINDS if asks.search(query)]
 
 
-#: A sub-question needs this many characters to stand on its own (not 是吗？ or 半年还是一年？).
+#: A sub-question needs this many characters to stand on its own (not 是吗？ or 对不对？).
 MIN_PART_CHARS = 6
 
 
@@ -210,9 +210,9 @@ def unanswered_figures(query: str, quotes: list[str]) -> list[tuple[str, str]]:
 
 def missing_figure(ctx: RefusalContext) -> str:
     """Refuse when the figure asked for is in no quote, unless only a follow-up asks for it:
-    「学校自己能定吗？多久能调一次？」 is answered for its first, main sub-question, and the answer
+    「教师可以兼职吗？多久要报备一次？」 is answered for its first, main sub-question, and the answer
     says that the texts give no 期限 for the second (:func:`unanswered_figures`, the answer's
-    notice). When the main question asks the figure (「证书有效期是几年？过期了怎么续？」), the
+    notice). When the main question asks the figure (「补贴标准是多少？怎么申请？」), the
     follow-up does not rescue it."""
     missing = unanswered_figures(ctx.query, ctx.quotes)
     if not missing:

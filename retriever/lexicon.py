@@ -52,7 +52,7 @@ def load_lexicon(path: str | Path = "default") -> Lexicon:
 def expand(query: str, lexicon: Lexicon) -> list[str]:
     """Official words for the everyday words in ``query`` (deduplicated, in lexicon order).
 
-    A one-character entry must be a whole jieba word of the query (打 in 动手打老师, not in
+    A one-character entry must be a whole jieba word of the query (打 in 有人打老师, not in
     打造); a longer one may occur anywhere.
     """
     if not lexicon:

@@ -365,7 +365,7 @@ def mix_views(query_vector: np.ndarray, passage_vector: np.ndarray, share: float
     passage vector (e5's ``passage: `` prompt), renormalised.
 
     e5 was trained to match a query to the passage that answers it; the passage view also
-    matches passages that say what the question says (骨干老师兼个职 ~ 骨干教师相互兼职兼薪), which a
+    matches passages that say what the question says (老师去企业兼职 ~ 教师相互兼职兼薪), which a
     colloquial question's query vector alone misses."""
     mixed = query_vector + share * passage_vector
     return (mixed / np.linalg.norm(mixed)).astype(np.float32)
