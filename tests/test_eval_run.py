@@ -12,9 +12,9 @@ from ingest.schema import SourceDocument
 from policyqa.config import PROJECT_ROOT, Config
 
 DEV = PROJECT_ROOT / "eval" / "data" / "dev.jsonl"
-#: Four answerable (one with three gold quotes, one per persona, one from the short 11 document)
-#: and two unanswerable (a near-miss and an off-topic instruction).
-SAMPLE_IDS = ("D001", "D003", "D038", "D086", "D108", "D137")
+#: The sample run: the first four answerable and the first two unanswerable questions of dev.jsonl
+#: (picked by position, so no test names an evaluation question).
+SAMPLE_ANSWERABLE, SAMPLE_UNANSWERABLE = 4, 2
 PREDICTION_FIELDS = {"id", "question", "refused", "answer", "reason", "notice", "citations", "retrieved", "latency_ms"}
 
 
@@ -24,7 +24,10 @@ def eval_run(index_config, tmp_path_factory):
     from policyqa.cli import main
 
     tmp = tmp_path_factory.mktemp("eval")
-    questions = [q for q in metrics.load_jsonl(DEV) if q["id"] in SAMPLE_IDS]
+    everything = metrics.load_jsonl(DEV)
+    picked = {id(q) for q in [q for q in everything if q["answerable"]][:SAMPLE_ANSWERABLE]
+              + [q for q in everything if not q["answerable"]][:SAMPLE_UNANSWERABLE]}
+    questions = [q for q in everything if id(q) in picked]  # in file order
     qfile = tmp / "questions.jsonl"
     qfile.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions), encoding="utf-8")
     out = tmp / "out"

@@ -65,7 +65,7 @@ def test_tokenizer_class_and_fullwidth_punctuation(converted):
     cfg = json.loads((converted / "tokenizer_config.json").read_text(encoding="utf-8"))
     assert cfg["tokenizer_class"] == "PreTrainedTokenizerFast"
     tok = AutoTokenizer.from_pretrained(str(converted))
-    ids = tok("我们学校的绩效工资以后怎么改？（一）〔2021〕")["input_ids"]
+    ids = tok("职业学校的教师待遇怎么定？（一）〔2021〕")["input_ids"]
     assert ids[0] == 0 and ids[-1] == 2
     assert 3 not in ids, tok.convert_ids_to_tokens(ids)
     assert 3 not in tok("？")["input_ids"]

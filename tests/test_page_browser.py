@@ -219,7 +219,7 @@ def test_documents_tab_lists_the_index_without_upload(browser_page):
 
 
 def test_a_follow_up_the_texts_leave_open_is_named_beside_the_answer(browser_page):
-    # 「…学校自己能定吗？多久能调一次？」: the first part is answered, the 期限 is not in the texts
+    # a main question the texts answer, with a follow-up asking for a 期限 they do not give
     page = browser_page
     page.get_by_role("tab", name="问答").click()  # earlier tests leave another tab open
     _ask(page, "我们学校想按本地产业开个新专业，学校自己能做主吗？多久能调整一次？")

@@ -49,7 +49,7 @@ def test_one_character_entries_match_whole_words_only():
 
 def test_expansion_reaches_the_official_wording(qa):
     # 「打老师」 is 「殴打教师」 in the 教师法; without the lexicon the first hit is another article
-    question = "学生家长跑到学校打老师，法律上怎么处理？"
+    question = "家长冲到学校打了老师，依法该怎么处理？"
     result = qa.search(question)
     assert {"殴打", "教师"} <= set(result.expansion)
     assert "殴打教师" in result.hits[0].chunk.text
@@ -72,8 +72,8 @@ def test_everyday_appraisal_finds_the_law_on_teacher_assessment(qa, question):
 
 
 def test_how_often_a_meeting_meets_finds_the_rule_on_its_meetings(qa):
-    # 一年开几次会 is 每年召开两次会议 in the 批复; without 几次会/一年 the figure-less duties come first
-    answer = qa.ask("部际联席会议一年开几次会？")
-    assert {"召开", "会议", "每年"} <= set(qa.search("部际联席会议一年开几次会？").expansion)
+    # 一年…开几次会 is 每年召开两次会议 in the 批复; without 几次会/一年 the figure-less duties come first
+    answer = qa.ask("联席会议一年要开几次会？")
+    assert {"召开", "会议", "每年"} <= set(qa.search("联席会议一年要开几次会？").expansion)
     assert not answer.refused, answer.reason
     assert "每年召开两次会议" in answer.citations[0].quote

@@ -26,15 +26,14 @@ def test_ranking_vector_is_the_normalised_mix_of_both_views():
 
 
 def test_passage_view_ranks_the_passage_that_says_what_the_question_says_first(qa):
-    # dev D090: 以前那个…联席会议现在还保留吗 is answered by 「撤销职业教育工作部际联席会议…」; the query
-    # vector alone ranks the 联席会议办公室 paragraph first. (Until index format 3 the example was
-    # dev D032, which the two-view sentence vectors now rank right with the query vector alone.)
+    # a colloquial question whether the inter-ministerial meeting still exists is answered by
+    # 「撤销职业教育工作部际联席会议…」; the query vector alone ranks the 联席会议办公室 paragraph first
     question = "以前那个职业教育部际联席会议现在还保留吗？"
     assert "撤销" not in retriever_with(qa, 0.0).search(question).hits[0].chunk.text
     assert "撤销职业教育工作部际联席会议" in retriever_with(qa, 0.5).search(question).hits[0].chunk.text
 
 
-@pytest.mark.parametrize("question", ["学校的骨干老师能不能去企业兼个职？", "职业院校老师评正高级职称的条件"])
+@pytest.mark.parametrize("question", ["老师能不能到企业兼职拿报酬？", "职业学校教师评高级职称要什么条件"])
 def test_refusal_signals_stay_plain_query_cosines(qa, question):
     # min_dense_score is calibrated on query-vector cosines, so the mix must not move them
     result = retriever_with(qa, 0.5).search(question)
