@@ -24,10 +24,15 @@ def embedder():
 
 @pytest.fixture(scope="session")
 def index_config(tmp_path_factory, embedder):
-    """A config whose index (in a temp folder) holds the shipped corpus."""
+    """A config whose index (in a temp folder) holds the shipped corpus.
+
+    ``POLICYQA_TEST_INDEX`` (for development, never set in CI) names a folder to keep it in
+    instead: the ingest is incremental, so a second run reuses it when nothing changed and
+    rebuilds what did."""
     from retriever.build import ingest
 
-    cfg = Config.load(index_dir=tmp_path_factory.mktemp("index"), corpus_dir=CORPUS)
+    keep = os.environ.get("POLICYQA_TEST_INDEX")
+    cfg = Config.load(index_dir=keep or tmp_path_factory.mktemp("index"), corpus_dir=CORPUS)
     ingest(cfg, embedder=embedder, progress=False)
     return cfg
 
