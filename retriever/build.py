@@ -32,6 +32,8 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # one message per file that was not ingested
+    kept: list[str] = field(default_factory=list)  # unreadable files whose last good version stays
+    repaired: str = ""  # the damage found in the live build (this ingest wrote a sound one)
     duplicates: list[str] = field(default_factory=list)
     chunk_count: int = 0
     embedded_chunks: int = 0
@@ -40,7 +42,7 @@ class IngestReport:
 
     @property
     def rebuilt(self) -> bool:
-        return bool(self.added or self.changed or self.removed)
+        return bool(self.added or self.changed or self.removed or self.repaired)
 
     def summary(self) -> str:
         parts = [
@@ -53,6 +55,10 @@ class IngestReport:
             f"{self.seconds:.1f} 秒",
         ]
         text = "索引：" + "，".join(parts)
+        if self.repaired:
+            text += f"\n  已修复损坏的索引：{self.repaired}"
+        for kept in self.kept:
+            text += f"\n  保留：{kept}"
         for dup in self.duplicates:
             text += f"\n  重复（已跳过）：{dup}"
         for err in self.errors:
@@ -97,15 +103,42 @@ def _settings(config: BuildSettings, model_id: str) -> dict:
     return {"model": model_id, "chunker_version": CHUNKER_VERSION, "chunk_max_chars": config.chunk_max_chars, "sparse": config.sparse}
 
 
-def _previous_build(config: BuildSettings, rebuild: bool) -> store.IndexData | None:
-    if rebuild:
-        return None
+def _previous_build(config: BuildSettings, rebuild: bool) -> tuple[store.IndexData | None, str]:
+    """The build to reuse documents (and, unless ``rebuild``, vectors) from, and the damage
+    found in the live build ('' when it loads, reads and searches).
+
+    The live build is verified in full (every row read, one search on every index): a deleted
+    ``dense.faiss`` or a corrupted middle line would otherwise go unnoticed and a plain
+    ``ingest`` would report "nothing changed". When the live build is damaged, the newest build
+    whose rows and vectors can still be read is used instead (search files are rebuilt anyway),
+    so a repair re-embeds only what was lost.
+    """
+    root = Path(config.index_dir)
+    live = None
     try:
-        return store.load_index(config.index_dir, with_search=False)
+        live = store.read_current(root)
+        if live is None:
+            return None, ""
+        data = store.load_index(root, with_search=True)
+        store.verify_build(data)
+        return data, ""
     except store.IndexUnavailable as exc:
-        if store.read_current(config.index_dir) is not None:
-            log.warning("旧索引不可用，将完整重建：%s", exc)
-        return None
+        problem = str(exc)
+    log.warning("当前索引无法完整读取，本次 ingest 将修复：%s", problem)
+    for build in ([live] if live else []) + [b for b in store.finished_builds(root) if b != live]:
+        try:
+            data = store.load_index(root, with_search=False, build=build)
+            data.chunks._lines.check_all()
+            data.documents._lines.check_all()
+            data.embeddings = np.asarray(data.embeddings)
+            if data.sentence_embeddings is not None:
+                data.sentence_embeddings = np.asarray(data.sentence_embeddings)
+        except (store.IndexUnavailable, ValueError, OSError) as exc:
+            log.warning("构建 %s 不可复用：%s", build.name, exc)
+            continue
+        log.info("复用构建 %s 中可读的文档和向量", build.name)
+        return data, problem
+    return None, problem
 
 
 def load_corpus(paths: list[Path], report: IngestReport, indexed: set[str] = frozenset()) -> tuple[list[SourceDocument], set[str]]:
@@ -155,21 +188,22 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
     root = Path(config.index_dir)
     with ingest_lock(root):
         paths = find_documents(config.corpus_dir)
-        previous = _previous_build(config, rebuild)
+        previous, damage = _previous_build(config, rebuild)
+        report.repaired = damage
         indexed = {Path(m.get("path", "")).name for m in previous.manifest["documents"].values()} if previous else set()
         documents, failed_names = load_corpus(paths, report, indexed)
         model_id = config.model
         settings = _settings(config, model_id)
-        reusable = previous is not None and previous.manifest.get("settings") == settings
+        reusable = not rebuild and previous is not None and previous.manifest.get("settings") == settings
         old_docs = previous.manifest["documents"] if reusable else {}
 
-        # A file that was indexed before but fails to load now keeps its old version.
-        kept_old = [
-            previous.documents[d]
-            for d, meta in old_docs.items()
-            if Path(meta["path"]).name in failed_names and d in previous.documents
-        ]
-        documents += [d for d in kept_old if d.doc_id not in {x.doc_id for x in documents}]
+        # A file that was indexed before but fails to load now keeps its old version, also in a
+        # full rebuild (it is chunked and embedded again from the text the index kept).
+        loaded_ids = {x.doc_id for x in documents}
+        for d, meta in (previous.manifest["documents"] if previous else {}).items():
+            if Path(meta["path"]).name in failed_names and d in previous.documents and d not in loaded_ids:
+                documents.append(previous.documents[d])
+                report.kept.append(f"{Path(meta['path']).name}: 无法读取，保留上一版本（{meta['title']}）")
 
         current_ids = {d.doc_id for d in documents}
         for doc in documents:
@@ -183,7 +217,7 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
         report.removed = sorted(set(old_docs) - current_ids)
         same_sentence_index = previous is not None and previous.manifest.get("sentence_index", True) == (
             store.sentence_index_enabled(config.sentence_index, previous.manifest["chunk_count"]))
-        if (reusable and not report.rebuilt and same_sentence_index
+        if (reusable and not report.rebuilt and same_sentence_index and not damage
                 and previous.manifest.get("faiss", {}).get("requested") == config.index_factory):
             store.prune(root)  # what killed or failed ingests left goes even when nothing changed
             report.chunk_count = previous.manifest["chunk_count"]

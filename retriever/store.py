@@ -24,7 +24,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import mmap
 import os
 import shutil
 import time
@@ -60,6 +59,12 @@ HNSW_EF_SEARCH_MAX = 4096
 #: query time (Retriever.score_hit_sentences).
 AUTO_SENTENCE_LIMIT = 100_000
 SENTENCE_INDEX_SETTINGS = ("auto", "on", "off")
+#: Matrices and BM25 postings up to this size are read into memory; only larger ones are
+#: memory-mapped. A mapped file that is truncated or overwritten in place (``cp`` over it, a full
+#: disk) kills the process with SIGBUS at the next read, so small indexes (the shipped corpus:
+#: a few MB) never map; at 10^6 chunks mapping saves ~1.5 GB and the README says to never
+#: change a published build in place.
+MMAP_ABOVE_BYTES = 256 * 1024 * 1024
 
 
 class IndexUnavailable(RuntimeError):
@@ -72,21 +77,32 @@ class JsonLines:
 
     Only the byte offset of every line stays in memory (8 bytes a line): at 10^6 chunks the
     parsed chunks took ~1.5 GB of the server's memory and the documents ~0.4 GB
-    (bench/bench_app_scale.py), while a query reads ten of each. The offsets are found with
-    plain reads, so the file's pages do not stay mapped into this process.
+    (bench/bench_app_scale.py), while a query reads ten of each. Rows are read with
+    ``os.pread``, never through a memory map: a file truncated or overwritten in place while
+    the server runs (``cp`` over it, a full disk) then gives a clear error for that row instead
+    of killing the process with SIGBUS.
     """
 
     def __init__(self, path: Path):
+        self.path = Path(path)
         starts, pos, last = [np.zeros(1, np.int64)], 0, b""
         with open(path, "rb") as f:
             while block := f.read(1 << 24):
                 starts.append(np.flatnonzero(np.frombuffer(block, np.uint8) == 10).astype(np.int64) + pos + 1)
                 pos += len(block)
                 last = block[-1:]
-            if pos and last != b"\n":
-                raise ValueError(f"{Path(path).name} 的最后一行不完整")
-            self._data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if pos else b""
+        if pos and last != b"\n":
+            raise ValueError(f"{self.path.name} 的最后一行不完整")
+        self._fd = os.open(path, os.O_RDONLY)  # the file read at load time, even if renamed later
         self._offsets = np.concatenate(starts)
+
+    def __del__(self):
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
@@ -94,10 +110,21 @@ class JsonLines:
     def __getitem__(self, i: int) -> dict:
         if not 0 <= i < len(self):
             raise IndexError(f"row {i} outside 0..{len(self) - 1}")
+        start, end = int(self._offsets[i]), int(self._offsets[i + 1])
         try:
-            return json.loads(self._data[self._offsets[i] : self._offsets[i + 1]])
-        except ValueError as exc:
-            raise ValueError(f"索引文件第 {i + 1} 行已损坏（{exc}）；请运行 `policyqa ingest --rebuild`") from None
+            raw = os.pread(self._fd, end - start, start)
+            if len(raw) != end - start or not raw.endswith(b"\n"):
+                raise ValueError(f"文件在加载后被截断或改写（应有 {end - start} 字节，读到 {len(raw)}）")
+            return json.loads(raw)
+        except (ValueError, OSError) as exc:
+            raise ValueError(
+                f"索引文件 {self.path.name} 第 {i + 1} 行已损坏（{exc}）；请运行 `policyqa ingest` 修复"
+            ) from None
+
+    def check_all(self) -> None:
+        """Parse every line (ingest's verification of the live build); raises ValueError."""
+        for i in range(len(self)):
+            self[i]
 
 
 class ChunkTable(Sequence):
@@ -221,11 +248,32 @@ def tune_faiss(index, ef_search: int | None = None, nprobe: int = 32) -> None:
 
 
 def read_current(root: Path) -> Path | None:
+    """The live build folder named by ``CURRENT`` (None when there is no index yet).
+
+    Raises :class:`IndexUnavailable` when ``CURRENT`` is unreadable or names no build folder
+    (random bytes, a path): never a raw decoding error."""
     marker = Path(root) / CURRENT
-    if not marker.exists():
+    try:
+        raw = marker.read_bytes()
+    except FileNotFoundError:
         return None
-    name = marker.read_text(encoding="utf-8").strip()
-    return Path(root) / name if name else None
+    except OSError as exc:
+        raise IndexUnavailable(f"无法读取 {marker}（{exc.strerror}）。请检查权限，或运行 `policyqa ingest` 修复。") from None
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        name = None
+    if name == "":
+        return None
+    if name is None or not name.startswith("build-") or "/" in name or "\\" in name or len(name) > 200:
+        raise IndexUnavailable(f"{marker} 已损坏（内容不是一个构建文件夹的名字）。请运行 `policyqa ingest` 修复。")
+    return Path(root) / name
+
+
+def finished_builds(root: Path) -> list[Path]:
+    """Published build folders in ``root``, newest first."""
+    builds = [p for p in Path(root).glob("build-*") if p.is_dir() and not p.name.endswith(".tmp")]
+    return sorted(builds, key=lambda p: p.stat().st_mtime, reverse=True)
 
 
 def new_build_dir(root: Path) -> Path:
@@ -295,7 +343,10 @@ def publish(root: Path, build: Path, keep: int = 1) -> Path:
 
 def prune(root: Path, keep: int = 1) -> None:
     """Delete old builds and leftovers of killed ingests, keeping the live one and ``keep`` older."""
-    live = read_current(root)
+    try:
+        live = read_current(root)
+    except IndexUnavailable:
+        return  # never delete builds while it is unclear which one is live
     builds = sorted((p for p in root.glob("build-*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
     finished = [p for p in builds if not p.name.endswith(".tmp") and p != live]
     for stale in [p for p in builds if p.name.endswith(".tmp") and _is_abandoned(p)] + finished[keep:]:
@@ -321,16 +372,27 @@ def _is_abandoned(build: Path) -> bool:
     return False
 
 
-def load_index(root: Path, model_id: str | None = None, with_search: bool = True) -> IndexData:
-    """Load the live build, checking that it is complete and matches ``model_id``.
+def _large(path: Path) -> bool:
+    """Whether ``path`` (a file or folder) is above MMAP_ABOVE_BYTES."""
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files) > MMAP_ABOVE_BYTES
+
+
+def _mmap_mode(path: Path) -> str | None:
+    return "r" if _large(path) else None
+
+
+def load_index(root: Path, model_id: str | None = None, with_search: bool = True, build: Path | None = None) -> IndexData:
+    """Load the live build (or the given ``build`` folder), checking that it is complete and
+    matches ``model_id``.
 
     Raises :class:`IndexUnavailable` with a message that says what to do.
     """
     import faiss
 
     root = Path(root)
-    build = read_current(root)
-    rebuild = "请运行 `policyqa ingest --rebuild` 重新建立索引。"
+    build = read_current(root) if build is None else Path(build)
+    rebuild = "请运行 `policyqa ingest` 修复（它重建读不出的部分；或 `policyqa ingest --rebuild` 全部重建）。"
     if build is None:
         raise IndexUnavailable(f"索引不存在：{root}。请先运行 `policyqa ingest`。")
     if not build.is_dir():
@@ -358,10 +420,10 @@ def load_index(root: Path, model_id: str | None = None, with_search: bool = True
             chunks[row]
         for doc_id in doc_ids[:1] + doc_ids[-1:]:
             documents[doc_id]
-        embeddings = np.load(build / "embeddings.npy", mmap_mode="r")
+        embeddings = np.load(build / "embeddings.npy", mmap_mode=_mmap_mode(build / "embeddings.npy"))
         sentences = np.load(build / "sentences.npy")
         with_sentences = manifest.get("sentence_index", True)
-        sentence_embeddings = np.load(build / "sentence_embeddings.npy", mmap_mode="r") if with_sentences else None
+        sentence_embeddings = np.load(build / "sentence_embeddings.npy", mmap_mode=_mmap_mode(build / "sentence_embeddings.npy")) if with_sentences else None
         faiss_index = bm25 = sparse = sentence_faiss = sentence_bm25 = None
         if with_search:
             import bm25s
@@ -370,11 +432,12 @@ def load_index(root: Path, model_id: str | None = None, with_search: bool = True
             faiss_index = faiss.read_index(str(build / "dense.faiss"))
             tune_faiss(faiss_index)
             # memory-mapped: a query reads only its words' postings (10^6 chunks: ~0.5 GB on disk)
-            bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False, verbosity=0, mmap=True)
+            bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False, verbosity=0, mmap=_large(build / "bm25"))
             if with_sentences:
                 sentence_faiss = faiss.read_index(str(build / "sentences.faiss"))
                 tune_faiss(sentence_faiss)
-                sentence_bm25 = bm25s.BM25.load(str(build / "bm25_sentences"), show_progress=False, verbosity=0, mmap=True)
+                sentence_bm25 = bm25s.BM25.load(str(build / "bm25_sentences"), show_progress=False, verbosity=0,
+                                                mmap=_large(build / "bm25_sentences"))
             if manifest.get("model", {}).get("sparse"):
                 sparse = scipy.sparse.load_npz(build / "sparse.npz").tocsr()
     except Exception as exc:  # any damaged file: say which build and what to do
@@ -400,6 +463,24 @@ def load_index(root: Path, model_id: str | None = None, with_search: bool = True
         sentences=sentences, sentence_embeddings=sentence_embeddings,
         sentence_faiss=sentence_faiss, sentence_bm25=sentence_bm25, path=build,
     )
+
+
+def verify_build(data: IndexData) -> None:
+    """Read every row of a loaded build and run one search on each of its indexes; raises
+    IndexUnavailable naming the damage (``ingest`` repairs what this finds)."""
+    try:
+        for table in (data.chunks._lines, data.documents._lines):
+            table.check_all()
+        if len(data.embeddings):
+            probe = np.asarray(data.embeddings[:1], dtype=np.float32)
+            for name, index in (("dense.faiss", data.faiss_index), ("sentences.faiss", data.sentence_faiss)):
+                if index is not None:
+                    index.search(probe, 1)
+        for bm25 in (data.bm25, data.sentence_bm25):
+            if bm25 is not None:
+                bm25.get_scores(["政策"])
+    except Exception as exc:
+        raise IndexUnavailable(f"索引文件损坏（{data.path}）：{type(exc).__name__}: {exc}") from None
 
 
 def _row_ranges(doc_ids: list[str]) -> dict[str, tuple[int, int]]:

@@ -1,0 +1,110 @@
+"""A hostile or careless user (issue 16): files changed under a running server, damaged builds
+that a plain ``ingest`` must repair, documents that can no longer be read, oversized files.
+
+Each test is one probe of the issue; all of them failed before the fix.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from policyqa.config import PROJECT_ROOT, Config
+from policyqa.qa import PolicyQA
+from retriever import store
+from retriever.build import ingest
+from tests.test_faults import (  # noqa: F401  (fixtures)
+    NOTICE, SMALL_ID, SMALL_QUESTION, _answers_small_question, _cli, _env, notice_text, small_base, small_cfg,
+)
+
+
+def _build(cfg: Config) -> Path:
+    return store.read_current(cfg.index_dir)
+
+
+# -- 1. a build changed in place under a running server ----------------------------------------
+
+
+@pytest.mark.parametrize("how", ["truncated", "overwritten"])
+def test_server_process_survives_chunks_jsonl_changed_in_place(small_cfg, how):
+    """``cp`` over the live chunks.jsonl (or a full disk) must not kill the process (SIGBUS)."""
+    script = textwrap.dedent(f"""
+        import os, sys
+        from retriever import store
+        data = store.load_index({str(small_cfg.index_dir)!r}, with_search=False)
+        path = data.path / "chunks.jsonl"
+        size = path.stat().st_size
+        with open(path, "r+b") as f:  # in place: same inode, as cp and a full disk do
+            if {how!r} == "truncated":
+                f.truncate(size // 3)
+            else:
+                f.write(b"x" * (size // 2))
+        errors = 0
+        for i in range(len(data.chunks)):
+            try:
+                data.chunks[i]
+            except ValueError as exc:
+                errors += 1
+                message = str(exc)
+        print("survived", errors, message)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         cwd=PROJECT_ROOT, env=_env())
+    assert out.returncode == 0, f"exit {out.returncode}: {out.stderr[-1500:]}"
+    assert "survived" in out.stdout and "chunks.jsonl" in out.stdout and "policyqa ingest" in out.stdout, out.stdout
+
+
+# -- 6. recovery without --rebuild ---------------------------------------------------------------
+
+
+def _corrupt_middle_line(cfg):
+    path = _build(cfg) / "chunks.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[len(lines) // 2] = b'{"broken": \n'
+    path.write_bytes(b"".join(lines))
+
+
+REPAIRABLE = {
+    "dense.faiss deleted": lambda cfg: (_build(cfg) / "dense.faiss").unlink(),
+    "chunks.jsonl middle line corrupted": _corrupt_middle_line,
+    "CURRENT random bytes": lambda cfg: (Path(cfg.index_dir) / store.CURRENT).write_bytes(bytes(range(128, 256))),
+    "bm25 folder deleted": lambda cfg: shutil.rmtree(_build(cfg) / "bm25"),
+}
+
+
+@pytest.mark.parametrize("damage", list(REPAIRABLE))
+def test_plain_ingest_repairs_a_damaged_live_build(small_cfg, embedder, damage):
+    REPAIRABLE[damage](small_cfg)
+    report = ingest(small_cfg, embedder=embedder, progress=False)
+    assert report.repaired, "the damage is found and said"
+    assert "已修复" in report.summary()
+    store.verify_build(store.load_index(small_cfg.index_dir, model_id=small_cfg.model))
+    _answers_small_question(small_cfg, embedder)
+    again = ingest(small_cfg, embedder=None, progress=False)
+    assert not again.rebuilt and not again.repaired
+
+
+def test_garbage_current_gives_a_clear_message_not_a_decoding_error(small_cfg):
+    REPAIRABLE["CURRENT random bytes"](small_cfg)
+    with pytest.raises(store.IndexUnavailable) as err:
+        store.load_index(small_cfg.index_dir)
+    assert "CURRENT" in str(err.value) and "policyqa ingest" in str(err.value)
+    out = _cli("ask", SMALL_QUESTION, "--index", str(small_cfg.index_dir))
+    assert out.returncode != 0 and "Traceback" not in out.stderr and "codec" not in out.stderr, out.stderr[-1500:]
+    assert "CURRENT" in out.stderr
+
+
+@pytest.mark.parametrize("rebuild", [False, True])
+def test_a_document_that_became_unreadable_keeps_its_last_good_version(small_cfg, embedder, rebuild):
+    corpus = Path(small_cfg.corpus_dir)
+    (corpus / NOTICE).write_bytes(b"\xff\xfe\x00garbage\x00" * 3)  # no longer readable
+    report = ingest(small_cfg, embedder=embedder, rebuild=rebuild, progress=False)
+    index = store.load_index(small_cfg.index_dir)
+    assert "notice" in index.documents and SMALL_ID in index.documents, "nothing is dropped"
+    assert any(NOTICE in k and "保留" in k for k in report.kept), report.summary()
+    assert NOTICE in report.summary()
