@@ -209,6 +209,8 @@ def render_markdown(report: dict) -> str:
         f"Config: model `{cfg.get('model')}`, sparse {cfg.get('sparse')}, fusion {cfg.get('fusion')} ({weights}), "
         f"min_dense_score {cfg.get('min_dense_score')}, min_term_coverage {cfg.get('min_term_coverage')}.",
         "",
+        *([f"**Stale index** (measured as it is; `--update-index` to update): {'; '.join(report['stale_index'])}", ""]
+          if report.get("stale_index") else []),
         "A passage *supports* a gold quote when their longest common substring (NFKC, no whitespace) "
         "covers ≥ 60 % of the quote; recall@k = share of answerable questions with a supporting passage "
         "in the top k. Definitions: `eval/metrics.py`.",
@@ -303,8 +305,13 @@ def summary_table(report: dict) -> str:
 # -- entry point ----------------------------------------------------------------------------------
 
 
-def run_eval(config: Config, questions_path, out_dir, compare: bool = False, check_targets: bool = False) -> int:
-    """Run the eval; returns the exit code (1 when ``check_targets`` and a target is missed)."""
+def run_eval(config: Config, questions_path, out_dir, compare: bool = False, check_targets: bool = False,
+             update_index: bool = False) -> int:
+    """Run the eval; returns the exit code (1 when ``check_targets`` and a target is missed).
+
+    The index is only read: measuring never changes what it measures. A stale index (the corpus
+    folder differs from it) is reported in the log and the report; ``update_index`` brings it up
+    to date first (``policyqa eval --update-index``)."""
     from policyqa.qa import PolicyQA
 
     started = time.perf_counter()
@@ -314,8 +321,15 @@ def run_eval(config: Config, questions_path, out_dir, compare: bool = False, che
     out_dir.mkdir(parents=True, exist_ok=True)
 
     qa = PolicyQA(config)
-    report = qa.ingest(progress=False)  # incremental: a no-op when the index is current
-    log.info("%s", report.summary())
+    if update_index:
+        log.info("%s", qa.ingest(progress=False).summary())
+    qa.load()
+    from retriever.build import stale_documents
+
+    stale = stale_documents(config.build_settings(), qa.index.manifest)
+    if stale:
+        log.warning("索引与文件夹 %s 不一致（评测照旧使用索引，不改动它；要更新请加 --update-index）：\n  %s",
+                    config.corpus_dir, "\n  ".join(stale))
 
     scores: dict[str, dict] = {}
     for name, ask in build_systems(config, qa, out_dir, compare).items():
@@ -327,6 +341,7 @@ def run_eval(config: Config, questions_path, out_dir, compare: bool = False, che
         scores[name] = metrics.score_run(questions, predictions, refusal_threshold=config.min_dense_score)
 
     result = build_report(config, questions_path, questions, scores, time.perf_counter() - started)
+    result["stale_index"] = stale
     (out_dir / "report.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     (out_dir / "report.md").write_text(render_markdown(result), encoding="utf-8")
     plot_report(result, out_dir / "report.png")

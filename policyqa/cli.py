@@ -70,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("eval/out"))
     p.add_argument("--compare", action="store_true", help="also run BM25-only, dense-only and the naive baseline")
     p.add_argument("--check-targets", action="store_true", help="exit 1 when a target is missed")
+    p.add_argument("--update-index", action="store_true",
+                   help="ingest the corpus folder into the index first (by default eval only reads the index and reports a stale one)")
     _add_config_flags(p)
 
     p = sub.add_parser("serve", help="start the Gradio page")
@@ -160,7 +162,8 @@ def format_answer(answer) -> str:
 def cmd_eval(args, config: Config) -> int:
     from eval.run import run_eval
 
-    return run_eval(config, args.questions, args.out, compare=args.compare, check_targets=args.check_targets)
+    return run_eval(config, args.questions, args.out, compare=args.compare, check_targets=args.check_targets,
+                    update_index=args.update_index)
 
 
 def cmd_serve(args, config: Config) -> int:

@@ -177,6 +177,21 @@ def load_corpus(paths: list[Path], report: IngestReport, indexed: set[str] = fro
     return [doc for _, doc in sorted(documents, key=lambda t: t[0])], failed
 
 
+def stale_documents(config: BuildSettings, manifest: dict) -> list[str]:
+    """How the corpus folder differs from the build described by ``manifest`` (one line per
+    file added, changed or removed; empty when the index is current). Reads, never writes."""
+    report = IngestReport()
+    documents, failed = load_corpus(find_documents(config.corpus_dir), report)
+    indexed = manifest.get("documents", {})
+    found = {d.doc_id: d for d in documents}
+    lines = [f"{Path(d.path).name}: 不在索引中" for i, d in found.items() if i not in indexed]
+    lines += [f"{Path(d.path).name}: 已修改，索引中是旧版本" for i, d in found.items()
+              if i in indexed and indexed[i].get("sha256") != d.sha256]
+    lines += [f"{Path(m.get('path', i)).name}: 索引中有，文件夹中没有" for i, m in indexed.items()
+              if i not in found and Path(m.get("path", "")).name not in failed]
+    return lines
+
+
 def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress: bool = True) -> IngestReport:
     """Bring the index in ``config.index_dir`` in line with the files in ``config.corpus_dir``.
 

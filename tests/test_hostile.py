@@ -108,3 +108,24 @@ def test_a_document_that_became_unreadable_keeps_its_last_good_version(small_cfg
     assert "notice" in index.documents and SMALL_ID in index.documents, "nothing is dropped"
     assert any(NOTICE in k and "保留" in k for k in report.kept), report.summary()
     assert NOTICE in report.summary()
+
+
+def test_eval_reads_the_index_and_never_writes_it(small_cfg, tmp_path):
+    """``eval`` against an index built from another corpus measures it as it is and says it is stale."""
+    from eval.run import run_eval
+
+    root = Path(small_cfg.index_dir)
+    before = {p.relative_to(root): p.stat().st_mtime_ns for p in root.rglob("*") if p.name != ".ingest.lock"}
+    other = tmp_path / "other-corpus"
+    other.mkdir()
+    (other / "other.txt").write_text(notice_text(7), encoding="utf-8")
+    first = (PROJECT_ROOT / "eval" / "data" / "dev.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(first + "\n", encoding="utf-8")
+    cfg = Config.load(corpus_dir=other, index_dir=root)
+    run_eval(cfg, questions, tmp_path / "out")
+    after = {p.relative_to(root): p.stat().st_mtime_ns for p in root.rglob("*") if p.name != ".ingest.lock"}
+    assert after == before, "the index is unchanged"
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    stale = "\n".join(report["stale_index"])
+    assert "other.txt" in stale and NOTICE in stale
