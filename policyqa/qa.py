@@ -56,11 +56,37 @@ class PolicyQA:
         log.info("索引已加载：%s（%d 个片段）", index.path, len(index.chunks))
         return self
 
+    #: How often (seconds) a query checks whether ``CURRENT`` names another build.
+    FOLLOW_CURRENT_S = 1.0
+
     @property
     def live(self) -> _Live:
         if self._live is None:
             self.load()
+        else:
+            self._follow_current()
         return self._live
+
+    def _follow_current(self) -> None:
+        """Switch to the build ``CURRENT`` names when another process (``policyqa ingest``)
+        published a new one; a build that does not load is logged and the old one keeps serving."""
+        now = time.monotonic()
+        if now - getattr(self, "_checked", 0.0) < self.FOLLOW_CURRENT_S:
+            return
+        self._checked = now
+        try:
+            build = store.read_current(self.config.index_dir)
+        except store.IndexUnavailable as exc:
+            log.warning("%s；继续使用已加载的索引 %s", exc, self._live.build)
+            return
+        if build is None or build.name == self._live.build or not self._lock.acquire(blocking=False):
+            return
+        try:
+            self.load()
+        except store.IndexUnavailable as exc:
+            log.error("新索引 %s 无法加载，继续使用 %s：%s", build.name, self._live.build, exc)
+        finally:
+            self._lock.release()
 
     @property
     def index(self) -> store.IndexData:

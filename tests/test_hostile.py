@@ -129,3 +129,21 @@ def test_eval_reads_the_index_and_never_writes_it(small_cfg, tmp_path):
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     stale = "\n".join(report["stale_index"])
     assert "other.txt" in stale and NOTICE in stale
+
+
+def test_running_server_switches_to_a_build_published_by_another_process(small_cfg, embedder):
+    import time
+
+    qa = PolicyQA(small_cfg, embedder=embedder).load()
+    old = qa.live.build
+    (Path(small_cfg.corpus_dir) / "实训基地.txt").write_text(
+        "某某职业学院实训基地管理办法\n\n第一条 实训基地的设备由资产管理处统一登记造册，每学期盘点一次。\n", encoding="utf-8")
+    ingest(small_cfg, embedder=embedder, progress=False)  # as `policyqa ingest` in another process
+    time.sleep(qa.FOLLOW_CURRENT_S + 0.1)
+    answer = qa.ask("实训基地的设备由哪个部门统一登记造册？")
+    assert qa.live.build != old and qa.live.build == _build(small_cfg).name
+    assert any("资产管理处" in c.quote for c in answer.citations), answer.answer
+    # garbage in CURRENT afterwards: the loaded build keeps serving
+    (Path(small_cfg.index_dir) / store.CURRENT).write_bytes(b"\xff\xfe")
+    time.sleep(qa.FOLLOW_CURRENT_S + 0.1)
+    assert not qa.ask(SMALL_QUESTION).refused
