@@ -10,6 +10,7 @@ A unit longer than ``max_chars`` is cut at sentence ends with one sentence of ov
 from __future__ import annotations
 
 import bisect
+from pathlib import Path
 import itertools
 from dataclasses import dataclass
 
@@ -122,6 +123,23 @@ def heads_something(paras: list[Paragraph], i: int) -> bool:
         return False
     below = heading_kind(paras[i + 1].text)
     return below is None or HEADING_LEVEL[below] > HEADING_LEVEL[heading_kind(paras[i].text)]
+
+
+#: A document cut into more chunks than this is refused (the longest shipped one has 109): a
+#: 48 KB .docx of 20,000 one-character paragraphs became 20,000 chunks.
+MAX_CHUNKS_PER_DOC = 1_500
+
+
+def chunk_within_limit(doc: SourceDocument, max_chars: int = 400) -> list[Chunk]:
+    """:func:`chunk_document`, refusing a document above MAX_CHUNKS_PER_DOC (LoadError naming
+    the file and the limit)."""
+    from ingest.loaders import LoadError
+
+    chunks = chunk_document(doc, max_chars)
+    if len(chunks) > MAX_CHUNKS_PER_DOC:
+        name = Path(doc.path).name if doc.path else doc.doc_id
+        raise LoadError(f"{name}: 切分后有 {len(chunks):,} 个片段，超过每个文件 {MAX_CHUNKS_PER_DOC:,} 个的上限，未读取；请拆分成多个文件")
+    return chunks
 
 
 def chunk_document(doc: SourceDocument, max_chars: int = 400) -> list[Chunk]:

@@ -18,6 +18,18 @@ HEADER_KEYS = {"title", "doc_number", "issuer", "date", "source_url"}
 _HEADER_LINE = re.compile(r"^([a-z_]+):\s?(.*)$")
 #: Files larger than this are refused (a policy document is a few hundred KB at most).
 MAX_FILE_BYTES = 50 * 1024 * 1024
+#: Extracted text above this many characters is refused: the longest shipped document (a law)
+#: has ~12,000; 300,000 is ~25 of them, about 1,000 chunks and a few minutes of embedding on
+#: 2 cores. Without it a 10 MB .txt became 34,674 chunks (hours of embedding) and held the
+#: one ingest slot that every upload waits for.
+MAX_TEXT_CHARS = 300_000
+#: A .docx (a zip) whose parts unpack to more than this is refused before it is parsed: a
+#: 747 KB file whose document.xml expanded to 184 MB was still being parsed after 300 s at 1.2 GB.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+#: ... and so is one that expands more than this many times its size once it unpacks to more
+#: than UNPACKED_RATIO_FROM bytes (ordinary .docx files expand 3-20x; small ones may expand more).
+MAX_EXPANSION_RATIO = 100
+UNPACKED_RATIO_FROM = 8 * 1024 * 1024
 
 
 class LoadError(ValueError):
@@ -71,9 +83,25 @@ def _looks_like_text(text: str) -> bool:
     return bad / len(text) < 0.01
 
 
+def check_zip_expansion(data: bytes) -> None:
+    """Refuse a zip bomb before it is parsed (LoadError naming the limit)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(max(info.file_size, 0) for info in archive.infolist())
+    except zipfile.BadZipFile:
+        return  # python-docx says it is not a valid .docx
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise LoadError(f"解压后 {unpacked / 2**20:.0f} MB，超过上限 {MAX_UNPACKED_BYTES / 2**20:.0f} MB（疑似压缩炸弹），未读取")
+    if unpacked > UNPACKED_RATIO_FROM and unpacked > MAX_EXPANSION_RATIO * len(data):
+        raise LoadError(f"解压后是原文件的 {unpacked / max(len(data), 1):.0f} 倍，超过上限 {MAX_EXPANSION_RATIO} 倍（疑似压缩炸弹），未读取")
+
+
 def _read_docx(data: bytes) -> str:
     import docx
 
+    check_zip_expansion(data)
     document = docx.Document(io.BytesIO(data))
     return "\n\n".join(p.text for p in document.paragraphs if p.text.strip())
 
@@ -171,6 +199,8 @@ def load_document(path: Path | str) -> SourceDocument:
         raise LoadError(f"{path.name}: {exc}") from None
     except Exception as exc:  # each library has its own error types for corrupt files
         raise LoadError(f"{path.name}: 文件已损坏或格式不正确（{type(exc).__name__}: {exc}）") from exc
+    if len(raw) > MAX_TEXT_CHARS:
+        raise LoadError(f"{path.name}: 正文过长（{len(raw):,} 字，上限 {MAX_TEXT_CHARS:,} 字），未读取；请拆分成多个文件")
     raw = normalise_newlines(raw)
     if suffix in {".txt", ".md"} and not _looks_like_text(raw):
         raise LoadError(f"{path.name}: 看起来是二进制文件，不是文本")

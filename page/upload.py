@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.chunker import chunk_within_limit
 from ingest.loaders import LoadError, doc_id_for, find_documents, load_document
 from ingest.schema import SourceDocument
 from retriever.text import strip_control
@@ -79,6 +80,7 @@ def store_upload(
     corpus_dir: Path,
     existing: dict[str, SourceDocument],
     max_bytes: int = MAX_UPLOAD_BYTES,
+    max_chars: int = 400,
 ) -> StoredFile:
     """Validate ``src`` and copy it into ``corpus_dir`` under a sanitised, unused name.
 
@@ -98,7 +100,8 @@ def store_upload(
         probe = Path(tmp) / name
         shutil.copyfile(src, probe)
         try:
-            doc = load_document(probe)
+            doc = load_document(probe)  # refuses oversized text and zip bombs
+            chunk_within_limit(doc, max_chars)  # and too many chunks: one file never holds the ingest slot for hours
         except LoadError as exc:
             raise UploadError(f"{exc}（文件未保存，索引未改变）") from None
     key = "".join(doc.text.split())
@@ -141,7 +144,8 @@ def add_document(qa, src: Path | str, original_name: str, progress=None) -> tupl
 
     step(0.05, "检查文件…")
     try:
-        stored = store_upload(src, original_name, qa.config.corpus_dir, qa.index.documents)
+        stored = store_upload(src, original_name, qa.config.corpus_dir, qa.index.documents,
+                              max_chars=qa.config.chunk_max_chars)
     except UploadError as exc:
         return False, str(exc)
     step(0.2, "更新索引（嵌入新文件的段落）…")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.chunker import CHUNKER_VERSION, chunk_document
+from ingest.chunker import CHUNKER_VERSION, chunk_document, chunk_within_limit
 from ingest.loaders import LoadError, find_documents, load_document
 from ingest.locks import lock_file
 from ingest.schema import Chunk, SourceDocument
@@ -141,7 +141,8 @@ def _previous_build(config: BuildSettings, rebuild: bool) -> tuple[store.IndexDa
     return None, problem
 
 
-def load_corpus(paths: list[Path], report: IngestReport, indexed: set[str] = frozenset()) -> tuple[list[SourceDocument], set[str]]:
+def load_corpus(paths: list[Path], report: IngestReport, indexed: set[str] = frozenset(),
+                max_chars: int = 400) -> tuple[list[SourceDocument], set[str]]:
     """Load every file; failures and duplicate contents go into ``report``.
 
     ``indexed``: names of the files the live index was built from. Among files with the same
@@ -158,7 +159,8 @@ def load_corpus(paths: list[Path], report: IngestReport, indexed: set[str] = fro
     for position in order:
         path = paths[position]
         try:
-            doc = load_document(path)
+            doc = load_document(path)  # refuses oversized text and zip bombs (ingest/loaders.py)
+            chunk_within_limit(doc, max_chars)  # and documents of too many chunks
         except LoadError as exc:
             report.errors.append(str(exc))
             failed.add(Path(path).name)
@@ -181,7 +183,7 @@ def stale_documents(config: BuildSettings, manifest: dict) -> list[str]:
     """How the corpus folder differs from the build described by ``manifest`` (one line per
     file added, changed or removed; empty when the index is current). Reads, never writes."""
     report = IngestReport()
-    documents, failed = load_corpus(find_documents(config.corpus_dir), report)
+    documents, failed = load_corpus(find_documents(config.corpus_dir), report, max_chars=config.chunk_max_chars)
     indexed = manifest.get("documents", {})
     found = {d.doc_id: d for d in documents}
     lines = [f"{Path(d.path).name}: 不在索引中" for i, d in found.items() if i not in indexed]
@@ -206,7 +208,7 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
         previous, damage = _previous_build(config, rebuild)
         report.repaired = damage
         indexed = {Path(m.get("path", "")).name for m in previous.manifest["documents"].values()} if previous else set()
-        documents, failed_names = load_corpus(paths, report, indexed)
+        documents, failed_names = load_corpus(paths, report, indexed, config.chunk_max_chars)
         model_id = config.model
         settings = _settings(config, model_id)
         reusable = not rebuild and previous is not None and previous.manifest.get("settings") == settings

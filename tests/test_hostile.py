@@ -147,3 +147,65 @@ def test_running_server_switches_to_a_build_published_by_another_process(small_c
     (Path(small_cfg.index_dir) / store.CURRENT).write_bytes(b"\xff\xfe")
     time.sleep(qa.FOLLOW_CURRENT_S + 0.1)
     assert not qa.ask(SMALL_QUESTION).refused
+
+
+# -- 2. limits per file -----------------------------------------------------------------------
+
+
+def _docx(path: Path, paragraphs: list[str]) -> Path:
+    import docx
+
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.save(str(path))
+    return path
+
+
+def _zip_bomb(path: Path) -> Path:
+    """A .docx whose document.xml unpacks to ~70 MB from well under 1 MB."""
+    import zipfile
+
+    _docx(path, ["某某职业学院通知"])
+    with zipfile.ZipFile(path) as src:
+        parts = {name: src.read(name) for name in src.namelist()}
+    body = b"<w:p><w:r><w:t>" + "重复".encode() * (35 * 2**20 // 6) + b"</w:t></w:r></w:p>"
+    xml = parts["word/document.xml"]
+    parts["word/document.xml"] = xml.replace(b"<w:body>", b"<w:body>" + body, 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+    return path
+
+
+def test_oversized_files_are_refused_quickly_naming_the_file_and_the_limit(small_cfg, tmp_path):
+    import time
+
+    from ingest import chunker, loaders
+
+    corpus = Path(small_cfg.corpus_dir)
+    long_text = "某某学院关于加强管理的通知\n\n" + "第一条 本办法适用于全体教职工。\n\n" * 30_000
+    (corpus / "巨大文本.txt").write_text(long_text, encoding="utf-8")
+    _docx(corpus / "碎片.docx", ["某某学院通知"] + [f"第{i}条 内容。" for i in range(3000)])
+    bomb = _zip_bomb(corpus / "炸弹.docx")
+    assert bomb.stat().st_size < 1 << 20
+    started = time.monotonic()
+    report = ingest(small_cfg, embedder=None, progress=False)  # nothing may need embedding
+    assert time.monotonic() - started < 60
+    errors = "\n".join(report.errors)
+    assert f"{loaders.MAX_TEXT_CHARS:,}" in errors and "巨大文本.txt" in errors, errors
+    assert f"{chunker.MAX_CHUNKS_PER_DOC:,}" in errors and "碎片.docx" in errors, errors
+    assert "炸弹.docx" in errors and "压缩炸弹" in errors, errors
+    assert not report.rebuilt and not report.added
+    index = store.load_index(small_cfg.index_dir)
+    assert SMALL_ID in index.documents and "notice" in index.documents
+
+
+def test_an_oversized_upload_is_refused_before_it_is_stored(small_cfg, embedder, tmp_path):
+    from page.upload import add_document
+
+    qa = PolicyQA(small_cfg, embedder=embedder).load()
+    src = _docx(tmp_path / "碎片.docx", ["某某学院通知"] + [f"第{i}条 内容。" for i in range(3000)])
+    ok, message = add_document(qa, src, "碎片.docx")
+    assert not ok and "碎片.docx" in message and "上限" in message
+    assert not (Path(small_cfg.corpus_dir) / "碎片.docx").exists()
