@@ -82,6 +82,7 @@ def build_app(qa, admin_password: str | None = None, data_dir: Path | str | None
         ui = layout(qa.documents(), with_upload=bool(admin_password))
         wire(demo, ui, handlers)
         gr.api(handlers.api_ask(), api_name="ask", concurrency_id="qa")
+    demo.policyqa_gate = handlers.gate  # launch() installs page/guard.py's ApiGuard with it
     return demo
 
 
@@ -154,7 +155,8 @@ def layout(documents: list[dict], with_upload: bool = False) -> SimpleNamespace:
                         f"支持 {'、'.join(ALLOWED_SUFFIXES)}，单个文件不超过 {MAX_UPLOAD_LABEL.upper()}。"
                         "文件保存到文件夹后自动更新索引；更新期间问答照常使用原有索引。"
                     )
-                    ui.password = gr.Textbox(label="管理员密码", type="password", elem_id="pq-admin-password")
+                    ui.password = gr.Textbox(label="管理员密码", type="password", elem_id="pq-admin-password",
+                                             info="输入后按回车，再选择文件（未验证密码时服务器不接收文件）")
                     ui.upload = gr.File(label="政策文件", file_types=list(ALLOWED_SUFFIXES), file_count="single", type="filepath")
                     ui.upload_btn = gr.Button("上传并更新索引", variant="primary")
                     ui.upload_status = gr.Markdown(elem_id="pq-upload-status", line_breaks=True)
@@ -175,6 +177,8 @@ def wire(demo: gr.Blocks, ui: SimpleNamespace, handlers: PageHandlers) -> None:
     ui.exact_btn.click(handlers.search_exact, [ui.exact_q], **exact_io)
     demo.load(handlers.refresh_documents, None, [ui.docs_html, ui.doc_filter], api_visibility="private", queue=False)
     if ui.upload is not None:
+        ui.password.submit(handlers.login, [ui.password], [ui.upload_status], api_visibility="private",
+                           concurrency_id="login", concurrency_limit=1)
         ui.upload_btn.click(
             handlers.do_upload,
             [ui.password, ui.upload],
@@ -184,9 +188,18 @@ def wire(demo: gr.Blocks, ui: SimpleNamespace, handlers: PageHandlers) -> None:
             concurrency_limit=1,
         )
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: bool = True, quiet: bool = False):
-    """Start serving with the safe settings; ``block=False`` returns once the server is up."""
-    demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY, max_size=QUEUE_MAX_SIZE)
+    """Start serving with the safe settings; ``block=False`` returns once the server is up.
+
+    Only ``/ask`` is public: ``api_open=False`` and page/guard.py's middleware refuse direct
+    calls of the page's handlers and anonymous uploads."""
+    from starlette.middleware import Middleware
+
+    from page.guard import ApiGuard, PasswordGate
+
+    gate = getattr(demo, "policyqa_gate", None) or PasswordGate(None)
+    demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY, max_size=QUEUE_MAX_SIZE, api_open=False)
     return demo.launch(
+        app_kwargs={"middleware": [Middleware(ApiGuard, gate=gate)]},
         server_name=host,
         server_port=port,
         share=False,

@@ -15,8 +15,9 @@ import gradio as gr
 
 from page import render
 from page.exact import ExactIndex, results_html
-from page.feedback import answer_record, append_feedback, feedback_entry
-from page.upload import add_document, check_password
+from page.feedback import MAX_VOTES_PER_ANSWER, FeedbackRefused, answer_record, append_feedback, feedback_entry
+from page.guard import PasswordGate
+from page.upload import add_document
 from policyqa.answer import QuestionError
 
 log = logging.getLogger("policyqa.app")
@@ -45,6 +46,11 @@ class _ExactCache:
             return self._exact
 
 
+def _address(request) -> str | None:
+    client = getattr(request, "client", None)
+    return getattr(client, "host", None)
+
+
 def new_state() -> dict:
     # turn: answers so far; sections: (turn, question, html) for the sources panel;
     # records: chat message index → answer record (for 👍/👎)
@@ -63,6 +69,7 @@ class PageHandlers:
         self.qa = qa
         self.feedback_path = Path(feedback_path)
         self.admin_password = admin_password
+        self.gate = PasswordGate(admin_password)  # rate-limited checks; opens Gradio's upload route (page/guard.py)
         self.exact = _ExactCache(qa)
 
     def respond(self, question, history, docs, state):
@@ -113,12 +120,23 @@ class PageHandlers:
         return [], "", render.PANEL_PLACEHOLDER, new_state()
 
     def on_like(self, state, data: gr.LikeData):
-        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        record = (state or {}).get("records", {}).get(str(index))
+        """👍/👎: only a vote on an answer of this session, only Like/Dislike, a few per answer."""
+        index = data.index[0] if isinstance(data.index, (list, tuple)) and data.index else data.index
+        record = (state or {}).get("records", {}).get(str(index)) if isinstance(index, int) else None
         if record is None:
             gr.Info("这条消息不是答案，无需评价。")
             return
-        append_feedback(self.feedback_path, feedback_entry(record, data.liked))
+        votes = state.setdefault("votes", {})
+        if votes.get(str(index), 0) >= MAX_VOTES_PER_ANSWER:
+            gr.Info("这条答案已评价过。")
+            return
+        try:
+            append_feedback(self.feedback_path, feedback_entry(record, data.liked))
+        except FeedbackRefused as exc:
+            log.warning("feedback refused: %s", exc)
+            gr.Info(f"{exc}。")
+            return
+        votes[str(index)] = votes.get(str(index), 0) + 1
         gr.Info("已记录您的反馈，谢谢！")
 
     def search_exact(self, phrase):
@@ -128,10 +146,19 @@ class PageHandlers:
         docs = self.qa.documents()
         return render.documents_html(docs), gr.update(choices=render.document_choices(docs))
 
-    def do_upload(self, given, path, progress=gr.Progress(track_tqdm=True)):
-        if not check_password(given, self.admin_password):
-            time.sleep(1.0)  # slows down guessing
-            return f"{render.badge('失败', 'refused')} 管理员密码不正确。", gr.skip(), gr.skip()
+    def login(self, given, request: gr.Request = None):
+        """The password box's Enter: a right password lets this address upload files for a while."""
+        ok, message = self.gate.check(given, _address(request))
+        if not ok:
+            time.sleep(1.0)  # slows down guessing (the gate also refuses bursts unchecked)
+            return f"{render.badge('失败', 'refused')} {message}"
+        return f"{render.badge('完成', 'info')} 密码正确，现在可以选择文件上传。"
+
+    def do_upload(self, given, path, request: gr.Request = None, progress=gr.Progress(track_tqdm=True)):
+        ok, message = self.gate.check(given, _address(request))
+        if not ok:
+            time.sleep(1.0)  # slows down guessing (the gate also refuses bursts unchecked)
+            return f"{render.badge('失败', 'refused')} {message}", gr.skip(), gr.skip()
         if not path:
             return f"{render.badge('失败', 'refused')} 请先选择要上传的文件。", gr.skip(), gr.skip()
         ok, message = add_document(self.qa, path, Path(path).name, progress=lambda f, t: progress(f, desc=t))

@@ -209,3 +209,91 @@ def test_an_oversized_upload_is_refused_before_it_is_stored(small_cfg, embedder,
     ok, message = add_document(qa, src, "碎片.docx")
     assert not ok and "碎片.docx" in message and "上限" in message
     assert not (Path(small_cfg.corpus_dir) / "碎片.docx").exists()
+
+
+# -- 3, 4. no anonymous write, only /ask public --------------------------------------------------
+
+
+@pytest.fixture()
+def servers(small_cfg, embedder, tmp_path):
+    """Two in-process servers on loopback over the small index: uploads off, and on (password "pw")."""
+    import app
+    from page.harness import free_port
+
+    qa = PolicyQA(small_cfg, embedder=embedder).load()
+    running = {}
+    for name, password in (("off", None), ("on", "pw")):
+        demo = app.build_app(qa, admin_password=password, data_dir=tmp_path / name)
+        port = free_port()
+        app.launch(demo, host="127.0.0.1", port=port, block=False, quiet=True)
+        running[name] = (demo, f"http://127.0.0.1:{port}")
+    try:
+        yield running
+    finally:
+        for demo, _ in running.values():
+            demo.close()
+
+
+def _post_upload(base: str):
+    import httpx
+
+    return httpx.post(f"{base}/gradio_api/upload", files={"files": ("x.txt", b"A" * 100_000)}, timeout=30)
+
+
+def test_no_anonymous_upload(servers):
+    demo_off, off = servers["off"]
+    assert _post_upload(off).status_code == 403, "uploads off: the route stores nothing"
+    demo_on, on = servers["on"]
+    refused = _post_upload(on)
+    assert refused.status_code == 403 and "密码" in refused.json()["error"], "not logged in"
+    ok, _ = demo_on.policyqa_gate.check("pw", "127.0.0.1")  # as the password box's Enter does
+    assert ok and _post_upload(on).status_code == 200
+
+
+def test_only_ask_is_callable_from_outside(servers):
+    import httpx
+
+    _, base = servers["off"]
+    for name in ("search_exact", "respond", "on_like", "do_upload", "refresh_documents", "clear", "ask"):
+        for route in ("run", "api"):
+            r = httpx.post(f"{base}/gradio_api/{route}/{name}", json={"data": ["职业教育"]}, timeout=30)
+            assert r.status_code in (403, 404), (route, name, r.status_code, r.text[:200])
+        if name != "ask":
+            r = httpx.post(f"{base}/gradio_api/call/{name}", json={"data": ["职业教育"]}, timeout=30)
+            assert r.status_code in (403, 404), (name, r.status_code)
+    r = httpx.post(f"{base}/gradio_api/call/ask", json={"data": [SMALL_QUESTION, []]}, timeout=30)
+    assert r.status_code == 200 and r.json().get("event_id")
+
+
+def test_password_guesses_are_rate_limited():
+    from page.guard import PasswordGate
+
+    gate = PasswordGate("right", max_failures=5, window_s=60)
+    for _ in range(5):
+        assert not gate.check("wrong", "10.0.0.1")[0]
+    ok, message = gate.check("right", "10.0.0.1")
+    assert not ok and "过多" in message, "a burst of guesses stops being checked"
+    assert not gate.logged_in("10.0.0.1")
+    assert not PasswordGate(None).check("", "a")[0]
+
+
+def test_feedback_votes_are_validated_and_capped(small_cfg, embedder, tmp_path):
+    import gradio as gr
+
+    from page import feedback
+    from page.handlers import PageHandlers
+
+    qa = PolicyQA(small_cfg, embedder=embedder).load()
+    path = tmp_path / "feedback.jsonl"
+    handlers = PageHandlers(qa, path)
+    state = {"turn": 1, "sections": [], "records": {"1": feedback.answer_record(qa.ask(SMALL_QUESTION))}}
+    for liked in ("x" * 5_000_000, {"a": 1}, None, 3):
+        handlers.on_like(state, gr.LikeData(None, {"index": 1, "value": "", "liked": liked}))
+    handlers.on_like(state, gr.LikeData(None, {"index": "1" * 10_000, "value": "", "liked": True}))
+    assert not path.exists() or path.stat().st_size == 0, "nothing but a Like/Dislike vote is stored"
+    for _ in range(10):
+        handlers.on_like(state, gr.LikeData(None, {"index": 1, "value": "", "liked": True}))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == feedback.MAX_VOTES_PER_ANSWER and json.loads(lines[0])["vote"] == "up"
+    with pytest.raises(feedback.FeedbackRefused):
+        feedback.append_feedback(path, {"answer": "长" * feedback.MAX_ENTRY_BYTES})
