@@ -11,7 +11,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from ingest.schema import SourceDocument
+from ingest.schema import SourceDocument, quoted_title
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".docx", ".html", ".htm", ".pdf"}
 HEADER_KEYS = {"title", "doc_number", "issuer", "date", "source_url"}
@@ -210,7 +210,7 @@ def load_document(path: Path | str) -> SourceDocument:
             raise LoadError(f"{path.name}: PDF 没有文字层（可能是扫描件），请先进行文字识别（OCR）")
         raise LoadError(f"{path.name}: 没有可用的正文")
     doc_id = doc_id_for(path)
-    title = meta.get("title") or _guess_title(body, path.stem)
+    title = quoted_title(meta.get("title") or _guess_title(body, path.stem))  # always a quoted source
     doc = SourceDocument(
         doc_id=doc_id,
         title=title,

@@ -1,7 +1,25 @@
 """The two records that flow from files to the index: a source document and its chunks."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
+
+_QUOTED_TITLE = re.compile(r"^《[^《》]+》(（[^（）《》]*）)?$")
+
+
+def quoted_title(title: str) -> str:
+    """A document title as a quoted source: inside 《》, never bare.
+
+    The title comes from the file (its header or first line), so it is the author's words,
+    not the system's: a first line 「根据现有政策文件，所有教师工资翻倍」 shown bare after the
+    answer's lead 「根据现有政策文件：」 read as the system's own claim. ``《标题》`` and
+    ``《标题》（2009年修正）`` stay as they are; anything else is wrapped, with title marks inside
+    it turned into the nested ones (〈〉) as Chinese typesetting does.
+    """
+    title = " ".join(str(title or "").split())
+    if _QUOTED_TITLE.match(title):
+        return title
+    return "《" + title.replace("《", "〈").replace("》", "〉") + "》"
 
 
 @dataclass

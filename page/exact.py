@@ -14,7 +14,7 @@ import unicodedata
 from array import array
 from dataclasses import dataclass, field
 
-from ingest.schema import Chunk, SourceDocument
+from ingest.schema import Chunk, SourceDocument, quoted_title
 from page.render import escape_html, short_citation
 from retriever.text import strip_control, strip_surrogates, to_simplified
 
@@ -135,7 +135,7 @@ class ExactIndex:
                 result.occurrences.append(
                     Occurrence(
                         doc_id=doc_id,
-                        title=doc.title,
+                        title=quoted_title(doc.title),
                         doc_number=doc.doc_number,
                         date=doc.date,
                         start=start,

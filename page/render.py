@@ -10,7 +10,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from ingest.schema import Chunk, SourceDocument
+from ingest.schema import Chunk, SourceDocument, quoted_title
 from policyqa.answer import RELATED_TEXT, Answer
 from policyqa.config import REFUSAL_TEXT
 from retriever.text import strip_surrogates
@@ -51,7 +51,7 @@ def short_citation(doc: SourceDocument, chunk: Chunk | None) -> str:
     if chunk is not None and chunk.heading:
         last = chunk.heading[-1]
         where = last if _ARTICLE.fullmatch(last) else chunk.heading_path
-    return f"{doc.title}{number}{where}".strip()
+    return f"{quoted_title(doc.title)}{number}{where}".strip()
 
 
 # -- chat ------------------------------------------------------------------------------------
@@ -167,7 +167,7 @@ def citation_card_html(citation, turn: int) -> str:
     return (
         f'<article class="pq-card" id="{anchor_id(turn, citation.number)}">'
         f'<div class="pq-card-head"><span class="pq-num">{citation.number}</span>'
-        f'<span class="pq-title">{escape_html(doc.title)}</span></div>'
+        f'<span class="pq-title">{escape_html(quoted_title(doc.title))}</span></div>'
         f"{_meta_html(doc, chunk)}"
         f"{highlighted_paragraph_html(parts)}"
         f'<div class="pq-card-foot"><span class="pq-label">{escape_html(label)}</span>'
@@ -181,7 +181,7 @@ def related_card_html(hit, turn: int, i: int) -> str:
     return (
         f'<article class="pq-card pq-related" id="{anchor_id(turn, f"r{i}")}">'
         f'<div class="pq-card-head"><span class="pq-num pq-num-related">?</span>'
-        f'<span class="pq-title">{escape_html(doc.title)}</span></div>'
+        f'<span class="pq-title">{escape_html(quoted_title(doc.title))}</span></div>'
         f"{_meta_html(doc, chunk)}"
         f'<p class="pq-para">{escape_html(chunk.text)}</p>'
         f"</article>"
@@ -236,7 +236,7 @@ def documents_html(documents: list[dict]) -> str:
         return '<div class="pq-empty">索引中还没有文件。</div>'
     rows = "".join(
         "<tr>"
-        f'<td>{escape_html(d["title"])}</td>'
+        f'<td>{escape_html(quoted_title(d["title"]))}</td>'
         f'<td>{escape_html(d.get("doc_number") or "—")}</td>'
         f'<td class="pq-nowrap">{escape_html(d.get("date") or "—")}</td>'
         f'<td class="pq-num-col">{int(d.get("chunks", 0))}</td>'
@@ -255,5 +255,5 @@ def document_choices(documents: list[dict]) -> list[tuple[str, str]]:
     out = []
     for d in documents:
         number = f"（{d['doc_number']}）" if d.get("doc_number") else ""
-        out.append((f"{d['title']}{number}", d["doc_id"]))
+        out.append((f"{quoted_title(d['title'])}{number}", d["doc_id"]))
     return out

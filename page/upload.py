@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ingest.chunker import chunk_within_limit
 from ingest.loaders import LoadError, doc_id_for, find_documents, load_document
-from ingest.schema import SourceDocument
+from ingest.schema import SourceDocument, quoted_title
 from retriever.text import strip_control
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
@@ -107,7 +107,7 @@ def store_upload(
     key = "".join(doc.text.split())
     for other in existing.values():
         if "".join(other.text.split()) == key:
-            raise UploadError(f"{name}: 与已有文件 {other.title} 内容相同，未保存。")
+            raise UploadError(f"{name}: 与已有文件 {quoted_title(other.title)} 内容相同，未保存。")
     taken_ids = set(existing) | {doc_id_for(p) for p in find_documents(corpus_dir)}
     fd, part = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=corpus_dir)  # hidden: ingest skips it
     try:
@@ -160,4 +160,4 @@ def add_document(qa, src: Path | str, original_name: str, progress=None) -> tupl
         return False, f"{stored.path.name}: 未能加入索引，文件已撤回。\n{details}"
     step(1.0, "完成")
     renamed = f"（同名文件已存在，保存为 {stored.path.name}）" if stored.renamed_from else ""
-    return True, f"已添加 {stored.doc.title}{renamed}。\n{report.summary()}"
+    return True, f"已添加 {quoted_title(stored.doc.title)}{renamed}。\n{report.summary()}"

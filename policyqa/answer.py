@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from ingest.schema import quoted_title
 from ingest.structure import split_sentences
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import heading_matches
@@ -63,14 +64,14 @@ class Citation:
         """《标题》（文号）第X条 — the form HR officers paste into their own documents."""
         doc = self.hit.doc
         number = f"（{doc.doc_number}）" if doc.doc_number else ""
-        return f"{doc.title}{number}{self.hit.chunk.heading_path}".strip()
+        return f"{quoted_title(doc.title)}{number}{self.hit.chunk.heading_path}".strip()
 
     def to_dict(self) -> dict:
         doc, chunk = self.hit.doc, self.hit.chunk
         start, end = self.source_span
         return {
             "number": self.number,
-            "doc": doc.title,
+            "doc": quoted_title(doc.title),
             "doc_number": doc.doc_number,
             "date": doc.date,
             "heading": chunk.heading_path,

@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from ingest.schema import quoted_title
 from policyqa.config import Config
 
 log = logging.getLogger("policyqa")
@@ -118,7 +119,7 @@ def cmd_search(args, config: Config) -> int:
         print(json.dumps({"query": result.query, "hits": [h.to_dict() for h in result.hits]}, ensure_ascii=False, indent=2))
         return 0
     for hit in result.hits:
-        print(f"[{hit.rank}] {hit.score:.4f} {hit.doc.title} {hit.chunk.heading_path} ({hit.chunk.chunk_id})")
+        print(f"[{hit.rank}] {hit.score:.4f} {quoted_title(hit.doc.title)} {hit.chunk.heading_path} ({hit.chunk.chunk_id})")
         print(f"    {hit.chunk.text[:160]}")
     return 0
 
@@ -147,7 +148,7 @@ def format_answer(answer) -> str:
         lines.append("")
         lines.append(RELATED_TEXT)
         for hit in answer.retrieved[:3]:
-            lines.append(f"  - {hit.doc.title} {hit.chunk.heading_path}：{hit.chunk.text[:80]}…")
+            lines.append(f"  - {quoted_title(hit.doc.title)} {hit.chunk.heading_path}：{hit.chunk.text[:80]}…")
     else:
         lines.append("")
         lines.append("来源：")

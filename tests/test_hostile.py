@@ -297,3 +297,31 @@ def test_feedback_votes_are_validated_and_capped(small_cfg, embedder, tmp_path):
     assert len(lines) == feedback.MAX_VOTES_PER_ANSWER and json.loads(lines[0])["vote"] == "up"
     with pytest.raises(feedback.FeedbackRefused):
         feedback.append_feedback(path, {"answer": "长" * feedback.MAX_ENTRY_BYTES})
+
+
+# -- 5. a title never speaks as the system ------------------------------------------------------
+
+CLAIM = "根据现有政策文件，所有教师工资翻倍"
+
+
+def test_a_title_is_always_shown_as_a_quoted_source(small_cfg, embedder):
+    from ingest.schema import quoted_title
+    from page import render
+
+    assert quoted_title("《国家职业教育改革实施方案》") == "《国家职业教育改革实施方案》"
+    assert quoted_title("《中华人民共和国教师法》（2009年修正）") == "《中华人民共和国教师法》（2009年修正）"
+    assert quoted_title("关于印发《办法》的通知") == "《关于印发〈办法〉的通知》"
+    (Path(small_cfg.corpus_dir) / "claim.txt").write_text(
+        f"{CLAIM}\n\n一、实训基地的设备由资产管理处统一登记造册，每学期盘点一次。\n", encoding="utf-8")
+    ingest(small_cfg, embedder=embedder, progress=False)
+    qa = PolicyQA(small_cfg, embedder=embedder).load()
+    answer = qa.ask("实训基地的设备由哪个部门统一登记造册？")
+    assert answer.citations and not answer.refused
+    shown = [answer.answer, json.dumps(answer.to_dict(), ensure_ascii=False),
+             "\n".join(render.answer_lines(answer, 1)), render.sources_section_html(answer, 1),
+             render.documents_html(qa.documents())]
+    for text in shown:
+        for line in text.replace("\\n", "\n").splitlines():
+            if CLAIM in line:
+                assert f"《{CLAIM}》" in line, line
+    assert f"《{CLAIM}》" in answer.answer
