@@ -11,10 +11,11 @@ import re
 import unicodedata
 from pathlib import Path
 
+from ingest.jurisdiction import jurisdiction
 from ingest.schema import SourceDocument, quoted_title
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".docx", ".html", ".htm", ".pdf"}
-HEADER_KEYS = {"title", "doc_number", "issuer", "date", "source_url"}
+HEADER_KEYS = {"title", "doc_number", "issuer", "date", "source_url", "status"}
 _HEADER_LINE = re.compile(r"^([a-z_]+):\s?(.*)$")
 #: Files larger than this are refused (a policy document is a few hundred KB at most).
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -174,6 +175,59 @@ def _guess_title(body: str, fallback: str) -> str:
     return fallback
 
 
+#: The line that ends a Markdown law's metadata (LawRefBook's format: README, "bench corpus").
+INFO_END = "<!-- INFO END -->"
+_MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+#: The version date in a file name: 教育法(2021-04-29).md.
+_NAME_DATE = re.compile(r"[(（]((?:19|20)\d\d)-(\d\d)-(\d\d)[)）]$")
+_CN_DATE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+#: The organ in a metadata line: 第八届全国人民代表大会常务委员会…, 青岛市第十五届人民代表大会常务委员会…
+_ISSUER = re.compile(r"([\u4e00-\u9fff]{0,12}?)第[一二三四五六七八九十]+届(全国人民代表大会常务委员会|全国人民代表大会|人民代表大会常务委员会|人民代表大会)")
+
+
+def is_markdown_law(body: str) -> bool:
+    """A Markdown document in the bench corpus's format: a ``# title`` first line, or the
+    ``<!-- INFO END -->`` line that closes its metadata."""
+    first = next((line for line in body.splitlines() if line.strip()), "")
+    return bool(_MD_HEADING.match(first)) or INFO_END in body
+
+
+def read_markdown_law(body: str, stem: str = "") -> tuple[dict[str, str], str]:
+    """Metadata and plain text of a Markdown law (``# title``, metadata lines, ``<!-- INFO END -->``,
+    ``#``/``##`` headings for 编/章/节, one 第X条 a line).
+
+    The text keeps every line but loses the Markdown: heading marks (``## 第一章 总则`` becomes
+    ``第一章 总则``, which the chunker reads as a chapter) and HTML comments. The title is the
+    leading ``#`` lines (without ``# ``; 《民法典》's books have two: 中华人民共和国民法典 / 侵权责任编);
+    the date is the one in the file name (教育法(2021-04-29)), else the latest in the metadata
+    lines; the issuer is the organ the first metadata line names."""
+    head, found, _rest = body.partition(INFO_END)
+    info = head if found else ""
+    body = _HTML_COMMENT.sub("", body)
+    lines = [_MD_HEADING.sub("", line).rstrip() for line in body.split("\n")]
+    titles = []
+    for raw, line in zip(body.split("\n"), lines):
+        if not raw.strip():
+            continue
+        if not _MD_HEADING.match(raw):
+            break
+        titles.append(line.strip())
+    meta: dict[str, str] = {}
+    if titles:
+        meta["title"] = "".join(titles)
+    match = _NAME_DATE.search(stem)
+    dates = ["-".join(match.groups())] if match else sorted(
+        f"{y}-{int(m):02d}-{int(d):02d}" for y, m, d in _CN_DATE.findall(info))[-1:]
+    if dates:
+        meta["date"] = dates[0]
+    organ = _ISSUER.search(info)
+    if organ:
+        meta["issuer"] = organ.group(1) + organ.group(2)
+    text = "\n".join(lines).strip("\n") + "\n"
+    return meta, re.sub(r"\n{3,}", "\n\n", text)
+
+
 def load_document(path: Path | str) -> SourceDocument:
     """Read one file; raise :class:`LoadError` naming the file when it cannot be used."""
     path = Path(path)
@@ -209,8 +263,12 @@ def load_document(path: Path | str) -> SourceDocument:
         if suffix == ".pdf":
             raise LoadError(f"{path.name}: PDF 没有文字层（可能是扫描件），请先进行文字识别（OCR）")
         raise LoadError(f"{path.name}: 没有可用的正文")
+    if suffix == ".md" and is_markdown_law(body):
+        md_meta, body = read_markdown_law(body, path.stem)
+        meta = {**md_meta, **meta}  # a ``key: value`` header above it wins
     doc_id = doc_id_for(path)
     title = quoted_title(meta.get("title") or _guess_title(body, path.stem))  # always a quoted source
+    level, region = jurisdiction(title, meta.get("issuer", ""))
     doc = SourceDocument(
         doc_id=doc_id,
         title=title,
@@ -220,6 +278,9 @@ def load_document(path: Path | str) -> SourceDocument:
         date=meta.get("date", ""),
         source_url=meta.get("source_url", ""),
         path=str(path),
+        status=meta.get("status", ""),
+        level=level,
+        region=region,
     )
     doc.sha256 = content_hash(doc)
     return doc
@@ -231,6 +292,8 @@ def content_hash(doc: SourceDocument) -> str:
     for part in (doc.title, doc.doc_number, doc.issuer, doc.date, doc.text):
         h.update(part.encode("utf-8"))
         h.update(b"\x00")
+    if doc.status:  # only when given, so documents without one keep the hashes of older builds
+        h.update(b"status\x00" + doc.status.encode("utf-8"))
     return h.hexdigest()
 
 

@@ -39,6 +39,16 @@ class SourceDocument:
     source_url: str = ""
     path: str = ""
     sha256: str = ""  # of the decoded text + metadata, for incremental re-ingest
+    status: str = ""  # the optional ``status:`` header, e.g. 已废止 (ingest/versions.py)
+    level: str = ""  # national / provincial / municipal / county (ingest/jurisdiction.py), set at load
+    region: str = ""  # the province or city it applies to (上海市), "" for national documents
+    superseded_by: str = ""  # doc_id of a newer version of the same title in the index, set at build
+
+    def __post_init__(self):
+        if not self.level:  # older index files have no level: derive it as a load would
+            from ingest.jurisdiction import jurisdiction
+
+            self.level, self.region = jurisdiction(self.title, self.issuer)
 
     def to_dict(self) -> dict:
         return asdict(self)

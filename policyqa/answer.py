@@ -64,7 +64,11 @@ class Citation:
         """《标题》（文号）第X条 — the form HR officers paste into their own documents."""
         doc = self.hit.doc
         number = f"（{doc.doc_number}）" if doc.doc_number else ""
-        return f"{quoted_title(doc.title)}{number}{self.hit.chunk.heading_path}".strip()
+        # a local rule always says whose it is; an old or abolished version says so
+        notes = [f"{doc.region}地方性规定" if doc.region and doc.region not in doc.title else "",
+                 f"{doc.date[:4]}年版，已有新版本" if doc.superseded_by else "", doc.status]
+        note = "".join(f"〔{n}〕" for n in notes if n)
+        return f"{quoted_title(doc.title)}{number}{note}{self.hit.chunk.heading_path}".strip()
 
     def to_dict(self) -> dict:
         doc, chunk = self.hit.doc, self.hit.chunk
@@ -74,6 +78,9 @@ class Citation:
             "doc": quoted_title(doc.title),
             "doc_number": doc.doc_number,
             "date": doc.date,
+            "region": doc.region,  # "" for a national document (ingest/jurisdiction.py)
+            "superseded": bool(doc.superseded_by),  # a newer version of the title is in the index
+            "status": doc.status,  # the ``status:`` header, e.g. 已废止
             "heading": chunk.heading_path,
             "chunk_id": chunk.chunk_id,
             "quote": self.quote,

@@ -119,9 +119,15 @@ def cmd_search(args, config: Config) -> int:
         print(json.dumps({"query": result.query, "hits": [h.to_dict() for h in result.hits]}, ensure_ascii=False, indent=2))
         return 0
     for hit in result.hits:
-        print(f"[{hit.rank}] {hit.score:.4f} {quoted_title(hit.doc.title)} {hit.chunk.heading_path} ({hit.chunk.chunk_id})")
+        print(f"[{hit.rank}] {hit.score:.4f} {quoted_title(hit.doc.title)}{document_notes(hit.doc)} {hit.chunk.heading_path} ({hit.chunk.chunk_id})")
         print(f"    {hit.chunk.text[:160]}")
     return 0
+
+
+def document_notes(doc) -> str:
+    """〔上海市〕〔已被新版本取代〕〔已废止〕: a local rule's region, a superseded version, a status."""
+    notes = [doc.region, f"{doc.date or '旧'}版，已被新版本取代" if doc.superseded_by else "", doc.status]
+    return "".join(f"〔{n}〕" for n in notes if n)
 
 
 def cmd_ask(args, config: Config) -> int:

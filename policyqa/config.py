@@ -67,6 +67,13 @@ class Config:
     #: Added to the fused score of the chunks of a document the question names (教师法, 49号文);
     #: an article it asks for (第25条) is put first regardless (retriever/references.py).
     reference_boost: float = 1.0
+    #: Fused score factor for a local rule (a region: 上海市…条例) when the question names no
+    #: place or another one; divided by it when the question names its place (retriever/preference.py).
+    #: 1 turns it off.
+    local_weight: float = 0.5
+    #: Fused score factor for an older version of a title the index also holds in a newer one,
+    #: unless the question names a year it was in force or asks for the old version. 1 turns it off.
+    superseded_weight: float = 0.5
     #: Refusal: the best single-sentence cosine must reach this. Calibrated on eval/data/dev.jsonl
     #: (0.86 for sentence vectors with the title only; 0.87 since they are two views, whose
     #: cosines with unrelated questions run higher: off-topic health and office questions reached 0.86–0.87).

@@ -21,6 +21,7 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.jurisdiction import PLACE_KINDS
 from ingest.rules import alternation, read_table
 from retriever.references import bare_title, chinese_number
 from retriever.text import content_terms, cut, has_words
@@ -133,10 +134,10 @@ def unknown_document(ctx: RefusalContext) -> str:
     return ""
 
 
-#: Province-level divisions and large cities (policyqa/data/places.tsv): jieba also tags common
+#: Province-level divisions and large cities (ingest/data/places.tsv): jieba also tags common
 #: nouns as places (山区, 沾边), so a place counts only when it names one of these or ends like an
 #: administrative unit.
-_PROVINCES = [name for name, _why in read_table(DATA_DIR / "places.tsv", 2)]
+_PROVINCES = list(PLACE_KINDS)
 _ADMINISTRATIVE = re.compile(r"(?:省|市|县|自治区|自治州|特别行政区)$")
 
 

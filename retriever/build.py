@@ -17,6 +17,7 @@ from ingest.chunker import CHUNKER_VERSION, chunk_document, chunk_within_limit
 from ingest.loaders import LoadError, find_documents, load_document
 from ingest.locks import lock_file
 from ingest.schema import Chunk, SourceDocument
+from ingest.versions import superseded_by
 from retriever import store
 from retriever.settings import BuildSettings
 from retriever.text import char_bigrams, tokenize
@@ -194,6 +195,14 @@ def stale_documents(config: BuildSettings, manifest: dict) -> list[str]:
     return lines
 
 
+def mark_superseded(documents: list[SourceDocument]) -> None:
+    """Set ``superseded_by`` on every document that has a newer version (same title, later date)
+    among ``documents`` (ingest/versions.py); clear it on the others."""
+    newer = superseded_by((d.doc_id, d.title, d.date) for d in documents)
+    for doc in documents:
+        doc.superseded_by = newer.get(doc.doc_id, "")
+
+
 def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress: bool = True) -> IngestReport:
     """Bring the index in ``config.index_dir`` in line with the files in ``config.corpus_dir``.
 
@@ -222,6 +231,7 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
                 documents.append(previous.documents[d])
                 report.kept.append(f"{Path(meta['path']).name}: 无法读取，保留上一版本（{meta['title']}）")
 
+        mark_superseded(documents)
         current_ids = {d.doc_id for d in documents}
         for doc in documents:
             old = old_docs.get(doc.doc_id)

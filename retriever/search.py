@@ -5,6 +5,7 @@ searched for ``candidates`` hits; the fusion is a pure function (retriever/fusio
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,10 @@ import numpy as np
 
 from ingest.schema import Chunk, SourceDocument
 from ingest.structure import ISSUE_DATE, is_apparatus
+from ingest.jurisdiction import jurisdiction
+from ingest.versions import superseded_by
 from retriever.fusion import fuse
+from retriever.preference import Preferences, Standing, prefer
 from retriever.lexicon import expand, load_lexicon
 from retriever.references import (
     References, alias_table, asks_about_document, bare_title, find_references, heading_matches, normalise_reference_text,
@@ -56,6 +60,10 @@ class Hit:
         return {
             "doc": self.doc.title,
             "doc_number": self.doc.doc_number,
+            "date": self.doc.date,
+            "region": self.doc.region,
+            "superseded": bool(self.doc.superseded_by),
+            "status": self.doc.status,
             "chunk_id": self.chunk.chunk_id,
             "heading": self.chunk.heading_path,
             "text": self.chunk.text,
@@ -98,6 +106,16 @@ class Retriever:
         self._chunk_sentences = np.searchsorted(self._sentence_owner, np.arange(len(index.chunks) + 1))
         self._apparatus = np.full(len(index.chunks), -1, np.int8)  # row → is_apparatus (-1: not yet decided)
         self._aliases = alias_table(docs)  # names of the documents a question may use (retriever/references.py)
+        # versions and regions (retriever/preference.py); builds before they were stored derive them
+        standing = {
+            d: Standing(m["title"], m.get("date", ""), m.get("status", ""),
+                        m["region"] if "region" in m else jurisdiction(m["title"])[1])
+            for d, m in docs.items()
+        }
+        self.preferences = Preferences(standing)
+        self._superseded = superseded_by((d, s.title, s.date) for d, s in standing.items())
+        self._row_starts = np.asarray(sorted(lo for lo, hi in self._doc_rows.values() if hi > lo), dtype=np.int64)
+        self._row_doc = [d for _lo, d in sorted((lo, d) for d, (lo, hi) in self._doc_rows.items() if hi > lo)]
 
     def _allowed(self, docs: list[str] | None, ranges: dict) -> np.ndarray | None:
         if not docs:
@@ -268,6 +286,7 @@ class Retriever:
         about = asks_about_document(query)
         if 0 < cfg.apparatus_weight != 1:
             fused = self._reweigh_apparatus(fused, cfg.apparatus_weight, about, refs.documents)
+        fused = self._prefer(query, fused, refs.documents)
         fused = self._apply_references(fused, refs, allowed, title_first=about == "title")[:k]
         per_score = {name: dict(r) for name, r in rankings.items()}
         per_rank = {name: {i: rank for rank, (i, _) in enumerate(r, start=1)} for name, r in rankings.items()}
@@ -277,7 +296,7 @@ class Retriever:
             hits.append(
                 Hit(
                     chunk=chunk,
-                    doc=self.index.documents[chunk.doc_id],
+                    doc=self.standing_doc(self.index.documents[chunk.doc_id]),
                     score=score,
                     rank=rank,
                     scores={name: s[row] for name, s in per_score.items() if row in s},
@@ -288,6 +307,27 @@ class Retriever:
             )
         return SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, expansion=expansion,
                             build=self.index.path.name if self.index.path else "", references=refs, timings_ms=timings)
+
+    def doc_of_row(self, row: int) -> str:
+        """The id of the document chunk ``row`` belongs to."""
+        return self._row_doc[int(np.searchsorted(self._row_starts, row, side="right")) - 1]
+
+    def _prefer(self, query: str, fused: list[tuple[int, float]], named: tuple[str, ...]) -> list[tuple[int, float]]:
+        """Current versions before superseded ones, national documents before local ones unless
+        the question names the place, abolished ones last (retriever/preference.py)."""
+        prefs = self.preferences
+        if not (prefs.groups or prefs.regions or any(s.status for s in prefs.documents.values())):
+            return fused
+        rows_doc = {row: self.doc_of_row(row) for row, _ in fused}
+        factors = prefs.factors(query, set(rows_doc.values()), named,
+                                self.config.local_weight, self.config.superseded_weight)
+        return prefer(fused, rows_doc.__getitem__, factors)
+
+    def standing_doc(self, doc: SourceDocument) -> SourceDocument:
+        """``doc`` marked superseded when a newer version is in this index (builds before the
+        mark was stored lack it)."""
+        newer = self._superseded.get(doc.doc_id, "")
+        return doc if doc.superseded_by == newer else dataclasses.replace(doc, superseded_by=newer)
 
     def is_apparatus(self, row: int) -> bool:
         """Whether chunk ``row`` is only its document's banner, 文号, title, addressees or

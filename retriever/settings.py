@@ -52,3 +52,5 @@ class SearchSettings:
     query_passage_share: float = 0.5
     apparatus_weight: float = 0.5
     reference_boost: float = 1.0
+    local_weight: float = 0.5
+    superseded_weight: float = 0.5

@@ -516,6 +516,11 @@ def build_manifest(documents: list[SourceDocument], chunks: list[Chunk], sentenc
                 "date": d.date,
                 "path": d.path,
                 "sha256": d.sha256,
+                # since format 3 as well, optional (older builds derive them: SourceDocument, Retriever)
+                "status": d.status,
+                "level": d.level,
+                "region": d.region,
+                "superseded_by": d.superseded_by,
                 "rows": list(doc_rows.get(d.doc_id, (0, 0))),
                 "sentence_rows": list(doc_sentence_rows.get(d.doc_id, (0, 0))),
             }

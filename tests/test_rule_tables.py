@@ -12,7 +12,7 @@ TABLES = {
     "ingest/data/apparatus.tsv": 2,
     "retriever/data/colloquial.tsv": 3,
     "policyqa/data/instructions.tsv": 2,
-    "policyqa/data/places.tsv": 2,
+    "ingest/data/places.tsv": 3,
     "policyqa/data/figures.tsv": 4,
 }
 EVAL_ID = re.compile(r"\b[A-Z]\d{3}\b")
