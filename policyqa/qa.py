@@ -49,9 +49,16 @@ class PolicyQA:
 
     def load(self) -> "PolicyQA":
         """Load (or reload) the live index; raises store.IndexUnavailable with what to do."""
-        index = store.load_index(self.config.index_dir, model_id=self.config.model)
+        cfg = self.config
+        if cfg.backend == "milvus":  # the same searcher, its rankings answered by Milvus
+            from retriever.milvus_backend import open_retriever
+
+            retriever = open_retriever(cfg.index_dir, self.embedder, cfg.search_settings(), model_id=cfg.model)
+        else:
+            retriever = Retriever(store.load_index(cfg.index_dir, model_id=cfg.model), self.embedder, cfg.search_settings())
+        index = retriever.index
         titles = {meta["title"] for meta in index.manifest["documents"].values()}
-        live = _Live(Retriever(index, self.embedder, self.config.search_settings()), term_weights(index.bm25), titles, index.path.name)
+        live = _Live(retriever, term_weights(index.bm25), titles, index.path.name)
         self._live = live  # a single assignment: readers see the old or the new index, never a mix
         log.info("索引已加载：%s（%d 个片段）", index.path, len(index.chunks))
         return self

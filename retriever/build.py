@@ -247,6 +247,8 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
         if (reusable and not report.rebuilt and same_sentence_index and not damage
                 and previous.manifest.get("faiss", {}).get("requested") == config.index_factory):
             store.prune(root)  # what killed or failed ingests left goes even when nothing changed
+            if (mirror := _mirror(config)) is not None:
+                mirror.ensure(previous)
             report.chunk_count = previous.manifest["chunk_count"]
             report.index_path = str(previous.path)
             report.seconds = time.perf_counter() - started
@@ -305,12 +307,21 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
             sentences=sentences, sentence_embeddings=sentence_embeddings,
             sentence_faiss=sentence_faiss, sentence_bm25=sentence_bm25,
         )
-        final = store.save_build(root, data)
+        final = store.save_build(root, data, mirror=_mirror(config))
         report.chunk_count = len(chunks)
         report.index_path = str(final)
         report.seconds = time.perf_counter() - started
         log.info("%s", report.summary())
         return report
+
+
+def _mirror(config: BuildSettings):
+    """Where else each build is written: Milvus with ``backend = "milvus"``, else nowhere."""
+    if getattr(config, "backend", "local") != "milvus":
+        return None
+    from retriever.milvus_backend import MilvusMirror
+
+    return MilvusMirror(config)
 
 
 def build_bm25(corpus_tokens: list[list[str]]):

@@ -37,6 +37,9 @@ class BuildSettings:
     sentence_index: str = "auto"
     batch_size: int = 32
     chunk_max_chars: int = 400
+    backend: str = "local"
+    milvus_uri: str = ""
+    milvus_collection: str = "policyqa"
 
 
 @dataclass(frozen=True)
@@ -54,3 +57,5 @@ class SearchSettings:
     reference_boost: float = 1.0
     local_weight: float = 0.5
     superseded_weight: float = 0.5
+    milvus_uri: str = ""
+    milvus_collection: str = "policyqa"

@@ -316,16 +316,27 @@ def _fsync_tree(path: Path) -> None:
                 os.fsync(f.fileno())
 
 
-def save_build(root: Path, data: IndexData) -> Path:
+def save_build(root: Path, data: IndexData, mirror=None) -> Path:
     """Write ``data`` as a new build of the index in ``root`` and make it live; returns its
-    folder. On any failure the half-written build is removed and the live index is untouched."""
+    folder. On any failure the half-written build is removed and the live index is untouched.
+
+    ``mirror`` (retriever/milvus_backend.MilvusMirror) also writes the build into a search
+    engine before it is published, and is told to serve it after."""
     build = new_build_dir(root)
+    name = build.name.removesuffix(".tmp")
     try:
         write_build(build, data)
-        return publish(root, build)
+        if mirror is not None:
+            mirror.write(name, data)
+        final = publish(root, build)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
+        if mirror is not None:
+            mirror.discard(name)
         raise
+    if mirror is not None:
+        mirror.publish(name)
+    return final
 
 
 def publish(root: Path, build: Path, keep: int = 1) -> Path:
