@@ -398,3 +398,30 @@ def open_retriever(index_dir: Path, embedder, settings, model_id: str | None = N
     except Exception as exc:
         raise store.IndexUnavailable(f"索引文件损坏或不完整（{index.path}）：{exc}。请运行 `policyqa ingest --rebuild`。") from None
     return MilvusRetriever(index, embedder, settings, connect(settings.milvus_uri, index_dir), settings.milvus_collection)
+
+
+def main(argv=None) -> int:
+    """``python -m retriever.milvus_backend serve FILE.db``: an embedded milvus-lite that several
+    processes can share (the app, ``policyqa ingest``, tests); prints its URI, runs until stopped."""
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(prog="python -m retriever.milvus_backend")
+    parser.add_argument("command", choices=["serve"])
+    parser.add_argument("db_file", type=Path)
+    args = parser.parse_args(argv)
+    server = EmbeddedMilvus(args.db_file).start()
+    print(server.uri, flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        while not stop.wait(1.0) and server.process.poll() is None:
+            pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
