@@ -93,6 +93,8 @@ class Config:
     milvus_uri: str = ""
     #: Prefix of this index's collections and the name of its alias (one prefix per index folder).
     milvus_collection: str = "policyqa"
+    #: In-memory replicas of each collection on a Milvus cluster (query nodes); 1 on milvus-lite.
+    milvus_replicas: int = 1
 
     @classmethod
     def load(cls, **overrides) -> "Config":

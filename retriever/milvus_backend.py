@@ -200,6 +200,7 @@ class MilvusMirror:
     def __init__(self, settings):
         self.prefix = settings.milvus_collection
         self.root = Path(settings.index_dir)
+        self.replicas = int(getattr(settings, "milvus_replicas", 1))
         self.client = connect(settings.milvus_uri, settings.index_dir)
 
     def has(self, build: str, with_sentences: bool = True) -> bool:
@@ -280,7 +281,7 @@ class MilvusMirror:
 
             self._insert(sentences_name, sentence_rows())
         for name in (chunks_name, sentences_name) if data.sentence_embeddings is not None else (chunks_name,):
-            self.client.load_collection(name)
+            self.client.load_collection(name, replica_number=self.replicas)
         log.info("Milvus：已写入集合 %s（%d 个片段、%d 个句子）", chunks_name, n, len(data.sentences))
 
     def discard(self, build: str) -> None:
@@ -359,7 +360,8 @@ class MilvusRetriever(Retriever):
             raise store.IndexUnavailable(f"Milvus 中没有索引版本 {index.path.name} 的集合 {', '.join(missing)}。"
                                          "请运行 `policyqa ingest`（同样设置 POLICYQA_BACKEND=milvus）。")
         for name in (self.chunks_collection, self.sentences_collection) if self.has_sentence_index else (self.chunks_collection,):
-            client.load_collection(name)
+            if str(client.get_load_state(name).get("state")) != "Loaded":  # ingest loads it, with its replicas
+                client.load_collection(name)
 
     def _search(self, collection: str, query, field: str, metric: str, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         if n <= 0 or (allowed is not None and len(allowed) == 0):

@@ -40,6 +40,7 @@ class BuildSettings:
     backend: str = "local"
     milvus_uri: str = ""
     milvus_collection: str = "policyqa"
+    milvus_replicas: int = 1
 
 
 @dataclass(frozen=True)
