@@ -5,8 +5,8 @@
 
 Builds (or brings up to date) the index with ``backend=milvus`` — the folder and its Milvus
 collections — then asks every question of the sets through both backends, alternately, and
-reports per set: the top-5 overlap of each ranking (dense, dense_sentence, bm25, bm25_sentence)
-and of the fused hits, the eval metrics of each backend (eval.metrics.score_run) and ask p50/p95.
+reports per set: the top-5 overlap of each ranking (dense, dense_sentence, bm25, bm25_sentence:
+the same query vector and words searched by both) and of the fused hits of ``ask``, the eval metrics of each backend (eval.metrics.score_run) and ask p50/p95.
 Without ``--uri`` an embedded milvus-lite is started on ``<index>/../parity.db`` and stopped at the end.
 """
 from __future__ import annotations
@@ -28,6 +28,7 @@ from policyqa.config import PROJECT_ROOT, Config  # noqa: E402
 from policyqa.qa import PolicyQA  # noqa: E402
 from retriever.build import ingest  # noqa: E402
 from retriever.milvus_backend import EmbeddedMilvus  # noqa: E402
+from retriever.text import STOPWORDS, char_bigrams, normalise_query, tokenize  # noqa: E402
 
 RANKINGS = ("dense", "dense_sentence", "bm25", "bm25_sentence")
 SETS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "set26")  # never sealed.jsonl
@@ -41,13 +42,28 @@ def overlap(a: list, b: list) -> float:
     return len(set(a) & set(b)) / max(len(a), len(b))
 
 
+def rankings(local: PolicyQA, milvus: PolicyQA, question: str, k: int = 5) -> dict[str, tuple[list, list]]:
+    """The top ``k`` rows of each ranking primitive of both backends for the same query vector,
+    words and bigrams (encoded once; the searches themselves are what differs)."""
+    query = normalise_query(question)
+    vector = local.embedder.encode_queries([query])[0]
+    tokens = [t for t in tokenize(query) if t not in STOPWORDS]
+    bigrams = char_bigrams(query)
+    n = local.config.candidates
+    inputs = {"dense": vector, "dense_sentence": vector, "bm25": tokens, "bm25_sentence": bigrams}
+    out = {}
+    for name in RANKINGS:
+        args = (inputs[name], n, None)
+        out[name] = tuple([row for row, _ in getattr(qa.live.retriever, name)(*args)[:k]] for qa in (local, milvus))
+    return out
+
+
 def compare(local: PolicyQA, milvus: PolicyQA, questions: list[dict]) -> dict:
     overlaps: dict[str, list[float]] = {name: [] for name in (*RANKINGS, "fused")}
     predictions = {"local": [], "milvus": []}
     for i, q in enumerate(questions):
-        for name in RANKINGS:
-            top = [[h.chunk.chunk_id for h in qa.search(q["question"], k=5, retrievers=(name,)).hits] for qa in (local, milvus)]
-            overlaps[name].append(overlap(*top))
+        for name, tops in rankings(local, milvus, q["question"]).items():
+            overlaps[name].append(overlap(*tops))
         order = (("local", local), ("milvus", milvus)) if i % 2 == 0 else (("milvus", milvus), ("local", local))
         answers = {}
         for backend, qa in order:
