@@ -263,6 +263,10 @@ def test_only_ask_is_callable_from_outside(servers):
             assert r.status_code in (403, 404), (name, r.status_code)
     r = httpx.post(f"{base}/gradio_api/call/ask", json={"data": [SMALL_QUESTION, []]}, timeout=30)
     assert r.status_code == 200 and r.json().get("event_id")
+    from gradio_client import Client
+
+    result = Client(base + "/", verbose=False).predict(SMALL_QUESTION, [], api_name="/ask")
+    assert not result["refused"] and result["citations"], "the public API still works through the queue"
 
 
 def test_password_guesses_are_rate_limited():
