@@ -196,11 +196,22 @@ def test_score_run_rejects_missing_predictions():
 
 
 def test_check_targets():
-    rows = m.check_targets({"recall@5": 0.95, "mrr@10": 0.8, "false_refusal_rate": 0.05, "non_verbatim_quotes": 1})
+    rows = m.check_targets({"recall@5": 0.95, "first_quote_precision": 0.8, "false_refusal_rate": 0.05, "non_verbatim_quotes": 1,
+                            "citations_per_answer": 1.6})
     passed = {r["metric"]: r["passed"] for r in rows}
     assert passed["recall@5"] and passed["false_refusal_rate"]
-    assert not passed["mrr@10"] and not passed["non_verbatim_quotes"]
-    assert not passed["citation_recall"]  # missing value fails
+    assert not passed["first_quote_precision"] and not passed["non_verbatim_quotes"] and not passed["citations_per_answer"]
+    assert not passed["answer_recall"]  # missing value fails
+
+
+def test_first_quote_precision_and_answer_recall():
+    overall = m.score_run(QUESTIONS, PREDICTIONS)["overall"]
+    judged = [m.judge_question(q, p) for q, p in zip(QUESTIONS, PREDICTIONS)]
+    answered = [j for j in judged if not j["refused"]]
+    assert overall["first_quote_precision"] == pytest.approx(sum(j["first_quote_ok"] for j in answered) / len(answered), abs=1e-4)
+    answerable = [j for j in judged if j["answerable"]]
+    assert overall["answer_recall"] == pytest.approx(sum(j["any_quote_ok"] for j in answerable) / len(answerable), abs=1e-4)
+    assert 0 <= overall["first_quote_precision"] <= 1 and overall["max_quotes"] == max(j["n_citations"] for j in answered)
 
 
 def test_refusal_threshold_sweep():
