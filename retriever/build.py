@@ -21,7 +21,7 @@ from ingest.versions import superseded_by
 from retriever import store
 from retriever.settings import BuildSettings
 from retriever.text import char_bigrams, tokenize
-from retriever.views import encode_sentences, passage_text, sentence_units, sentence_views
+from retriever.views import encode_sentences, passage_text, sentence_text, sentence_units
 
 log = logging.getLogger(__name__)
 
@@ -278,9 +278,10 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
         sentence_source = _sentence_sources(chunks, sentences, chunk_source, old_sentence_start) if with_sentences else []
 
         texts = [passage_text(c, docs_by_id[c.doc_id]) for c in chunks]
-        views = [
-            sentence_views(chunks[row], docs_by_id[chunks[row].doc_id], chunks[row].text[s:e]) for row, s, e in sentences
-        ] if with_sentences else []
+        views = [sentence_text(chunks[row], chunks[row].text[s:e]) for row, s, e in sentences] if with_sentences else []
+        # sentence BM25 keeps the title and heading path, as chunk BM25 does
+        sentence_lexical = [passage_text(chunks[row], docs_by_id[chunks[row].doc_id], chunks[row].text[s:e])
+                            for row, s, e in sentences] if with_sentences else []
         report.embedded_chunks = chunk_source.count(None)
         if embedder is None:
             from retriever.embedder import Embedder
@@ -294,7 +295,7 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
             sentence_embeddings = _gather(sentence_source, old_sentences, views,
                                           lambda v: encode_sentences(embedder, v, show_progress=progress), embedder.dim)
             sentence_faiss = store.build_faiss(sentence_embeddings, store.choose_factory(config.index_factory, len(sentences)))
-            sentence_bm25 = build_bm25([char_bigrams(with_title) for with_title, _ in views])
+            sentence_bm25 = build_bm25([char_bigrams(text) for text in sentence_lexical])
         sparse = _sparse_matrix(embedder, texts, chunk_source, previous, config)
 
         factory = store.choose_factory(config.index_factory, len(chunks))

@@ -26,7 +26,7 @@ from retriever.references import (
 from retriever.settings import SearchSettings
 from retriever.store import IndexData
 from retriever.text import STOPWORDS, char_bigrams, normalise_query, tokenize
-from retriever.views import encode_sentences, sentence_views
+from retriever.views import encode_sentences, sentence_text
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ class Retriever:
         """Without a sentence index: embed the sentences of the first ``n`` hits now (one batch)
         and score them, so answers can quote the best sentence; ``sentence_top`` becomes their
         best cosine (a lower bound of the index-wide best that a sentence index gives). About
-        13 ms a view on 2 cores (two views a sentence), so only the hits that will be quoted."""
+        13 ms a sentence on 2 cores, so only the hits that will be ranked."""
         if self.has_sentence_index or result.query_vector is None:
             return
         todo = []
@@ -205,8 +205,8 @@ class Retriever:
             todo += [(hit, int(s), int(e)) for _, s, e in self.index.sentences[first:last]]
         if not todo:
             return
-        views = [sentence_views(hit.chunk, hit.doc, hit.chunk.text[s:e]) for hit, s, e in todo]
-        cosines = encode_sentences(self.embedder, views) @ result.query_vector
+        texts = [sentence_text(hit.chunk, hit.chunk.text[s:e]) for hit, s, e in todo]
+        cosines = encode_sentences(self.embedder, texts) @ result.query_vector
         for hit in result.hits[:n]:
             hit.sentence_scores = [(s, e, float(c)) for (h, s, e), c in zip(todo, cosines) if h is hit]
         result.sentence_top = max(result.sentence_top, float(cosines.max()))

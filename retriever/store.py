@@ -39,8 +39,9 @@ log = logging.getLogger(__name__)
 
 FORMAT = "policyqa-index"
 #: 2: bm25_sentences/ holds character bigrams (was jieba words); 3: a sentence vector is the
-#: normalised sum of two views, with and without the document title (retriever.views.encode_sentences)
-FORMAT_VERSION = 3
+#: normalised sum of two views, with and without the document title; 4: one view, the heading path
+#: and the sentence (retriever.views.sentence_text)
+FORMAT_VERSION = 4
 CURRENT = "CURRENT"
 #: Above this many vectors ``auto`` chooses an approximate FAISS index (bench/bench_scale.py:
 #: one exact query over 10^5 vectors takes ~7 ms on one core, over 10^6 ~100 ms).
