@@ -1,41 +1,33 @@
 """retrieval → answer: extractive, verifiable answers made of verbatim quotes, or a plain refusal.
 
-There is no generator. The answer quotes the sentences of the best passages that share the most
-(IDF-weighted) words with the question, each followed by a numbered citation. Every quote is
-checked to be a verbatim substring of the paragraph it cites before it is returned.
+There is no generator. The quote ranker (policyqa/ranker.py, a model learned from the question
+sets) scores every sentence of the top passages; the answer quotes the best ones (up to three, from
+different passages), each followed by a numbered citation, or refuses when none is likely enough or
+a refusal check fires (policyqa/refusal.py). Every quote is checked to be a verbatim substring of
+the paragraph it cites before it is returned.
 """
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ingest.schema import quoted_title
-from ingest.structure import split_sentences
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import heading_matches
 from retriever.search import Hit, SearchResult
+from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise
 from policyqa.refusal import (
     AFTER_QUOTES, BEFORE_QUOTES, RefusalContext, asked_figures, first_reason, places_in, unanswered_figures,
 )
-from retriever.text import STOPWORDS, has_words, strip_control, strip_surrogates, tokenize
+from retriever.text import STOPWORDS, char_bigrams, strip_control, strip_surrogates, tokenize
 
 RELATED_TEXT = "以下段落可能相关，但不足以回答该问题，仅供参考："
-#: Weight of word overlap beside the cosine when choosing the sentence to quote.
-LEXICAL_SHARE = 0.1
-#: A chunk this short without a sentence end is a block of lines (a signature and its date),
-#: quoted whole.
-BLOCK_CHARS = 80
-#: A figure question whose first hit states no figure of the asked kind may quote the second
-#: hit's figure instead, when that sentence has at least this share of the question's
-#: (IDF-weighted) words: the figure must be about what the question is about. Without that
-#: anchor the runner-up's figure is usually another subject's (a question about one event's month got another event's month).
-FIGURE_FALLBACK_OVERLAP = 0.15
-#: Figure kinds (policyqa.refusal.FIGURE_KINDS) whose answer pattern does not pin the subject, so
-#: the runner-up is never quoted for them: a plan's target count (建设50所高水平高职) is seldom the
-#: count asked for (a national total), and 数额 accepts any figure at all (一所 for a question about money).
-NO_FALLBACK_KINDS = frozenset({"数量", "数额"})
+#: The refusal reason when the quote ranker finds no sentence likely enough to answer.
+NO_ANSWER_REASON = "no_answering_sentence"
+
 
 
 class QuestionError(ValueError):
@@ -53,6 +45,7 @@ class Citation:
     quote: str
     quote_start: int  # offsets of the quote in hit.chunk.text
     quote_end: int
+    probability: float = 0.0  # the quote ranker's estimate that this sentence answers the question
 
     @property
     def source_span(self) -> tuple[int, int]:
@@ -89,6 +82,7 @@ class Citation:
             "paragraph": doc.text[slice(*chunk.para_span)],
             "source_start": start,
             "source_end": end,
+            "probability": round(self.probability, 4),
         }
 
 
@@ -155,92 +149,35 @@ def term_weights(bm25) -> dict[str, float]:
     return {tok: math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5)) for tok, i in bm25.vocab_dict.items() if i < len(df)}
 
 
-def score_sentence(question_terms: dict[str, float], sentence: str) -> float:
-    """IDF-weighted share of the question's words that occur in ``sentence``."""
-    if not question_terms:
-        return 0.0
-    total = sum(question_terms.values())
-    found = sum(w for term, w in question_terms.items() if term in sentence)
-    return found / total
-
-
 def question_terms(query: str, idf: dict[str, float]) -> dict[str, float]:
     """Search-mode words of the question with their IDF (unknown words get the highest IDF)."""
     top = max(idf.values(), default=1.0)
     return {t: idf.get(t, top) for t in dict.fromkeys(tokenize(query)) if t not in STOPWORDS}
 
 
-def choose_quote(query_terms: dict[str, float], hit: Hit, require: list[re.Pattern] = ()) -> tuple[int, int] | None:
-    """The span of the sentence of ``hit`` that best answers the question.
+@dataclass
+class Prepared:
+    """A question searched and read, before any quote is chosen: everything the answer needs,
+    computed once (the ranker's training and cross-validation answer the same ``Prepared`` with
+    several models)."""
 
-    Sentences are ranked by their cosine with the question (vectors built at ingest) plus a
-    small share of the IDF-weighted word overlap. With ``require``, only sentences that match
-    every pattern compete, and None is returned when none does. A very short best sentence (a
-    bare article number) takes its successor along.
-    """
-    text = hit.chunk.text
-    if not require and len(text) <= BLOCK_CHARS and not any(mark in text for mark in "。；！？"):
-        return 0, len(text)  # a banner or signature block (部门 / 2021年4月30日): its lines belong together
-    candidates = [(s, e, cos) for s, e, cos in hit.sentence_scores if has_words(text[s:e])]
-    if require:
-        candidates = [c for c in candidates if all(p.search(text[c[0]:c[1]]) for p in require)]
-        if not candidates:
-            return None
-    if not candidates:
-        return 0, len(text)
-    scored = [(cos + LEXICAL_SHARE * score_sentence(query_terms, text[s:e]), s, e) for s, e, cos in candidates]
-    _score, start, end = max(scored, key=lambda t: (t[0], -t[1]))
-    if end - start < 12:
-        following = [c for c in hit.sentence_scores if c[0] >= end and has_words(text[c[0]:c[1]])]
-        if following:
-            end = following[0][1]
-    return start, end
+    question: str
+    text: str  # cleaned
+    notice: str
+    result: SearchResult
+    context: RefusalContext
+    rule_reason: str  # a refusal check that fires before quoting, or ""
+    candidates: list[Candidate]
+    matrix: np.ndarray  # features of the candidates (policyqa.ranker.FEATURES)
+    figure_states: list[bool]
+    view: QuestionView
 
 
-def figure_fallback(query: str, query_terms: dict[str, float], result: SearchResult) -> Citation | None:
-    """For a question that asks for a figure (多少, 几次, 多久…): the second hit's sentence that
-    states a figure of every asked kind, when the first hit's quote states none and that sentence
-    shares at least :data:`FIGURE_FALLBACK_OVERLAP` of the question's words; else None.
-
-    Only the second hit: further down, a figure-bearing sentence is more often another
-    subject's than the answer (measured on the four question sets, see README)."""
-    asked = asked_figures(query)
-    if not asked or len(result.hits) < 2 or any(kind in NO_FALLBACK_KINDS for kind, _ in asked):
-        return None
-    figures = [pattern for _kind, pattern in asked]
-    hit = result.hits[1]
-    span = choose_quote(query_terms, hit, require=figures)
-    if span is None:
-        return None
-    start, end = span
-    if score_sentence(query_terms, hit.chunk.text[start:end]) < FIGURE_FALLBACK_OVERLAP:
-        return None
-    return Citation(1, hit, hit.chunk.text[start:end], start, end)
-
-
-def select_citations(result: SearchResult, config: Config) -> list[Hit]:
-    """The top hit, plus runners-up that are nearly as good by the dense score (few, precise)."""
-    hits = result.hits
-    if not hits:
-        return []
-    chosen = [hits[0]]
-    top_dense = hits[0].scores.get("dense", 0.0)
-    for hit in hits[1:3]:
-        if len(chosen) >= config.max_citations:
-            break
-        if hit.chunk.para_span == chosen[0].chunk.para_span:
-            continue  # another piece of the same paragraph
-        if hit.scores.get("dense", 0.0) >= top_dense - 0.005 and hit.ranks.get("bm25", 99) <= 3:
-            chosen.append(hit)
-    return chosen
-
-
-def compose(question: str, result: SearchResult, config: Config, idf: dict[str, float],
-            titles: set[str], notice: str = "", lexicon: dict | None = None) -> Answer:
-    """The answer for ``question`` from ``result``: quotes with citations, or a refusal.
-
-    ``idf`` (word → IDF of the BM25 index) weighs the question's words and is the corpus
-    vocabulary of the refusal checks."""
+def prepare(question: str, text: str, notice: str, result: SearchResult, config: Config, idf: dict[str, float],
+            titles: set[str], lexicon: dict | None = None, is_apparatus=None) -> Prepared:
+    """Read ``result`` for ``text``: the refusal checks that need no quote, and the candidate
+    sentences with their features. ``idf`` (word → IDF of the BM25 index) weighs the question's
+    words and is the corpus vocabulary of the refusal checks."""
     refs = result.references
     ctx = RefusalContext(
         query=result.query,
@@ -259,26 +196,40 @@ def compose(question: str, result: SearchResult, config: Config, idf: dict[str, 
         named_titles=[h.doc.title for h in result.hits if h.chunk.doc_id in refs.documents][:1],
         reference_spans=tuple(refs.spans),
     )
-    reason = first_reason(ctx, BEFORE_QUOTES)
-    citations = []
-    if not reason:
-        terms = question_terms(result.query, idf)
-        for number, hit in enumerate(select_citations(result, config), start=1):
-            start, end = choose_quote(terms, hit)
-            citations.append(Citation(number, hit, hit.chunk.text[start:end], start, end))
-        reason = _check_quotes(citations, ctx)
-        fallback = figure_fallback(result.query, terms, result) if reason else None
-        if fallback is not None:
-            citations = [fallback]
-            reason = _check_quotes(citations, ctx)
+    figures = [pattern for _kind, pattern in asked_figures(result.query)]
+    hits = result.hits[:config.rank_hits]
+    apparatus = [bool(is_apparatus and is_apparatus(h.row)) for h in hits]
+    bigrams = frozenset(char_bigrams(result.query) + [g for term in result.expansion for g in char_bigrams(term)])
+    view = QuestionView(question_terms(result.query, idf), figures, apparatus, bigrams)
+    candidates, matrix = featurise(result, view, max_hits=config.rank_hits)
+    states = [bool(figures) and all(p.search(result.hits[c.hit].chunk.text[c.start:c.end]) for p in figures) for c in candidates]
+    return Prepared(question, text, notice, result, ctx, first_reason(ctx, BEFORE_QUOTES), candidates, matrix, states, view)
+
+
+def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
+    """The answer: up to ``ranker.max_quotes`` verbatim sentences from different passages, best
+    first (a sentence stating the asked-for figure first), or a refusal."""
+    result, ctx = prepared.result, prepared.context
+    refs = result.references
     about = {"dense_top": result.dense_top, "sentence_top": result.sentence_top, "build": result.build,
              "references": {"documents": list(refs.documents), "article": refs.article} if refs else {}}
+    notice = prepared.notice
+    reason = prepared.rule_reason
+    citations: list[Citation] = []
+    if not reason:
+        probabilities = ranker.probabilities(prepared.matrix)
+        picked = choose(prepared.candidates, probabilities, result.hits, ranker, prepared.figure_states)
+        for number, i in enumerate(picked, start=1):
+            c = prepared.candidates[i]
+            hit = result.hits[c.hit]
+            citations.append(Citation(number, hit, hit.chunk.text[c.start:c.end], c.start, c.end, float(probabilities[i])))
+        reason = _check_quotes(citations, ctx) if citations else NO_ANSWER_REASON
     if reason:
-        return Answer(question, REFUSAL_TEXT, True, [], result.hits, notice=notice, reason=reason, **about)
+        return Answer(prepared.question, REFUSAL_TEXT, True, [], result.hits, notice=notice, reason=reason, **about)
     for part, kind in unanswered_figures(result.query, [c.quote for c in citations]):
         # a sub-question the quotes leave open (missing_figure answered the rest): say so
         notice = f"{notice}问题中“{part}”所问的具体{kind}，现有政策文件没有给出。"
-    return Answer(question, render(citations), False, citations, result.hits, notice=notice, **about)
+    return Answer(prepared.question, render(citations), False, citations, result.hits, notice=notice, **about)
 
 
 def _check_quotes(citations: list[Citation], ctx: RefusalContext) -> str:

@@ -1,4 +1,4 @@
-"""The ``policyqa`` command: ingest, search, ask, eval, serve.
+"""The ``policyqa`` command: ingest, search, ask, eval, train, serve.
 
 Every flag maps to a field of :class:`policyqa.config.Config`; unset flags fall back to
 ``POLICYQA_*`` environment variables, then to the defaults.
@@ -73,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--check-targets", action="store_true", help="exit 1 when a target is missed")
     p.add_argument("--update-index", action="store_true",
                    help="ingest the corpus folder into the index first (by default eval only reads the index and reports a stale one)")
+    _add_config_flags(p)
+
+    p = sub.add_parser("train", help="fit the quote ranker from the question sets (policyqa/data/ranker.json)")
+    p.add_argument("--cv", action="store_true", help="also report every figure cross-validated by question set")
+    p.add_argument("--out", type=Path, help="where to write the model (default policyqa/data/ranker.json)")
+    p.add_argument("--cv-out", type=Path, help="write the cross-validated figures as JSON here")
     _add_config_flags(p)
 
     p = sub.add_parser("serve", help="start the Gradio page")
@@ -173,13 +179,30 @@ def cmd_eval(args, config: Config) -> int:
                     update_index=args.update_index)
 
 
+def cmd_train(args, config: Config) -> int:
+    from eval import train_ranker
+    from policyqa.qa import PolicyQA
+
+    qa = PolicyQA(config, ranker=None)
+    samples = train_ranker.collect(qa)
+    if args.cv:
+        results = train_ranker.cross_validate(qa, samples=samples)
+        print(train_ranker.format_table(results))
+        if args.cv_out:
+            args.cv_out.parent.mkdir(parents=True, exist_ok=True)
+            args.cv_out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    ranker = train_ranker.train(qa, out=args.out, samples=samples)
+    print(f"排序模型：{args.out or 'policyqa/data/ranker.json'}（拒答阈值 {ranker.refuse_below:.3f}，追加引文阈值 {ranker.extra_from:.2f}）")
+    return 0
+
+
 def cmd_serve(args, config: Config) -> int:
     import app
 
     return app.main(config, host=args.host, port=args.port)
 
 
-COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve}
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "train": cmd_train, "serve": cmd_serve}
 
 
 if __name__ == "__main__":

@@ -82,8 +82,13 @@ class Config:
     min_dense_score: float = 0.87
     #: Refusal: share of the question's content terms that must occur in the corpus.
     min_term_coverage: float = 0.25
-    #: Most citations in one answer.
-    max_citations: int = 1
+    #: The quote ranker reads the sentences of this many fused hits (policyqa/ranker.py).
+    rank_hits: int = 10
+    #: Without a sentence index (above 100,000 chunks) the sentences of this many hits are embedded
+    #: at query time to be ranked (about 13 ms a sentence view on 2 cores).
+    rank_hits_without_sentence_index: int = 3
+    #: The quote ranker's model file; empty: the shipped policyqa/data/ranker.json (``policyqa train``).
+    ranker_path: str = ""
     max_question_chars: int = 1000
     #: Where the index is searched: ``local`` (the build folder's FAISS + bm25s files) or
     #: ``milvus`` (every build is also written to Milvus and searched there: retriever/milvus_backend.py).

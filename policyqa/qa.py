@@ -11,7 +11,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from policyqa.answer import Answer, clean_question, compose, term_weights
+from policyqa.answer import Answer, Prepared, clean_question, compose, prepare, term_weights
+from policyqa.ranker import QuoteRanker
 from policyqa.config import Config
 from retriever import store
 from retriever.build import IngestReport, ingest
@@ -31,9 +32,10 @@ class _Live:
 
 
 class PolicyQA:
-    def __init__(self, config: Config | None = None, embedder=None):
+    def __init__(self, config: Config | None = None, embedder=None, ranker: QuoteRanker | None = None):
         self.config = config or Config.load()
         self._embedder = embedder
+        self._ranker = ranker
         self._live: _Live | None = None
         self._lock = threading.Lock()
 
@@ -65,6 +67,13 @@ class PolicyQA:
 
     #: How often (seconds) a query checks whether ``CURRENT`` names another build.
     FOLLOW_CURRENT_S = 1.0
+
+    @property
+    def ranker(self) -> QuoteRanker:
+        """The quote ranker (policyqa/data/ranker.json unless ``config.ranker_path`` names another)."""
+        if self._ranker is None:
+            self._ranker = QuoteRanker.load(self.config.ranker_path) if self.config.ranker_path else QuoteRanker.load()
+        return self._ranker
 
     @property
     def live(self) -> _Live:
@@ -112,15 +121,25 @@ class PolicyQA:
         text, _notice = clean_question(question, self.config.max_question_chars)
         return self.live.retriever.search(text, k=k, docs=docs, retrievers=retrievers)
 
+    def prepare(self, question: str, docs: list[str] | None = None, retrievers=RETRIEVERS) -> Prepared:
+        """Search ``question`` and read the result (refusal checks, candidate sentences and their
+        features): everything but the choice of quotes. Raises QuestionError on bad input."""
+        text, notice = clean_question(question, self.config.max_question_chars)
+        live = self.live
+        result = live.retriever.search(text, k=max(self.config.top_k, self.config.rank_hits), docs=docs, retrievers=retrievers)
+        # only without a sentence index (large corpora): embed the sentences of the hits to rank
+        live.retriever.score_hit_sentences(result, n=self.config.rank_hits_without_sentence_index)
+        return prepare(question, text, notice, result, self.config, live.idf, live.titles, live.retriever.lexicon,
+                       live.retriever.is_apparatus)
+
+    def answer_prepared(self, prepared: Prepared, ranker: QuoteRanker | None = None) -> Answer:
+        """The answer to a prepared question, by ``ranker`` (the loaded model by default)."""
+        return compose(prepared, ranker or self.ranker)
+
     def ask(self, question: str, docs: list[str] | None = None, retrievers=RETRIEVERS) -> Answer:
         """Answer with verbatim quotes and citations, or refuse. Raises QuestionError on bad input."""
         started = time.perf_counter()
-        text, notice = clean_question(question, self.config.max_question_chars)
-        live = self.live
-        result = live.retriever.search(text, k=max(self.config.top_k, 10), docs=docs, retrievers=retrievers)
-        # only without a sentence index (large corpora): embed the sentences of the hits to quote
-        live.retriever.score_hit_sentences(result, n=self.config.max_citations)
-        answer = compose(text, result, self.config, live.idf, live.titles, notice, live.retriever.lexicon)
+        answer = self.answer_prepared(self.prepare(question, docs=docs, retrievers=retrievers))
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 

@@ -42,3 +42,11 @@ def qa(index_config, embedder):
     from policyqa.qa import PolicyQA
 
     return PolicyQA(index_config, embedder=embedder).load()
+
+
+@pytest.fixture(scope="session")
+def ranker_samples(qa):
+    """Every training question searched once (eval/train_ranker.collect), shared by the ranker tests."""
+    from eval.train_ranker import collect
+
+    return collect(qa)

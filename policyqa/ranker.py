@@ -1,0 +1,260 @@
+"""retrieval → which sentences to quote: a small learned model instead of hand weights and rules.
+
+Every sentence of the top hits is a *candidate*. Its features (:data:`FEATURES`) are read off the
+search result: each retriever's score and rank for the passage, the sentence's own cosine with the
+question, word and character-bigram overlap, whether the passage is the document or article the
+question names, and whether it is a document's apparatus (banner, 文号, signature). A logistic
+regression gives the probability that the sentence states the answer. The answer quotes the best
+candidates that clear the model's bars, one per passage, a sentence that states the asked-for
+figure first; when the best clears none, the question is refused. (Features for "states the asked
+kind of figure" were tried and left out: on held-out sets they made near-miss figure questions
+quote some other figure instead of being refused.)
+
+The model is fitted by ``policyqa train`` from the committed question sets (``eval/train_ranker.py``)
+and kept as a small JSON file (``policyqa/data/ranker.json``): feature list, standardisation,
+coefficients and bars, so it loads without scikit-learn and anyone can retrain it.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from retriever.references import heading_matches
+from retriever.search import Hit, SearchResult
+from retriever.text import has_words
+
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "ranker.json"
+MODEL_VERSION = 1
+
+#: A chunk this short without a sentence end is a block of lines (a signature and its date): one candidate.
+BLOCK_CHARS = 80
+#: A sentence shorter than this (a bare 第X条, a heading) is quoted together with the next one.
+SHORT_SENTENCE_CHARS = 12
+#: Retrievers whose score and rank are features (the sparse head is off by default).
+RANKINGS = ("dense", "dense_sentence", "bm25", "bm25_sentence")
+
+FEATURES: tuple[str, ...] = (
+    # the passage, as the hybrid search ranked it
+    "fused_share",          # fused score / the first hit's
+    "inverse_rank",         # 1 / rank of the passage
+    *(f"{name}_score" for name in RANKINGS),  # raw score (BM25 divided by the best BM25 of the hits)
+    *(f"{name}_inverse_rank" for name in RANKINGS),
+    # the sentence
+    "cosine",               # the sentence's cosine with the question
+    "cosine_gap",           # its cosine minus the best candidate's
+    "best_in_passage",      # 1 when no sentence of its passage has a higher cosine
+    "word_overlap",         # IDF-weighted share of the question's words in the sentence
+    "bigram_overlap",       # share of the question's character bigrams (official words added) in the sentence
+    "passage_overlap",      # ... in the whole passage
+    "heading_overlap",      # ... in the document title and heading path
+    "log_length",
+    "first_sentence",
+    # structure
+    "apparatus",            # the passage is banner/文号/title/addressees/signature only
+    "named_document",       # the question names this passage's document (教师法, 49号文)
+    "other_document_named", # the question names another document
+    "named_article",        # the passage is the article the question asks for (第25条)
+    # the question as a whole (answerability)
+    "sentence_top",         # the best sentence cosine in the index
+    "dense_top",
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A quotable span ``[start, end)`` of ``hits[hit]``'s chunk text."""
+
+    hit: int
+    start: int
+    end: int
+    cosine: float
+
+
+def candidate_spans(hit: Hit) -> list[tuple[int, int, float]]:
+    """The spans of ``hit`` that may be quoted: its sentences (a very short one joined to the next),
+    or the whole chunk when it is a block of lines or has no scored sentence."""
+    text = hit.chunk.text
+    if len(text) <= BLOCK_CHARS and not any(mark in text for mark in "。；！？"):
+        best = max((c for _s, _e, c in hit.sentence_scores), default=0.0)
+        return [(0, len(text), best)]  # a banner or signature block: its lines belong together
+    sentences = [(s, e, c) for s, e, c in hit.sentence_scores if has_words(text[s:e])]
+    if not sentences:
+        return [(0, len(text), 0.0)]
+    spans = []
+    for i, (s, e, c) in enumerate(sentences):
+        if e - s < SHORT_SENTENCE_CHARS and i + 1 < len(sentences):
+            e, c = sentences[i + 1][1], max(c, sentences[i + 1][2])
+        spans.append((s, e, c))
+    return spans
+
+
+def word_overlap(terms: dict[str, float], text: str) -> float:
+    """IDF-weighted share of the question's words (``terms``: word → IDF) that occur in ``text``."""
+    total = sum(terms.values())
+    if not total:
+        return 0.0
+    return sum(w for term, w in terms.items() if term in text) / total
+
+
+def bigram_overlap(bigrams: frozenset[str], text: str) -> float:
+    """Share of ``bigrams`` that occur in ``text``."""
+    if not bigrams:
+        return 0.0
+    return sum(1 for g in bigrams if g in text) / len(bigrams)
+
+
+@dataclass
+class QuestionView:
+    """What the features need to know about the question beside the search result."""
+
+    terms: dict[str, float]  # content words → IDF
+    figures: list[re.Pattern] = field(default_factory=list)  # what a quote must match to state the asked figure
+    apparatus: list[bool] = field(default_factory=list)  # per hit: only banner/文号/title/signature lines
+    bigrams: frozenset[str] = frozenset()  # character bigrams of the question and its official words
+
+
+def featurise(result: SearchResult, view: QuestionView, max_hits: int = 10) -> tuple[list[Candidate], np.ndarray]:
+    """Candidates of the first ``max_hits`` hits and their feature matrix (rows in :data:`FEATURES` order)."""
+    hits = result.hits[:max_hits]
+    candidates = [Candidate(i, s, e, c) for i, hit in enumerate(hits) for s, e, c in candidate_spans(hit)]
+    if not candidates:
+        return [], np.zeros((0, len(FEATURES)), np.float32)
+    refs = result.references
+    top_fused = hits[0].score or 1.0
+    best_bm25 = {name: max((h.scores.get(name, 0.0) for h in hits), default=0.0) or 1.0 for name in ("bm25", "bm25_sentence")}
+    best_cosine = max(c.cosine for c in candidates)
+    passage_best = {}
+    for c in candidates:
+        passage_best[c.hit] = max(passage_best.get(c.hit, -1.0), c.cosine)
+    rows = []
+    for c in candidates:
+        hit = hits[c.hit]
+        text = hit.chunk.text[c.start:c.end]
+        f = {
+            "fused_share": hit.score / top_fused,
+            "inverse_rank": 1.0 / (c.hit + 1),
+            "cosine": c.cosine,
+            "cosine_gap": c.cosine - best_cosine,
+            "best_in_passage": float(c.cosine >= passage_best[c.hit]),
+            "word_overlap": word_overlap(view.terms, text),
+            "passage_overlap": word_overlap(view.terms, hit.chunk.text),
+            "heading_overlap": word_overlap(view.terms, f"{hit.doc.title} {hit.chunk.heading_path}"),
+            "log_length": math.log1p(len(text)),
+            "first_sentence": float(c.start == 0),
+            "apparatus": float(c.hit < len(view.apparatus) and view.apparatus[c.hit]),
+            "bigram_overlap": bigram_overlap(view.bigrams, text),
+            "named_document": float(hit.chunk.doc_id in refs.documents),
+            "other_document_named": float(bool(refs.documents) and hit.chunk.doc_id not in refs.documents),
+            "named_article": float(refs.article is not None and heading_matches(hit.chunk.heading, refs.article)),
+            "sentence_top": result.sentence_top,
+            "dense_top": result.dense_top,
+        }
+        for name in RANKINGS:
+            score = hit.scores.get(name, 0.0)
+            f[f"{name}_score"] = score / best_bm25[name] if name in best_bm25 else score
+            rank = hit.ranks.get(name)
+            f[f"{name}_inverse_rank"] = 1.0 / rank if rank else 0.0
+        rows.append([f[name] for name in FEATURES])
+    return candidates, np.asarray(rows, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Bars:
+    """The answer's two bars on a candidate's probability, and the most quotes it gives."""
+
+    refuse_below: float
+    extra_from: float
+    max_quotes: int = 3
+
+
+class ModelError(RuntimeError):
+    """The ranker file is missing or does not fit this code; the message says what to do."""
+
+
+@dataclass
+class QuoteRanker:
+    """Logistic regression over :data:`FEATURES`, with the bars the answer applies."""
+
+    features: list[str]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    refuse_below: float  # the best candidate's probability under this: refuse
+    extra_from: float  # further quotes (other passages) need at least this
+    max_quotes: int = 3
+    about: dict = field(default_factory=dict)  # what it was trained on (sets, sha256, counts)
+
+    def probabilities(self, matrix: np.ndarray) -> np.ndarray:
+        if not len(matrix):
+            return np.zeros(0)
+        z = ((matrix - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_json(self) -> dict:
+        return {
+            "format": "policyqa-quote-ranker", "version": MODEL_VERSION, "features": list(self.features),
+            "mean": [round(float(x), 8) for x in self.mean], "scale": [round(float(x), 8) for x in self.scale],
+            "coef": [round(float(x), 8) for x in self.coef], "intercept": round(float(self.intercept), 8),
+            "refuse_below": round(float(self.refuse_below), 6), "extra_from": round(float(self.extra_from), 6),
+            "max_quotes": self.max_quotes, "about": self.about,
+        }
+
+    def save(self, path: Path = MODEL_PATH) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def from_json(cls, data: dict) -> "QuoteRanker":
+        if data.get("format") != "policyqa-quote-ranker" or data.get("version") != MODEL_VERSION:
+            raise ModelError("排序模型文件格式不符，请运行 policyqa train 重新训练")
+        if list(data["features"]) != list(FEATURES):
+            raise ModelError("排序模型的特征与代码不一致，请运行 policyqa train 重新训练")
+        return cls(list(data["features"]), np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["coef"]),
+                   float(data["intercept"]), float(data["refuse_below"]), float(data["extra_from"]),
+                   int(data.get("max_quotes", 3)), dict(data.get("about", {})))
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> "QuoteRanker":
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"无法读取排序模型 {path}：{exc}；请运行 policyqa train") from exc
+        return cls.from_json(data)
+
+
+def choose(candidates: list[Candidate], probabilities: np.ndarray, hits: list[Hit], ranker: "QuoteRanker | Bars",
+           figure_states: list[bool] | None = None) -> list[int]:
+    """Indices of the candidates to quote, best first: none when the best is under the refusal bar;
+    else the best and up to ``max_quotes - 1`` more from other passages that clear ``extra_from``.
+    When the question asks for a figure, quotes that state it go first."""
+    if not candidates:
+        return []
+    order = sorted(range(len(candidates)), key=lambda i: (-probabilities[i], candidates[i].hit, candidates[i].start))
+    if probabilities[order[0]] < ranker.refuse_below:
+        return []
+    chosen = [order[0]]
+    passages = {_passage(hits[candidates[order[0]].hit])}
+    for i in order[1:]:
+        if len(chosen) >= ranker.max_quotes or probabilities[i] < ranker.extra_from:
+            break
+        passage = _passage(hits[candidates[i].hit])
+        if passage in passages:
+            continue
+        passages.add(passage)
+        chosen.append(i)
+    if figure_states is not None:
+        chosen.sort(key=lambda i: not figure_states[i])  # stable: best first among equals
+    return chosen
+
+
+def _passage(hit: Hit) -> tuple[str, tuple[int, int]]:
+    """A paragraph (or article) of a document: pieces of one long article count as one passage."""
+    return hit.chunk.doc_id, tuple(hit.chunk.para_span)

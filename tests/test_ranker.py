@@ -1,0 +1,77 @@
+"""The quote ranker: its model file, its training, and the shape of the answers it chooses."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from policyqa.ranker import FEATURES, MODEL_PATH, ModelError, QuoteRanker, candidate_spans
+
+
+def test_shipped_model_loads_with_its_feature_list():
+    ranker = QuoteRanker.load()
+    assert ranker.features == list(FEATURES)
+    assert len(ranker.coef) == len(FEATURES) == len(ranker.mean) == len(ranker.scale)
+    assert 0.0 <= ranker.refuse_below <= ranker.extra_from <= 1.0
+    assert ranker.max_quotes == 3
+    about = ranker.about
+    assert "sealed" not in about["sets"], "the sealed set is never trained on"
+    assert MODEL_PATH.stat().st_size < 20_000, "the model file stays small"
+
+
+def test_a_model_of_other_features_is_refused_with_what_to_do(tmp_path):
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    data["features"] = data["features"][:-1]
+    path = tmp_path / "ranker.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ModelError, match="policyqa train"):
+        QuoteRanker.load(path)
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelError, match="policyqa train"):
+        QuoteRanker.load(path)
+
+
+def test_training_reproduces_the_committed_model(qa, ranker_samples, tmp_path):
+    """`policyqa train` on the committed question sets gives the committed model (deterministic)."""
+    from eval import train_ranker
+
+    out = tmp_path / "ranker.json"
+    fresh = train_ranker.train(qa, out=out, samples=ranker_samples)
+    shipped = QuoteRanker.load()
+    assert fresh.about["sets"] == shipped.about["sets"], "question sets changed since the model was trained: run policyqa train"
+    np.testing.assert_allclose(fresh.coef, shipped.coef, atol=1e-4)
+    assert fresh.intercept == pytest.approx(shipped.intercept, abs=1e-4)
+    assert fresh.refuse_below == pytest.approx(shipped.refuse_below, abs=1e-3)
+    assert fresh.extra_from == pytest.approx(shipped.extra_from, abs=1e-6)
+
+
+def test_answers_quote_at_most_three_passages_best_first(qa):
+    for question in ("用人单位什么时候必须给劳动者发工资？", "职业学校的教师要具备什么条件？", "女职工怀孕了单位能不能降她的工资？"):
+        answer = qa.ask(question)
+        if answer.refused:
+            continue
+        assert 1 <= len(answer.citations) <= 3
+        passages = {(c.hit.chunk.doc_id, tuple(c.hit.chunk.para_span)) for c in answer.citations}
+        assert len(passages) == len(answer.citations), "each quote from another passage"
+        assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+        positions = [answer.answer.index(f"[{c.number}]") for c in answer.citations]
+        assert positions == sorted(positions), "the text lists the quotes in citation order"
+        for c in answer.citations:
+            assert c.quote in c.hit.chunk.text and c.hit.chunk.text[c.quote_start:c.quote_end] == c.quote
+        data = answer.to_dict()
+        assert [c["number"] for c in data["citations"]] == [c.number for c in answer.citations]
+
+
+def test_a_figure_question_quotes_the_sentence_with_the_figure_first(qa):
+    answer = qa.ask("劳动合同的试用期最长可以约定几个月？")
+    assert not answer.refused, answer.reason
+    assert "个月" in answer.citations[0].quote
+
+
+def test_candidates_cover_every_sentence_and_join_a_bare_article_number(qa):
+    result = qa.search("劳动者每日工作时间不超过几小时？")
+    hit = result.hits[0]
+    spans = candidate_spans(hit)
+    assert spans and all(0 <= s < e <= len(hit.chunk.text) for s, e, _ in spans)
+    assert all(e - s >= 12 or i == len(spans) - 1 or len(hit.chunk.text) <= 80 for i, (s, e, _) in enumerate(spans))
