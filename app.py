@@ -37,6 +37,8 @@ def _env_int(name: str, default: int) -> int:
 
 QUEUE_CONCURRENCY = _env_int("GRADIO_DEFAULT_CONCURRENCY_LIMIT", 2)
 QUEUE_MAX_SIZE = 200
+#: How often an open page checks whether the index changed (an upload in another tab).
+DOCUMENT_POLL_S = 5.0
 
 FONTS = (
     "PingFang SC",
@@ -89,6 +91,8 @@ def build_app(qa, admin_password: str | None = None, data_dir: Path | str | None
 def layout(documents: list[dict], with_upload: bool = False) -> SimpleNamespace:
     """The page's components (inside an open ``gr.Blocks``), by name; no behaviour."""
     ui = SimpleNamespace(state=gr.State(new_state()))
+    ui.seen_build = gr.State("")
+    ui.doc_timer = gr.Timer(DOCUMENT_POLL_S)
     gr.HTML(_header_html(), padding=False)
     with gr.Tabs():
         with gr.Tab("问答", id="tab-ask"):
@@ -116,6 +120,7 @@ def layout(documents: list[dict], with_upload: bool = False) -> SimpleNamespace:
                             elem_id="pq-question",
                         )
                         ui.send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="pq-send")
+                    ui.feedback_status = gr.HTML("", elem_id="pq-feedback-status", padding=False)
                     gr.Markdown("**常见问题**（点击直接提问）")
                     with gr.Row(elem_classes=["pq-examples"]):
                         ui.examples = [
@@ -171,11 +176,14 @@ def wire(demo: gr.Blocks, ui: SimpleNamespace, handlers: PageHandlers) -> None:
     for button, text in ui.examples:
         button.click(handlers.example(text), [ui.chatbot, ui.doc_filter, ui.state], **chat_io)
     ui.chatbot.clear(handlers.clear, None, [ui.chatbot, ui.question, ui.sources, ui.state], api_visibility="private", queue=False)
-    ui.chatbot.like(handlers.on_like, [ui.state], None, api_visibility="private", queue=False)
+    ui.chatbot.like(handlers.on_like, [ui.state], [ui.feedback_status], api_visibility="private", queue=False)
     exact_io = dict(outputs=[ui.exact_out], api_visibility="private", concurrency_id="exact", concurrency_limit=2)
     ui.exact_q.submit(handlers.search_exact, [ui.exact_q], **exact_io)
     ui.exact_btn.click(handlers.search_exact, [ui.exact_q], **exact_io)
     demo.load(handlers.refresh_documents, None, [ui.docs_html, ui.doc_filter], api_visibility="private", queue=False)
+    # other open pages see an upload: the document list follows the live build
+    ui.doc_timer.tick(handlers.poll_documents, [ui.seen_build], [ui.docs_html, ui.doc_filter, ui.seen_build],
+                      api_visibility="private", queue=False, show_progress="hidden")
     if ui.upload is not None:
         ui.password.submit(handlers.login, [ui.password], [ui.upload_status], api_visibility="private",
                            concurrency_id="login", concurrency_limit=1)

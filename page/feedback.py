@@ -5,6 +5,7 @@ import json
 import os
 import threading
 import time
+import uuid
 from pathlib import Path
 
 from ingest.locks import flocked
@@ -27,8 +28,10 @@ _LOCK = threading.Lock()  # threads of this process; flock below serialises proc
 
 
 def answer_record(answer: Answer) -> dict:
-    """What is kept of an answer for feedback: question, answer text and the citations."""
+    """What is kept of an answer for feedback: an id (every vote on this answer carries it, so a
+    changed or withdrawn vote is linked to the first), question, answer text and the citations."""
     return {
+        "answer_id": uuid.uuid4().hex[:16],
         "question": answer.question,
         "answer": answer.answer,
         "refused": answer.refused,
@@ -45,19 +48,35 @@ def answer_record(answer: Answer) -> dict:
     }
 
 
+#: What a vote is logged as when the reader clicks their thumb again (Gradio sends "").
+WITHDRAWN = "withdrawn"
+VOTE_WORDS = {"up": "赞", "down": "踩", WITHDRAWN: "已撤销评价"}
+
+
 def normalise_vote(liked) -> str:
-    """Gradio's like data (True/False or the option's text) → "up" / "down"; anything else
-    raises :class:`FeedbackRefused`."""
+    """Gradio's like data → "up" / "down", or "withdrawn" when a thumb is clicked off (Gradio
+    sends ""); anything else raises :class:`FeedbackRefused`."""
     if isinstance(liked, (bool, str)) and liked in VOTES:
         return VOTES[liked]
+    if liked is None or liked == "":
+        return WITHDRAWN
     raise FeedbackRefused("无效的评价")
 
 
+def confirmation(vote: str) -> str:
+    """The words shown on the page once a vote is written."""
+    if vote == WITHDRAWN:
+        return "已撤销您对这条回答的评价（已记录）。"
+    return f"已记录您的反馈（{VOTE_WORDS.get(vote, vote)}），谢谢！"
+
+
 def feedback_entry(record: dict, liked, now: float | None = None) -> dict:
-    """{time, question, answer, citations, vote} (plus refused/notice) for one vote."""
+    """{time, answer_id, question, answer, citations, vote} (plus refused/notice) for one vote;
+    the last line of an ``answer_id`` is the vote in force."""
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(now if now is not None else time.time()))
     return {
         "time": stamp,
+        "answer_id": record.get("answer_id", ""),
         "question": record.get("question", ""),
         "answer": record.get("answer", ""),
         "refused": record.get("refused", False),

@@ -15,7 +15,7 @@ import gradio as gr
 
 from page import render
 from page.exact import ExactIndex, results_html
-from page.feedback import MAX_VOTES_PER_ANSWER, FeedbackRefused, answer_record, append_feedback, feedback_entry
+from page.feedback import MAX_VOTES_PER_ANSWER, FeedbackRefused, answer_record, append_feedback, confirmation, conversation_markdown, feedback_entry
 from page.guard import PasswordGate
 from page.upload import add_document
 from policyqa.answer import QuestionError
@@ -77,8 +77,13 @@ class PageHandlers:
         history = list(history or [])
         state = _copy_state(state)
         text = question if isinstance(question, str) else ""
-        if text.strip():
-            history.append({"role": "user", "content": render.question_markdown(text)})
+        if not text.strip():
+            # nothing asked: say so beside the box, and leave the conversation as it is (a message
+            # here would be drawn inside the previous answer's bubble)
+            gr.Warning("问题为空，请输入要查询的问题。")
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        history.append({"role": "user", "content": render.question_markdown(text)})
         history.append({"role": "assistant", "content": render.PENDING_MARKDOWN})
         yield history, "", gr.skip(), gr.skip()
         try:
@@ -120,24 +125,26 @@ class PageHandlers:
         return [], "", render.PANEL_PLACEHOLDER, new_state()
 
     def on_like(self, state, data: gr.LikeData):
-        """👍/👎: only a vote on an answer of this session, only Like/Dislike, a few per answer."""
+        """👍/👎: only a vote on an answer of this session, only Like/Dislike (or withdrawing
+        one), a few per answer; confirmed on the page (a status line under the chat)."""
         index = data.index[0] if isinstance(data.index, (list, tuple)) and data.index else data.index
         record = (state or {}).get("records", {}).get(str(index)) if isinstance(index, int) else None
         if record is None:
-            gr.Info("这条消息不是答案，无需评价。")
-            return
+            return render.feedback_status_html("这条消息不是答案，无需评价。", ok=False)
         votes = state.setdefault("votes", {})
         if votes.get(str(index), 0) >= MAX_VOTES_PER_ANSWER:
-            gr.Info("这条答案已评价过。")
-            return
+            return render.feedback_status_html("这条答案已评价过。", ok=False)
         try:
-            append_feedback(self.feedback_path, feedback_entry(record, data.liked))
+            entry = feedback_entry(record, data.liked)
+            append_feedback(self.feedback_path, entry)
         except FeedbackRefused as exc:
             log.warning("feedback refused: %s", exc)
-            gr.Info(f"{exc}。")
-            return
+            return render.feedback_status_html(f"{exc}。", ok=False)
+        except OSError:
+            log.exception("writing feedback failed")
+            return render.feedback_status_html("反馈未能保存，请稍后重试。", ok=False)
         votes[str(index)] = votes.get(str(index), 0) + 1
-        gr.Info("已记录您的反馈，谢谢！")
+        return render.feedback_status_html(confirmation(entry["vote"]))
 
     def search_exact(self, phrase):
         return results_html(self.exact.get().search(phrase or ""))
@@ -145,6 +152,15 @@ class PageHandlers:
     def refresh_documents(self):
         docs = self.qa.documents()
         return render.documents_html(docs), gr.update(choices=render.document_choices(docs))
+
+    def poll_documents(self, seen_build):
+        """Every open page asks now and then: a new build (another tab's upload, a CLI ingest)
+        refreshes its document list and filter; otherwise nothing is sent."""
+        build = self.qa.live.build
+        if build == seen_build:
+            return gr.skip(), gr.skip(), gr.skip()
+        html, choices = self.refresh_documents()
+        return html, choices, build
 
     def login(self, given, request: gr.Request = None):
         """The password box's Enter: a right password lets this address upload files for a while."""
@@ -154,7 +170,7 @@ class PageHandlers:
             return f"{render.badge('失败', 'refused')} {message}"
         return f"{render.badge('完成', 'info')} 密码正确，现在可以选择文件上传。"
 
-    def do_upload(self, given, path, request: gr.Request = None, progress=gr.Progress(track_tqdm=True)):
+    def do_upload(self, given, path, request: gr.Request = None, progress=gr.Progress()):  # our own words only, not the libraries' bars
         ok, message = self.gate.check(given, _address(request))
         if not ok:
             time.sleep(1.0)  # slows down guessing (the gate also refuses bursts unchecked)

@@ -10,7 +10,11 @@ import html
 import re
 from dataclasses import dataclass
 
+from pathlib import Path
+
+from ingest.rules import alternation, read_table
 from ingest.schema import Chunk, SourceDocument, quoted_title
+from ingest.structure import is_apparatus
 from policyqa.answer import RELATED_TEXT, Answer
 from policyqa.config import REFUSAL_TEXT
 from retriever.text import strip_surrogates
@@ -69,6 +73,13 @@ def error_markdown(message: str) -> str:
     return f"{badge('提示', 'warn')} {escape_md(message)}"
 
 
+#: Where the sources are: beside the chat on a wide screen, below it on a phone (style.css
+#: shows one of the two words by screen width).
+SOURCES_NOTICE = (
+    '<span class="pq-wide">右侧</span><span class="pq-narrow">下方</span>'
+    + escape_md("“来源”栏列出了几个可能相关的段落，它们不是答案，仅供参考。")
+)
+
 PENDING_MARKDOWN = f"{badge('查找中', 'info')} 正在查找相关政策原文…"
 
 
@@ -95,8 +106,8 @@ def answer_lines(answer: Answer, turn: int) -> list[str]:
         lines.append(f"{badge('提示', 'warn')} <span class=\"pq-notice\">{escape_md(answer.notice)}</span>")
     if answer.refused:
         lines.append(f"{badge('无法回答', 'refused')} <span class=\"pq-refusal-text\">{escape_md(answer.answer or REFUSAL_TEXT)}</span>")
-        if answer.retrieved:
-            lines.append(escape_md("右侧“来源”栏列出了几个可能相关的段落，它们不是答案，仅供参考。"))
+        if related_hits(answer.retrieved):
+            lines.append(SOURCES_NOTICE)
         return lines
     numbers = {c.number for c in answer.citations}
     lines.extend(answer_line_markdown(line, turn, numbers) for line in answer.answer.split("\n") if line.strip())
@@ -105,6 +116,12 @@ def answer_lines(answer: Answer, turn: int) -> list[str]:
 
 def join_lines(lines: list[str]) -> str:
     return "\n\n".join(lines)
+
+
+def feedback_status_html(message: str, ok: bool = True) -> str:
+    """The line under the chat that confirms a 赞/踩 (role=status: read out by screen readers)."""
+    kind = "pq-feedback-ok" if ok else "pq-feedback-warn"
+    return f'<div class="pq-feedback {kind}" role="status">{escape_html(message)}</div>'
 
 
 # -- sources panel ---------------------------------------------------------------------------
@@ -176,14 +193,47 @@ def citation_card_html(citation, turn: int) -> str:
     )
 
 
-def related_card_html(hit, turn: int, i: int) -> str:
+#: Lines the related boxes leave out besides a document's apparatus (page/data/hidden_lines.tsv).
+_HIDDEN_LINE = re.compile(alternation([p for p, _why in read_table(Path(__file__).resolve().parent / "data" / "hidden_lines.tsv", 2)]))
+_SENTENCE_END = re.compile(r"[。；！？;!?]")
+
+
+def shown_lines(hit) -> str:
+    """The text of a passage worth showing as "possibly related": without the document's
+    apparatus lines (banner, 文号, addressees, signature, date, 此件公开发布) and attachment
+    markers; "" when nothing with a sentence in it is left."""
+    doc = hit.doc
+    kept = [
+        line for line in hit.chunk.text.splitlines()
+        if line.strip()
+        and not is_apparatus(line, doc.title, doc.doc_number, getattr(doc, "issuer", ""))
+        and not _HIDDEN_LINE.fullmatch("".join(line.split()))
+    ]
+    return "\n".join(kept) if any(_SENTENCE_END.search(line) for line in kept) else ""
+
+
+def related_hits(hits, n: int = 3, skip: set[str] = frozenset()) -> list[tuple[object, str]]:
+    """The first ``n`` of ``hits`` (not in ``skip``, chunk ids) with something to show: (hit, text)."""
+    out = []
+    for hit in hits:
+        if hit.chunk.chunk_id in skip:
+            continue
+        text = shown_lines(hit)
+        if text:
+            out.append((hit, text))
+        if len(out) == n:
+            break
+    return out
+
+
+def related_card_html(hit, turn: int, i: int, text: str | None = None) -> str:
     doc, chunk = hit.doc, hit.chunk
     return (
         f'<article class="pq-card pq-related" id="{anchor_id(turn, f"r{i}")}">'
         f'<div class="pq-card-head"><span class="pq-num pq-num-related">?</span>'
         f'<span class="pq-title">{escape_html(quoted_title(doc.title))}</span></div>'
         f"{_meta_html(doc, chunk)}"
-        f'<p class="pq-para">{escape_html(chunk.text)}</p>'
+        f'<p class="pq-para">{escape_html(chunk.text if text is None else text)}</p>'
         f"</article>"
     )
 
@@ -194,16 +244,24 @@ def sources_section_html(answer: Answer, turn: int, related: int = 3) -> str:
     head = f'<div class="pq-turn-q">问题 {turn}：{escape_html(_shorten(answer.question, 80))}</div>'
     if answer.refused:
         body = [f'<div class="pq-refusal"><span class="pq-badge pq-badge-refused">无法回答</span> {escape_html(answer.answer or REFUSAL_TEXT)}</div>']
-        hits = answer.retrieved[:related]
+        hits = related_hits(answer.retrieved, related)
         if hits:
             body.append(
                 '<div class="pq-related-box"><div class="pq-related-head">'
                 f"不是答案 · {escape_html(RELATED_TEXT)}</div>"
-                + "".join(related_card_html(h, turn, i) for i, h in enumerate(hits, start=1))
+                + "".join(related_card_html(h, turn, i, text) for i, (h, text) in enumerate(hits, start=1))
                 + "</div>"
             )
         return f'<section class="pq-turn pq-turn-refused" data-turn="{turn}">{head}{"".join(body)}</section>'
+    # one card per quote, best first, then the nearest passages not quoted, folded
     cards = "".join(citation_card_html(c, turn) for c in answer.citations)
+    others = related_hits(answer.retrieved, related, skip={c.hit.chunk.chunk_id for c in answer.citations})
+    if others:
+        cards += (
+            f'<details class="pq-more"><summary>其他相关段落（{len(others)}）· 未被引用，仅供参考</summary>'
+            + "".join(related_card_html(h, turn, i, text) for i, (h, text) in enumerate(others, start=1))
+            + "</details>"
+        )
     return f'<section class="pq-turn" data-turn="{turn}">{head}{cards}</section>'
 
 

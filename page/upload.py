@@ -150,7 +150,7 @@ def add_document(qa, src: Path | str, original_name: str, progress=None) -> tupl
         return False, str(exc)
     step(0.2, "更新索引（嵌入新文件的段落）…")
     try:
-        report = qa.ingest(progress=True)
+        report = qa.ingest(progress=False)
     except Exception as exc:  # any failure: take the file out again; the old index still serves
         stored.path.unlink(missing_ok=True)
         return False, f"{stored.path.name}: 索引更新失败，文件已撤回，原有索引不受影响（{type(exc).__name__}: {exc}）"

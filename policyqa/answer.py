@@ -251,5 +251,9 @@ def render(citations: list[Citation]) -> str:
     """Short Chinese answer: one line per quote, each followed by its citation number."""
     lines = ["根据现有政策文件："]
     for c in citations:
-        lines.append(f"{c.label()}：“{c.quote}”[{c.number}]")
+        label, heading = c.label(), c.hit.chunk.heading
+        # a quote that opens with its article's number (第二十五条 …) does not repeat it in the label
+        if heading and c.quote.startswith(heading[-1]) and label.endswith(heading[-1]) and len(label) > len(heading[-1]):
+            label = label[: -len(heading[-1])].rstrip()
+        lines.append(f"{label}：“{c.quote}”[{c.number}]")
     return "\n".join(lines)

@@ -142,12 +142,16 @@ def test_hostile_question_is_shown_as_text(browser_page):
     assert page.dialogs == []
 
 
-def test_empty_question_gets_a_message(browser_page):
+def test_empty_question_gets_a_message_outside_the_chat(browser_page):
     page = browser_page
+    before = page.locator("#pq-chat").inner_text()
+    bubbles = page.locator("#pq-chat .bot").count()
     page.locator("#pq-question textarea").fill("")
-    page.locator("#pq-send").click()
-    page.wait_for_function("() => document.querySelector('#pq-chat').innerText.includes('问题为空')")
-    assert "问题为空" in _last_bot_text(page)
+    page.locator("#pq-question textarea").press("Enter")
+    page.wait_for_function("() => document.body.innerText.includes('问题为空')")
+    page.wait_for_timeout(500)
+    assert page.locator("#pq-chat").inner_text() == before, "nothing is added to the previous answer's bubble"
+    assert page.locator("#pq-chat .bot").count() == bubbles
 
 
 def test_thumbs_up_appends_feedback(browser_page, site):
@@ -166,6 +170,22 @@ def test_thumbs_up_appends_feedback(browser_page, site):
     entry = json.loads(lines[-1])
     assert entry["vote"] == "up" and entry["question"] == "双师型教师要有多少年企业工作经历？"
     assert entry["citations"] and VERBATIM in entry["citations"][0]["quote"]
+    # confirmed on the page, not only in the log
+    page.wait_for_function("() => document.querySelector('#pq-feedback-status').innerText.includes('已记录您的反馈（赞）')")
+    # clicking the thumb again withdraws the vote: a line linked to the first by the answer's id
+    page.locator("#pq-chat button[aria-label='Liked']").first.click()
+    page.wait_for_function("() => document.querySelector('#pq-feedback-status').innerText.includes('已撤销')")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    withdrawn = json.loads(lines[-1])
+    assert withdrawn["vote"] == "withdrawn" and withdrawn["answer_id"] == entry["answer_id"] and entry["answer_id"]
+    assert all(json.loads(line)["vote"] for line in lines)
+
+
+def test_like_comes_before_dislike(browser_page):
+    page = browser_page
+    like = page.locator("#pq-chat button[aria-label='Like'], #pq-chat button[aria-label='赞']").first.bounding_box()
+    dislike = page.locator("#pq-chat button[aria-label='Dislike'], #pq-chat button[aria-label='踩']").first.bounding_box()
+    assert like["x"] < dislike["x"]
 
 
 def test_document_filter_limits_the_answer(browser_page):
@@ -177,7 +197,12 @@ def test_document_filter_limits_the_answer(browser_page):
     _ask(page, "双师型教师要有多少年企业工作经历？")
     _answered(page, 4)
     titles = page.locator('#pq-sources .pq-turn[data-turn="4"] .pq-title').all_inner_texts()
-    assert titles and set(titles) == {"《中华人民共和国职业教育法》"}
+    assert set(titles) <= {"《中华人民共和国职业教育法》"}
+    # the law speaks of 双师型 teachers but not of years in a company: refused, and the answer says a filter is on
+    answer = _last_bot_text(page)
+    assert "无法回答" in answer and "已限定文件：只在《中华人民共和国职业教育法》中查找" in answer
+    # clear the filter again for the tests after this one
+    page.locator("#pq-doc-filter button[aria-label^='Remove'], #pq-doc-filter .token-remove").first.click()
 
 
 def test_exact_wording_tab(browser_page):
@@ -231,3 +256,40 @@ def test_a_follow_up_the_texts_leave_open_is_named_beside_the_answer(browser_pag
     assert "“多久能调整一次”所问的具体期限，现有政策文件没有给出" in answer and "自主设置专业" in answer
     assert "文档信息不足" not in answer
     page.screenshot(path=str(DOCS / "screenshot-follow-up.png"))
+
+
+def test_several_sources_and_no_repeated_article_number(browser_page):
+    page = browser_page
+    page.get_by_role("tab", name="问答").click()
+    turns = page.locator("#pq-sources .pq-turn").count()
+    _ask(page, "教师法第25条是怎么规定的？")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('#pq-sources .pq-turn').length > {turns} && !document.querySelector('#pq-chat').innerText.includes('正在查找')")
+    page.wait_for_timeout(300)
+    answer = _last_bot_text(page)
+    assert "“第二十五条" in answer and "第二十五条：“第二十五条" not in answer
+    section = page.locator("#pq-sources .pq-turn").first
+    cites = page.locator("#pq-chat .bot").last.locator("a.pq-cite").count()
+    assert section.locator(":scope > .pq-card").count() == cites >= 1  # one card per quote, in order
+    more = section.locator("details.pq-more")
+    assert more.count() == 1 and "其他相关段落" in more.locator("summary").inner_text()
+    assert more.locator(".pq-card").count() >= 1
+
+
+def test_phone_refusal_points_below_and_hides_apparatus(server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True).new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(server.url)
+        page.wait_for_selector("#pq-question textarea")
+        _ask(page, "国务院职业教育工作部际联席会议今年开了几次会？")  # refused; the 批复's signature chunk ranks first
+        _answered(page, 1)
+        chat = page.locator("#pq-chat").inner_text()
+        assert "无法回答" in chat and "下方“来源”栏" in chat and "右侧" not in chat
+        related = page.locator("#pq-sources").inner_text()
+        for line in ("此件公开发布", "2018年11月20日"):
+            assert line not in related
+        page.screenshot(path=str(DOCS / "screenshot-phone.png"))
+        browser.close()

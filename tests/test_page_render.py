@@ -158,7 +158,8 @@ def test_highlight_in_a_page_break_repaired_chunk(corpus):
 
 def test_refusal_panel_separates_related_passages(corpus):
     docs, chunks = corpus
-    hits = [Hit(c, docs[c.doc_id], 0.1, i) for i, c in enumerate(chunks[:5], start=1)]
+    content = [c for c in chunks if "。" in c.text][:5]
+    hits = [Hit(c, docs[c.doc_id], 0.1, i) for i, c in enumerate(content, start=1)]
     answer = Answer("今天天气<b>怎么样</b>？", REFUSAL_TEXT, True, [], hits, reason="x")
     lines = render.answer_lines(answer, turn=3)
     assert REFUSAL_TEXT in html.unescape(lines[0])
@@ -340,3 +341,50 @@ def test_feedback_lines_are_whole_under_concurrency(tmp_path, corpus):
     assert {e["vote"] for e in entries} == {"up", "down"}
     assert entries[0]["citations"][0]["chunk_id"] == chunk.chunk_id
     assert entries[0]["citations"][0]["quote"] == "3年以上企业工作经历"
+
+
+def test_related_passages_leave_out_apparatus_lines(corpus):
+    """附件, the issuer, the signature date and (此件公开发布) are never shown as "possibly related"."""
+    docs, chunks = corpus
+    signature = next(c for c in chunks if "（此件公开发布）" in c.text and c.text.startswith("附件"))
+    content = [c for c in chunks if c.doc_id == signature.doc_id and "。" in c.text][:3]
+    hits = [Hit(c, docs[c.doc_id], 0.1, i) for i, c in enumerate([signature, *content], start=1)]
+    answer = Answer("q", REFUSAL_TEXT, True, [], hits, reason="x")
+    out = html.unescape(render.sources_section_html(answer, turn=1))
+    for line in ("（此件公开发布）", "2018年11月20日", "附件："):
+        assert line not in out
+    assert out.count('class="pq-card pq-related"') == 3
+    assert render.shown_lines(hits[0]) == ""
+
+
+def test_refusal_notice_points_beside_on_wide_screens_and_below_on_phones(corpus):
+    docs, chunks = corpus
+    content = [c for c in chunks if "。" in c.text][:2]
+    answer = Answer("q", REFUSAL_TEXT, True, [], [Hit(c, docs[c.doc_id], 0.1, 1) for c in content], reason="x")
+    line = render.answer_lines(answer, 1)[-1]
+    assert '<span class="pq-wide">右侧</span><span class="pq-narrow">下方</span>' in line
+    css = (PROJECT_ROOT / "page" / "assets" / "style.css").read_text(encoding="utf-8")
+    assert re.search(r"@media \(max-width: 767px\) \{ \.pq-wide \{ display: none; \} \.pq-narrow \{ display: inline; \} \}", css)
+
+
+def test_answer_cards_one_per_quote_then_other_passages_folded(corpus):
+    docs, chunks = corpus
+    content = [c for c in chunks if "。" in c.text][:6]
+    citations = [_citation(docs[c.doc_id], c, c.text[:10], number=i) for i, c in enumerate(content[:3], start=1)]
+    others = [Hit(c, docs[c.doc_id], 0.1, i) for i, c in enumerate(content[3:], start=4)]
+    answer = Answer("q", "根据…", False, citations, [c.hit for c in citations] + others)
+    out = render.sources_section_html(answer, turn=2)
+    ids = re.findall(r'<article class="pq-card" id="(src-2-\d+)"', out)
+    assert ids == ["src-2-1", "src-2-2", "src-2-3"]
+    folded = out[out.index('<details class="pq-more">'):]
+    assert folded.count('class="pq-card pq-related"') == 3 and "其他相关段落（3）" in folded
+
+
+def test_answer_does_not_repeat_the_article_number(corpus):
+    from policyqa.answer import render as render_answer
+
+    docs, chunks = corpus
+    article = next(c for c in chunks if c.heading and c.heading[-1] == "第二十五条" and c.text.startswith("第二十五条")
+                   and c.doc_id.startswith("12_"))
+    text = render_answer([_citation(docs[article.doc_id], article, article.text[:20])])
+    assert "第二十五条：“第二十五条" not in text and "待遇：“第二十五条" in text
