@@ -52,8 +52,14 @@ class Occurrence:
     match: str
     after: str
     citation: str  # 《标题》（文号）第X条
-    cut_before: bool = False  # the context does not reach the start/end of the document
+    cut_before: bool = False  # the context does not reach the start/end of its paragraph/article
     cut_after: bool = False
+    sentence: str = ""  # the whole sentence(s) holding the match, for the copy button
+
+    @property
+    def copy_text(self) -> str:
+        """What 复制引用 copies: the sentence and where it is from."""
+        return f"“{self.sentence or self.match}”（{self.citation}）"
 
 
 @dataclass
@@ -132,6 +138,8 @@ class ExactIndex:
                 if len(result.occurrences) >= limit:
                     continue
                 chunk = entry.chunk_at(start)
+                # context stays inside the paragraph/article: never runs into the next heading or article
+                low, high = _bounds(chunk, start, end, len(doc.text))
                 result.occurrences.append(
                     Occurrence(
                         doc_id=doc_id,
@@ -142,15 +150,41 @@ class ExactIndex:
                         end=end,
                         heading=chunk.heading_path if chunk else "",
                         chunk_id=chunk.chunk_id if chunk else "",
-                        before=doc.text[max(0, start - context) : start],
+                        before=doc.text[max(low, start - context) : start],
                         match=doc.text[start:end],
-                        after=doc.text[end : end + context],
+                        after=doc.text[end : min(high, end + context)],
                         citation=short_citation(doc, chunk),
-                        cut_before=start > context,
-                        cut_after=end + context < len(doc.text),
+                        cut_before=start - context > low,
+                        cut_after=end + context < high,
+                        sentence=_flat(doc.text[slice(*_sentence(doc.text, start, end, low, high))]).strip(),
                     )
                 )
         return result
+
+
+_SENTENCE_END = "。；！？!?;"
+
+
+def _bounds(chunk: Chunk | None, start: int, end: int, n: int) -> tuple[int, int]:
+    """The paragraph/article around ``start:end`` (the chunk's, else the whole text)."""
+    if chunk is not None:
+        low, high = chunk.para_span
+        if low <= start and end <= high and high > low:
+            return low, high
+        first, last = chunk.segments[0][0], chunk.segments[-1][1]
+        if first <= start and end <= last:
+            return first, last
+    return 0, n
+
+
+def _sentence(text: str, start: int, end: int, low: int, high: int) -> tuple[int, int]:
+    """The sentence(s) holding ``start:end``, within ``low:high``: from after the previous
+    。；！？ to the next one (line breaks inside a sentence do not end it)."""
+    left = max((text.rfind(ch, low, start) for ch in _SENTENCE_END), default=-1)
+    left = low if left < low else left + 1
+    rights = [i for i in (text.find(ch, end, high) for ch in _SENTENCE_END) if i >= 0]
+    right = min(rights) + 1 if rights else high
+    return left, right
 
 
 _CJK = "\u3400-\u9fff"
@@ -175,7 +209,7 @@ def occurrence_html(occ: Occurrence, i: int) -> str:
         f'<div class="pq-heading">{escape_html(occ.heading or "（正文）")}</div>'
         f'<p class="pq-para">{escape_html(before)}<mark>{escape_html(_flat(occ.match))}</mark>{escape_html(after)}</p>'
         f'<div class="pq-card-foot"><span class="pq-label">{escape_html(occ.citation)}</span>'
-        f'<button type="button" class="pq-copy" data-cite="{escape_html(occ.citation)}">复制引用</button></div>'
+        f'<button type="button" class="pq-copy" data-cite="{escape_html(occ.copy_text)}">复制引用</button></div>'
         f"</article>"
     )
 

@@ -19,6 +19,7 @@ from page.feedback import MAX_VOTES_PER_ANSWER, FeedbackRefused, answer_record, 
 from page.guard import PasswordGate
 from page.upload import add_document
 from policyqa.answer import QuestionError
+from policyqa.followup import read_follow_up, reading_notice
 
 log = logging.getLogger("policyqa.app")
 
@@ -54,12 +55,13 @@ def _address(request) -> str | None:
 def new_state() -> dict:
     # turn: answers so far; sections: (turn, question, html) for the sources panel;
     # records: chat message index → answer record (for 👍/👎)
-    return {"turn": 0, "sections": [], "records": {}}
+    return {"turn": 0, "sections": [], "records": {}, "last_question": None}
 
 
 def _copy_state(state) -> dict:
     state = state or new_state()
-    return {"turn": state["turn"], "sections": list(state["sections"]), "records": dict(state["records"])}
+    return {"turn": state["turn"], "sections": list(state["sections"]), "records": dict(state["records"]),
+            "last_question": state.get("last_question")}
 
 
 class PageHandlers:
@@ -86,8 +88,12 @@ class PageHandlers:
         history.append({"role": "user", "content": render.question_markdown(text)})
         history.append({"role": "assistant", "content": render.PENDING_MARKDOWN})
         yield history, "", gr.skip(), gr.skip()
+        # a follow-up (那…呢, 它) is searched with the previous question's subject (policyqa/followup.py)
+        reading = read_follow_up(text, state.get("last_question"))
         try:
-            answer = self.qa.ask(text, docs=list(docs or []) or None)
+            answer = self.qa.ask(reading or text, docs=list(docs or []) or None)
+            if reading:
+                answer.notice = f"{reading_notice(reading)}{answer.notice}"
         except QuestionError as exc:
             history[-1] = {"role": "assistant", "content": render.error_markdown(str(exc))}
             yield history, gr.skip(), gr.skip(), state
@@ -102,6 +108,7 @@ class PageHandlers:
             yield history, gr.skip(), gr.skip(), state
             return
         state["turn"] += 1
+        state["last_question"] = reading or text
         turn = state["turn"]
         state["sections"] = (state["sections"] + [(turn, answer.question, render.sources_section_html(answer, turn))])[-MAX_SECTIONS:]
         state["records"][str(len(history) - 1)] = answer_record(answer)

@@ -388,3 +388,13 @@ def test_answer_does_not_repeat_the_article_number(corpus):
                    and c.doc_id.startswith("12_"))
     text = render_answer([_citation(docs[article.doc_id], article, article.text[:20])])
     assert "第二十五条：“第二十五条" not in text and "待遇：“第二十五条" in text
+
+
+def test_exact_context_stops_at_the_article_and_copies_the_sentence(exact):
+    result = exact.search("并逐步提高")
+    occ = next(o for o in result.occurrences if o.doc_id.startswith("12_") and "第二十五条" in o.heading)
+    assert "第二十六条" not in occ.after and "第二十四条" not in occ.before
+    assert occ.sentence.startswith("第二十五条 教师的平均工资水平") and occ.sentence.endswith("并逐步提高。")
+    assert occ.copy_text == f"“{occ.sentence}”（{occ.citation}）" and occ.citation.endswith("第二十五条")
+    html_out = results_html(result)
+    assert html.escape(occ.copy_text, quote=True) in html_out
