@@ -91,6 +91,8 @@ def build_app(qa, admin_password: str | None = None, data_dir: Path | str | None
 def layout(documents: list[dict], with_upload: bool = False) -> SimpleNamespace:
     """The page's components (inside an open ``gr.Blocks``), by name; no behaviour."""
     ui = SimpleNamespace(state=gr.State(new_state()))
+    # the conversation survives a reload: kept in the browser's storage (encrypted by Gradio)
+    ui.saved = gr.BrowserState(None, storage_key="policyqa-conversation")
     ui.seen_build = gr.State("")
     ui.doc_timer = gr.Timer(DOCUMENT_POLL_S)
     gr.HTML(_header_html(), padding=False)
@@ -100,6 +102,7 @@ def layout(documents: list[dict], with_upload: bool = False) -> SimpleNamespace:
                 with gr.Column(scale=3, min_width=380):
                     ui.chatbot = gr.Chatbot(
                         label="对话",
+                        show_label=False,  # Gradio floats the label over the messages when scrolled
                         elem_id="pq-chat",
                         height=540,
                         layout="bubble",
@@ -120,6 +123,10 @@ def layout(documents: list[dict], with_upload: bool = False) -> SimpleNamespace:
                             elem_id="pq-question",
                         )
                         ui.send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="pq-send")
+                    with gr.Row(elem_id="pq-chat-tools"):
+                        ui.new_chat = gr.Button("新对话", size="sm", variant="secondary", elem_id="pq-new-chat", scale=0, min_width=80)
+                        ui.export = gr.Button("导出对话（Markdown）", size="sm", variant="secondary", elem_id="pq-export", scale=0, min_width=150)
+                    ui.export_file = gr.File(label="导出的对话", visible=False, elem_id="pq-export-file", interactive=False)
                     ui.feedback_status = gr.HTML("", elem_id="pq-feedback-status", padding=False)
                     gr.Markdown("**常见问题**（点击直接提问）")
                     with gr.Row(elem_classes=["pq-examples"]):
@@ -137,6 +144,10 @@ def layout(documents: list[dict], with_upload: bool = False) -> SimpleNamespace:
                 with gr.Column(scale=2, min_width=340):
                     gr.Markdown("### 来源", elem_id="pq-sources-title")
                     ui.sources = gr.HTML(render.PANEL_PLACEHOLDER, elem_id="pq-sources", padding=False, max_height=760)
+                    # 查看全文: the card's button writes doc|chunk here (app.js) and presses the hidden button
+                    ui.docview_req = gr.Textbox(elem_id="pq-docview-req", elem_classes=["pq-hidden"], show_label=False, container=False)
+                    ui.docview_go = gr.Button("全文", elem_id="pq-docview-go", elem_classes=["pq-hidden"])
+                    ui.docview = gr.HTML("", elem_id="pq-docview", padding=False)
         with gr.Tab("原文检索", id="tab-exact"):
             gr.Markdown(
                 "按原文措辞查找：列出每一处出现的位置（文件、章节/条款）和上下文。"
@@ -171,12 +182,22 @@ def layout(documents: list[dict], with_upload: bool = False) -> SimpleNamespace:
 def wire(demo: gr.Blocks, ui: SimpleNamespace, handlers: PageHandlers) -> None:
     """Connect the components of :func:`layout` to the handlers (inside the same ``gr.Blocks``)."""
     chat_io = dict(outputs=[ui.chatbot, ui.question, ui.sources, ui.state], api_visibility="private", concurrency_id="qa")
-    ui.question.submit(handlers.respond, [ui.question, ui.chatbot, ui.doc_filter, ui.state], **chat_io)
-    ui.send.click(handlers.respond, [ui.question, ui.chatbot, ui.doc_filter, ui.state], **chat_io)
+    keep = dict(fn=handlers.remember, inputs=[ui.chatbot, ui.state], outputs=[ui.saved], api_visibility="private", queue=False)
+    ui.question.submit(handlers.respond, [ui.question, ui.chatbot, ui.doc_filter, ui.state], **chat_io).then(**keep)
+    ui.send.click(handlers.respond, [ui.question, ui.chatbot, ui.doc_filter, ui.state], **chat_io).then(**keep)
     for button, text in ui.examples:
-        button.click(handlers.example(text), [ui.chatbot, ui.doc_filter, ui.state], **chat_io)
-    ui.chatbot.clear(handlers.clear, None, [ui.chatbot, ui.question, ui.sources, ui.state], api_visibility="private", queue=False)
+        button.click(handlers.example(text), [ui.chatbot, ui.doc_filter, ui.state], **chat_io).then(**keep)
+    ui.new_chat.click(handlers.new_conversation, None, [ui.chatbot, ui.question, ui.sources, ui.state, ui.saved, ui.feedback_status],
+                      api_visibility="private", queue=False)
+    ui.export.click(handlers.export, [ui.state], [ui.export_file], api_visibility="private")
+    demo.load(handlers.restore, [ui.saved], [ui.chatbot, ui.state, ui.sources], api_visibility="private", queue=False)
+    ui.chatbot.clear(handlers.clear, None, [ui.chatbot, ui.question, ui.sources, ui.state], api_visibility="private",
+                     queue=False).then(**keep)
     ui.chatbot.like(handlers.on_like, [ui.state], [ui.feedback_status], api_visibility="private", queue=False)
+    ui.docview_go.click(handlers.document_view, [ui.docview_req], [ui.docview], api_visibility="private", queue=False).then(
+        None, None, None, js="() => { const t = document.getElementById('pq-docview-target'); "
+        "document.querySelector('#pq-docview .pq-docview-overlay')?.classList.remove('pq-closed'); "
+        "if (t) t.scrollIntoView({block: 'center'}); }")
     exact_io = dict(outputs=[ui.exact_out], api_visibility="private", concurrency_id="exact", concurrency_limit=2)
     ui.exact_q.submit(handlers.search_exact, [ui.exact_q], **exact_io)
     ui.exact_btn.click(handlers.search_exact, [ui.exact_q], **exact_io)

@@ -41,6 +41,7 @@ def answer_record(answer: Answer) -> dict:
                 "number": c.number,
                 "label": c.label(),
                 "chunk_id": c.hit.chunk.chunk_id,
+                "date": c.hit.doc.date,
                 "quote": c.quote,
             }
             for c in answer.citations
@@ -51,6 +52,25 @@ def answer_record(answer: Answer) -> dict:
 #: What a vote is logged as when the reader clicks their thumb again (Gradio sends "").
 WITHDRAWN = "withdrawn"
 VOTE_WORDS = {"up": "赞", "down": "踩", WITHDRAWN: "已撤销评价"}
+
+
+def conversation_markdown(records: list[dict]) -> str:
+    """A conversation (its answer records, in order) as Markdown: each question, the answer
+    and every quote with its full citation (《标题》（文号）章节条款, date, paragraph id)."""
+    out = ["# 政策问答 对话记录", ""]
+    for i, record in enumerate(records, start=1):
+        out += [f"## 问题 {i}：{record.get('question', '')}", ""]
+        if record.get("notice"):
+            out += [f"> 提示：{record['notice']}", ""]
+        if record.get("refused"):
+            out += [f"**无法回答**：{record.get('answer', '')}", ""]
+            continue
+        out += [line for line in record.get("answer", "").split("\n") if line.strip()]
+        out.append("")
+        for c in record.get("citations", []):
+            date = f"，{c['date']}" if c.get("date") else ""
+            out += [f"[{c['number']}] {c['label']}（{c['chunk_id']}{date}）", "", f"> {c['quote']}", ""]
+    return "\n".join(out).rstrip() + "\n"
 
 
 def normalise_vote(liked) -> str:

@@ -7,6 +7,7 @@ internal errors become a message in the chat.
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -131,6 +132,36 @@ class PageHandlers:
     def clear(self):
         return [], "", render.PANEL_PLACEHOLDER, new_state()
 
+    def new_conversation(self):
+        """新对话: an empty chat, panel and state, and nothing kept in the browser."""
+        return [], "", render.PANEL_PLACEHOLDER, new_state(), {"version": 1, "history": []}, ""
+
+    # -- the conversation kept in the browser (gr.BrowserState: reloads keep it) ------------
+    @staticmethod
+    def remember(history, state):
+        """What the browser keeps after each answer: the chat and the state behind it."""
+        return {"version": 1, "history": list(history or []), "state": _copy_state(state)}
+
+    @staticmethod
+    def restore(saved):
+        """On page load: the kept conversation back into the chat, state and sources panel."""
+        if not isinstance(saved, dict) or saved.get("version") != 1 or not saved.get("history"):
+            return gr.skip(), gr.skip(), gr.skip()
+        state = _copy_state(saved.get("state"))
+        state["sections"] = [tuple(section) for section in state["sections"]]
+        return saved["history"], state, render.panel_html(state["sections"])
+
+    def export(self, state):
+        """The conversation as a Markdown file (questions, answers, quotes, full citations)."""
+        records = [r for _, r in sorted((state or {}).get("records", {}).items(), key=lambda kv: int(kv[0]))]
+        if not records:
+            gr.Warning("还没有可导出的问答。")
+            return gr.skip()
+        folder = Path(tempfile.mkdtemp(prefix="policyqa-export-"))
+        path = folder / f"政策问答-{time.strftime('%Y%m%d-%H%M%S')}.md"
+        path.write_text(conversation_markdown(records), encoding="utf-8")
+        return gr.update(value=str(path), visible=True)
+
     def on_like(self, state, data: gr.LikeData):
         """👍/👎: only a vote on an answer of this session, only Like/Dislike (or withdrawing
         one), a few per answer; confirmed on the page (a status line under the chat)."""
@@ -152,6 +183,20 @@ class PageHandlers:
             return render.feedback_status_html("反馈未能保存，请稍后重试。", ok=False)
         votes[str(index)] = votes.get(str(index), 0) + 1
         return render.feedback_status_html(confirmation(entry["vote"]))
+
+    def document_view(self, request):
+        """查看全文: ``doc_id|chunk_id`` → the whole document, the cited paragraph marked."""
+        doc_id, _, chunk_id = str(request or "").partition("|")
+        index = self.qa.index
+        meta = index.manifest["documents"].get(doc_id)
+        if meta is None:
+            return '<div class="pq-empty">该文件已不在索引中，请刷新页面。</div>'
+        doc = index.documents[doc_id]
+        first, last = meta["rows"]
+        chunk = next((index.chunks[row] for row in range(first, last) if index.chunks[row].chunk_id == chunk_id), None)
+        start, end = chunk.para_span if chunk is not None and chunk.para_span[1] > chunk.para_span[0] else (
+            (chunk.start, chunk.end) if chunk is not None else (0, 0))
+        return render.document_view_html(doc, start, end)
 
     def search_exact(self, phrase):
         return results_html(self.exact.get().search(phrase or ""))

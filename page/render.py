@@ -188,8 +188,35 @@ def citation_card_html(citation, turn: int) -> str:
         f"{_meta_html(doc, chunk)}"
         f"{highlighted_paragraph_html(parts)}"
         f'<div class="pq-card-foot"><span class="pq-label">{escape_html(label)}</span>'
-        f'<button type="button" class="pq-copy" data-cite="{escape_html(label)}">复制引用</button></div>'
+        f'<span class="pq-card-buttons"><button type="button" class="pq-open-doc" data-doc="{escape_html(doc.doc_id)}" '
+        f'data-chunk="{escape_html(chunk.chunk_id)}">查看全文</button>'
+        f'<button type="button" class="pq-copy" data-cite="{escape_html(label)}">复制引用</button></span></div>'
         f"</article>"
+    )
+
+
+def document_view_html(doc: SourceDocument, start: int, end: int) -> str:
+    """The whole document, one paragraph a line, the paragraphs overlapping ``start:end`` (the
+    cited paragraph's offsets in the text) marked; the first of them has the id the page scrolls to."""
+    out, pos, first = [], 0, True
+    for block in re.split(r"(\n\s*\n)", doc.text):
+        b_start, b_end = pos, pos + len(block)
+        pos = b_end
+        if not block.strip():
+            continue
+        cited = b_start < end and start < b_end
+        attrs = ' class="pq-doc-para pq-doc-cited"' if cited else ' class="pq-doc-para"'
+        if cited and first:
+            attrs += ' id="pq-docview-target"'
+            first = False
+        out.append(f"<p{attrs}>{escape_html(block.strip())}</p>")
+    number = f"（{doc.doc_number}）" if doc.doc_number else ""
+    return (
+        '<div class="pq-docview-overlay" role="dialog" aria-label="文件全文">'
+        '<div class="pq-docview-box"><div class="pq-docview-head">'
+        f'<span class="pq-title">{escape_html(doc.title)}{escape_html(number)}</span>'
+        '<button type="button" class="pq-docview-close">关闭</button></div>'
+        f'<div class="pq-docview-body">{"".join(out)}</div></div></div>'
     )
 
 

@@ -279,20 +279,83 @@ def test_several_sources_and_no_repeated_article_number(browser_page):
     assert more.locator(".pq-card").count() >= 1
 
 
-def test_phone_refusal_points_below_and_hides_apparatus(server):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True).new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(server.url)
-        page.wait_for_selector("#pq-question textarea")
-        _ask(page, "国务院职业教育工作部际联席会议今年开了几次会？")  # refused; the 批复's signature chunk ranks first
-        _answered(page, 1)
-        chat = page.locator("#pq-chat").inner_text()
-        assert "无法回答" in chat and "下方“来源”栏" in chat and "右侧" not in chat
-        related = page.locator("#pq-sources").inner_text()
-        for line in ("此件公开发布", "2018年11月20日"):
-            assert line not in related
-        page.screenshot(path=str(DOCS / "screenshot-phone.png"))
-        browser.close()
+def _phone(browser_page):
+    """A second page at phone size (a fresh browser context: its own storage) in the same browser."""
+    context = browser_page.context.browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True,
+                                                       permissions=["clipboard-read", "clipboard-write"])
+    return context.new_page()
+
+
+def test_phone_refusal_points_below_and_hides_apparatus(browser_page, server):
+    page = _phone(browser_page)
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(server.url)
+    page.wait_for_selector("#pq-question textarea")
+    _ask(page, "国务院职业教育工作部际联席会议今年开了几次会？")  # refused; the 批复's signature chunk ranks first
+    _answered(page, 1)
+    chat = page.locator("#pq-chat").inner_text()
+    assert "无法回答" in chat and "下方“来源”栏" in chat and "右侧" not in chat
+    related = page.locator("#pq-sources").inner_text()
+    for line in ("此件公开发布", "2018年11月20日"):
+        assert line not in related
+    page.screenshot(path=str(DOCS / "screenshot-phone.png"))
+    page.context.close()
+
+
+def test_citation_opens_the_whole_document_at_the_cited_paragraph(browser_page):
+    page = browser_page
+    page.get_by_role("tab", name="问答").click()
+    card = page.locator("#pq-sources .pq-turn").first.locator(":scope > .pq-card").first
+    quote = card.locator("mark").inner_text()
+    card.locator("button.pq-open-doc").click()
+    target = page.locator("#pq-docview #pq-docview-target")
+    target.wait_for()
+    page.wait_for_timeout(500)
+    assert "pq-doc-cited" in target.get_attribute("class")
+    assert quote.replace("\n", "") in target.inner_text().replace("\n", "")
+    assert page.locator("#pq-docview .pq-doc-para").count() > 10, "the whole document, not one paragraph"
+    box = target.bounding_box()
+    assert box and 0 <= box["y"] < page.viewport_size["height"], "scrolled to the cited paragraph"
+    page.locator("#pq-docview button.pq-docview-close").click()
+    page.wait_for_function("() => document.querySelector('#pq-docview .pq-docview-overlay').classList.contains('pq-closed')")
+
+
+def test_conversation_is_kept_across_a_reload_exported_copied_and_cleared(browser_page):
+    page = browser_page
+    page.get_by_role("tab", name="问答").click()
+    before = page.locator("#pq-chat .bot").count()
+    assert before >= 3
+    page.reload()
+    page.wait_for_selector("#pq-question textarea")
+    page.wait_for_function(f"() => document.querySelectorAll('#pq-chat .bot').length >= {before}")
+    assert "双师型教师要有多少年企业工作经历？" in page.locator("#pq-chat").inner_text()
+    assert page.locator("#pq-sources .pq-turn").count() >= 1, "the sources panel comes back too"
+    # a copy button on every answer copies its text
+    last = page.locator("#pq-chat .bot").last
+    last.locator("button.pq-copy-msg").click()
+    page.wait_for_function("() => [...document.querySelectorAll('#pq-chat .bot button.pq-copy-msg')].some(b => b.innerText === '已复制')")
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied and "复制" not in copied[-3:] and copied.split("\n")[0] in last.inner_text()
+    # export: Markdown with the quotes and full citations
+    page.locator("#pq-export").click()
+    link = page.locator("#pq-export-file a").first
+    link.wait_for()
+    with page.expect_download() as info:
+        link.click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("# 政策问答 对话记录") and "## 问题 1：双师型教师要有多少年企业工作经历？" in text
+    assert re.search(r"^\[1\] 《国家职业教育改革实施方案》（国发〔2019〕4号）.+（03_guojia", text, re.M)
+    assert re.search(r"^> .+", text, re.M)
+    # 新对话 empties the chat, and a reload does not bring the old one back
+    page.locator("#pq-new-chat").click()
+    page.wait_for_function("() => document.querySelectorAll('#pq-chat .bot').length === 0")
+    page.reload()
+    page.wait_for_selector("#pq-question textarea")
+    page.wait_for_timeout(1500)
+    assert page.locator("#pq-chat .bot").count() == 0
+
+
+def test_chat_label_does_not_float_over_messages(browser_page):
+    page = browser_page
+    labels = page.locator("#pq-chat [data-testid='block-label'], #pq-chat .block-label, #pq-chat label")
+    assert all(not el.is_visible() for el in labels.all())

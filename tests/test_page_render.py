@@ -398,3 +398,43 @@ def test_exact_context_stops_at_the_article_and_copies_the_sentence(exact):
     assert occ.copy_text == f"“{occ.sentence}”（{occ.citation}）" and occ.citation.endswith("第二十五条")
     html_out = results_html(result)
     assert html.escape(occ.copy_text, quote=True) in html_out
+
+
+def test_document_view_marks_the_cited_paragraph(corpus):
+    docs, chunks = corpus
+    chunk = next(c for c in chunks if c.doc_id.startswith("12_") and c.heading and c.heading[-1] == "第二十五条")
+    out = render.document_view_html(docs[chunk.doc_id], *chunk.para_span)
+    target = re.search(r'<p class="pq-doc-para pq-doc-cited" id="pq-docview-target">(.*?)</p>', out, re.S).group(1)
+    assert html.unescape(target).startswith("第二十五条")
+    assert out.count("pq-doc-cited") == 1 and out.count('class="pq-doc-para"') > 30
+
+
+def test_votes_are_linked_by_answer_id_and_withdrawing_is_named(corpus):
+    from page.feedback import confirmation, normalise_vote
+
+    docs, chunks = corpus
+    chunk = _chunk_with(chunks, "3年以上企业工作经历")
+    citation = _citation(docs[chunk.doc_id], chunk, "3年以上企业工作经历")
+    first = answer_record(Answer("双师型？", "根据…[1]", False, [citation], [citation.hit]))
+    second = answer_record(Answer("双师型？", "根据…[1]", False, [citation], [citation.hit]))
+    assert first["answer_id"] and first["answer_id"] != second["answer_id"]
+    votes = [feedback_entry(first, liked) for liked in (True, "", False, None)]
+    assert [v["vote"] for v in votes] == ["up", "withdrawn", "down", "withdrawn"]
+    assert {v["answer_id"] for v in votes} == {first["answer_id"]}
+    assert normalise_vote("Like") == "up" and normalise_vote("Dislike") == "down"
+    assert confirmation("up") == "已记录您的反馈（赞），谢谢！" and "撤销" in confirmation("withdrawn")
+
+
+def test_conversation_exports_as_markdown_with_quotes_and_citations(corpus):
+    from page.feedback import conversation_markdown
+
+    docs, chunks = corpus
+    chunk = _chunk_with(chunks, "3年以上企业工作经历")
+    citation = _citation(docs[chunk.doc_id], chunk, "3年以上企业工作经历")
+    answered = answer_record(Answer("双师型？", "根据现有政策文件：\n《x》：“3年以上企业工作经历”[1]", False, [citation], [citation.hit]))
+    refused = answer_record(Answer("天气？", REFUSAL_TEXT, True, [], [], notice="提示一下"))
+    text = conversation_markdown([answered, refused])
+    assert text.startswith("# 政策问答 对话记录\n")
+    assert "## 问题 1：双师型？" in text and "## 问题 2：天气？" in text
+    assert f"[1] {citation.label()}（{chunk.chunk_id}，{docs[chunk.doc_id].date}）" in text
+    assert "> 3年以上企业工作经历" in text and f"**无法回答**：{REFUSAL_TEXT}" in text and "> 提示：提示一下" in text

@@ -9,6 +9,16 @@
     try { document.execCommand('copy'); } finally { area.remove(); }
     return Promise.resolve();
   };
+  // a copy button on every answer: its text as shown (citation numbers included)
+  const addCopyButtons = () => {
+    document.querySelectorAll('#pq-chat .bot').forEach((bubble) => {
+      if (bubble.querySelector(':scope > button.pq-copy-msg') || bubble.innerText.includes('正在查找')) return;
+      const button = document.createElement('button');
+      button.type = 'button'; button.className = 'pq-copy-msg'; button.textContent = '复制';
+      bubble.appendChild(button);
+    });
+  };
+  new MutationObserver(addCopyButtons).observe(document.body, { childList: true, subtree: true });
   document.addEventListener('click', (event) => {
     const target = event.target;
     if (!(target instanceof Element)) return;
@@ -22,6 +32,30 @@
       if (folded) folded.open = true;
       card.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
       card.classList.remove('pq-flash'); void card.offsetWidth; card.classList.add('pq-flash');
+      return;
+    }
+    const openDoc = target.closest('button.pq-open-doc');
+    if (openDoc) {
+      event.preventDefault();
+      const box = document.querySelector('#pq-docview-req textarea, #pq-docview-req input');
+      if (!box) return;
+      box.value = `${openDoc.dataset.doc}|${openDoc.dataset.chunk}`;
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+      setTimeout(() => document.getElementById('pq-docview-go')?.click(), 50);
+      return;
+    }
+    const closeDoc = target.closest('button.pq-docview-close');
+    if (closeDoc) {
+      event.preventDefault();
+      closeDoc.closest('.pq-docview-overlay')?.classList.add('pq-closed');
+      return;
+    }
+    const copyMessage = target.closest('button.pq-copy-msg');
+    if (copyMessage) {
+      event.preventDefault();
+      const bubble = copyMessage.closest('.bot');
+      const text = bubble.innerText.replace(/\n?复制$/, '').replace(/\n?已复制$/, '').trim();
+      copyText(text).then(() => { copyMessage.textContent = '已复制'; setTimeout(() => { copyMessage.textContent = '复制'; }, 1500); });
       return;
     }
     const button = target.closest('button.pq-copy');
