@@ -62,7 +62,7 @@ def new_state() -> dict:
 def _copy_state(state) -> dict:
     state = state or new_state()
     return {"turn": state["turn"], "sections": list(state["sections"]), "records": dict(state["records"]),
-            "last_question": state.get("last_question")}
+            "last_question": state.get("last_question"), "votes": dict(state.get("votes", {}))}
 
 
 class PageHandlers:
