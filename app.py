@@ -181,30 +181,33 @@ def layout(documents: list[dict], with_upload: bool = False) -> SimpleNamespace:
 
 def wire(demo: gr.Blocks, ui: SimpleNamespace, handlers: PageHandlers) -> None:
     """Connect the components of :func:`layout` to the handlers (inside the same ``gr.Blocks``)."""
+    # Quick handlers (votes, state, polling, the document view) go through the queue too, like every
+    # event of the page: page/guard.py refuses the direct /run calls that queue=False would make.
+    LIGHT = dict(concurrency_id="light", concurrency_limit=None)
     chat_io = dict(outputs=[ui.chatbot, ui.question, ui.sources, ui.state], api_visibility="private", concurrency_id="qa")
-    keep = dict(fn=handlers.remember, inputs=[ui.chatbot, ui.state], outputs=[ui.saved], api_visibility="private", queue=False)
+    keep = dict(fn=handlers.remember, inputs=[ui.chatbot, ui.state], outputs=[ui.saved], api_visibility="private", **LIGHT)
     ui.question.submit(handlers.respond, [ui.question, ui.chatbot, ui.doc_filter, ui.state], **chat_io).then(**keep)
     ui.send.click(handlers.respond, [ui.question, ui.chatbot, ui.doc_filter, ui.state], **chat_io).then(**keep)
     for button, text in ui.examples:
         button.click(handlers.example(text), [ui.chatbot, ui.doc_filter, ui.state], **chat_io).then(**keep)
     ui.new_chat.click(handlers.new_conversation, None, [ui.chatbot, ui.question, ui.sources, ui.state, ui.saved, ui.feedback_status],
-                      api_visibility="private", queue=False)
+                      api_visibility="private", **LIGHT)
     ui.export.click(handlers.export, [ui.state], [ui.export_file], api_visibility="private")
-    demo.load(handlers.restore, [ui.saved], [ui.chatbot, ui.state, ui.sources], api_visibility="private", queue=False)
+    demo.load(handlers.restore, [ui.saved], [ui.chatbot, ui.state, ui.sources], api_visibility="private", **LIGHT)
     ui.chatbot.clear(handlers.clear, None, [ui.chatbot, ui.question, ui.sources, ui.state], api_visibility="private",
-                     queue=False).then(**keep)
-    ui.chatbot.like(handlers.on_like, [ui.state], [ui.feedback_status], api_visibility="private", queue=False)
-    ui.docview_go.click(handlers.document_view, [ui.docview_req], [ui.docview], api_visibility="private", queue=False).then(
+                     **LIGHT).then(**keep)
+    ui.chatbot.like(handlers.on_like, [ui.state], [ui.feedback_status], api_visibility="private", **LIGHT)
+    ui.docview_go.click(handlers.document_view, [ui.docview_req], [ui.docview], api_visibility="private", **LIGHT).then(
         None, None, None, js="() => { const t = document.getElementById('pq-docview-target'); "
         "document.querySelector('#pq-docview .pq-docview-overlay')?.classList.remove('pq-closed'); "
         "if (t) t.scrollIntoView({block: 'center'}); }")
     exact_io = dict(outputs=[ui.exact_out], api_visibility="private", concurrency_id="exact", concurrency_limit=2)
     ui.exact_q.submit(handlers.search_exact, [ui.exact_q], **exact_io)
     ui.exact_btn.click(handlers.search_exact, [ui.exact_q], **exact_io)
-    demo.load(handlers.refresh_documents, None, [ui.docs_html, ui.doc_filter], api_visibility="private", queue=False)
+    demo.load(handlers.refresh_documents, None, [ui.docs_html, ui.doc_filter], api_visibility="private", **LIGHT)
     # other open pages see an upload: the document list follows the live build
     ui.doc_timer.tick(handlers.poll_documents, [ui.seen_build], [ui.docs_html, ui.doc_filter, ui.seen_build],
-                      api_visibility="private", queue=False, show_progress="hidden")
+                      api_visibility="private", **LIGHT, show_progress="hidden")
     if ui.upload is not None:
         ui.password.submit(handlers.login, [ui.password], [ui.upload_status], api_visibility="private",
                            concurrency_id="login", concurrency_limit=1)
