@@ -1,0 +1,48 @@
+"""Page handlers against the real index: document polling, upload progress, restoring a kept
+conversation, the document view."""
+from __future__ import annotations
+
+import inspect
+
+import gradio as gr
+
+from page.handlers import PageHandlers, new_state
+
+
+def _handlers(qa, tmp_path):
+    return PageHandlers(qa, tmp_path / "feedback.jsonl")
+
+
+def test_other_pages_follow_a_new_build(qa, tmp_path):
+    handlers = _handlers(qa, tmp_path)
+    build = qa.live.build
+    assert all(isinstance(x, type(gr.skip())) for x in handlers.poll_documents(build)), "nothing sent while unchanged"
+    html, choices, seen = handlers.poll_documents("an-older-build")
+    assert seen == build and f"索引中共有 {len(qa.documents())} 个文件" in html
+    assert len(choices["choices"]) == len(qa.documents())
+
+
+def test_upload_progress_shows_only_our_words():
+    progress = inspect.signature(PageHandlers.do_upload).parameters["progress"].default
+    assert progress.track_tqdm is False  # no 「Batches」 or 「BM25S Create Vocab」 bars from the libraries
+
+
+def test_a_kept_conversation_comes_back(qa, tmp_path):
+    handlers = _handlers(qa, tmp_path)
+    history, state = [], new_state()
+    for output in handlers.respond("教师法第25条是怎么规定的？", history, [], state):
+        history, state = output[0], output[3] if isinstance(output[3], dict) else state
+    saved = handlers.remember(history, state)
+    restored_history, restored_state, panel = handlers.restore(saved)
+    assert restored_history == history and restored_state["turn"] == 1 and 'data-turn="1"' in panel
+    assert all(isinstance(x, type(gr.skip())) for x in handlers.restore({"version": 1, "history": []}))
+    assert all(isinstance(x, type(gr.skip())) for x in handlers.restore(None))  # nothing kept: nothing changed
+
+
+def test_document_view_of_a_cited_chunk(qa, tmp_path):
+    handlers = _handlers(qa, tmp_path)
+    answer = qa.ask("教师法第25条是怎么规定的？")
+    chunk = answer.citations[0].hit.chunk
+    out = handlers.document_view(f"{chunk.doc_id}|{chunk.chunk_id}")
+    assert 'id="pq-docview-target"' in out and "第二十五条" in out.split('id="pq-docview-target">')[1][:40]
+    assert "已不在索引中" in handlers.document_view("no-such-doc|x")
