@@ -44,7 +44,7 @@ import numpy as np
 from retriever import store
 from retriever.search import Retriever
 from retriever.text import char_bigrams, tokenize
-from retriever.views import passage_text, sentence_views
+from retriever.views import passage_text
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +274,7 @@ class MilvusMirror:
             def sentence_rows():
                 for i, (row, s, e) in enumerate(data.sentences):
                     chunk = data.chunks[int(row)]
-                    with_title, _ = sentence_views(chunk, docs[chunk.doc_id], chunk.text[s:e])
+                    with_title = passage_text(chunk, docs[chunk.doc_id], chunk.text[s:e])  # as the local sentence BM25
                     yield {"row": i, "chunk_row": int(row), "doc_id": chunk.doc_id,
                            "vector": np.asarray(data.sentence_embeddings[i], dtype=np.float32).tolist(),
                            "terms": _clip(" ".join(char_bigrams(with_title)))}
