@@ -291,7 +291,7 @@ def test_feedback_votes_are_validated_and_capped(small_cfg, embedder, tmp_path):
     path = tmp_path / "feedback.jsonl"
     handlers = PageHandlers(qa, path)
     state = {"turn": 1, "sections": [], "records": {"1": feedback.answer_record(qa.ask(SMALL_QUESTION))}}
-    for liked in ("x" * 5_000_000, {"a": 1}, None, 3):
+    for liked in ("x" * 5_000_000, {"a": 1}, ["Like"], 3):  # (None or "" withdraws a vote)
         handlers.on_like(state, gr.LikeData(None, {"index": 1, "value": "", "liked": liked}))
     handlers.on_like(state, gr.LikeData(None, {"index": "1" * 10_000, "value": "", "liked": True}))
     assert not path.exists() or path.stat().st_size == 0, "nothing but a Like/Dislike vote is stored"
