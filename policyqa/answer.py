@@ -225,11 +225,11 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
             citations.append(Citation(number, hit, hit.chunk.text[c.start:c.end], c.start, c.end, float(probabilities[i])))
         reason = _check_quotes(citations, ctx) if citations else NO_ANSWER_REASON
     if reason:
-        return Answer(prepared.question, REFUSAL_TEXT, True, [], result.hits, notice=notice, reason=reason, **about)
+        return Answer(prepared.text, REFUSAL_TEXT, True, [], result.hits, notice=notice, reason=reason, **about)
     for part, kind in unanswered_figures(result.query, [c.quote for c in citations]):
         # a sub-question the quotes leave open (missing_figure answered the rest): say so
         notice = f"{notice}问题中“{part}”所问的具体{kind}，现有政策文件没有给出。"
-    return Answer(prepared.question, render(citations), False, citations, result.hits, notice=notice, **about)
+    return Answer(prepared.text, render(citations), False, citations, result.hits, notice=notice, **about)
 
 
 def _check_quotes(citations: list[Citation], ctx: RefusalContext) -> str:

@@ -163,7 +163,7 @@ def test_gbk_and_gb18030_files(tmp_path):
         path = tmp_path / f"law-{enc}.txt"
         path.write_bytes(LAW.encode(enc))
         doc = load_document(path)
-        assert doc.text == LAW and doc.title == "某某条例"
+        assert doc.text == LAW and doc.title == "《某某条例》"  # titles are always shown as quoted sources
         assert [c.heading for c in chunk_document(doc)][1] == ["第一章 总则", "第一条"]
 
 
@@ -221,7 +221,7 @@ def test_pdf_file(tmp_path):
 def test_header_less_file_takes_title_from_first_line(tmp_path):
     path = tmp_path / "x.md"
     path.write_text("关于某事的通知\n\n各单位：\n\n现通知如下。\n", encoding="utf-8")
-    assert load_document(path).title == "关于某事的通知"
+    assert load_document(path).title == "《关于某事的通知》"
     assert split_header("a: b\n---\ntext") == ({}, "a: b\n---\ntext"), "unknown keys are not a header"
 
 
