@@ -20,14 +20,14 @@ pytestmark = pytest.mark.slow
 #: (first-quote precision, answer recall, refusal rate) floors per held-out set, and the caps every
 #: set shares: false refusals, quotes per answer, non-verbatim quotes. Filled from the session-6 run.
 FLOORS = {
-    "dev": {"first_quote_precision": 0.745, "answer_recall": 0.824, "refusal_rate": 0.866, "recall@5": 0.972},
-    "holdout": {"first_quote_precision": 0.457, "answer_recall": 0.538, "refusal_rate": 0.818, "recall@5": 0.82},
-    "holdout2": {"first_quote_precision": 0.666, "answer_recall": 0.711, "refusal_rate": 0.866, "recall@5": 0.888},
+    "dev": {"first_quote_precision": 0.759, "answer_recall": 0.814, "refusal_rate": 0.866, "recall@5": 0.972},
+    "holdout": {"first_quote_precision": 0.441, "answer_recall": 0.512, "refusal_rate": 0.818, "recall@5": 0.82},
+    "holdout2": {"first_quote_precision": 0.666, "answer_recall": 0.688, "refusal_rate": 0.866, "recall@5": 0.866},
     "holdout3": {"first_quote_precision": 0.757, "answer_recall": 0.735, "refusal_rate": 0.818, "recall@5": 0.97},
     "holdout4": {"first_quote_precision": 0.757, "answer_recall": 0.787, "refusal_rate": 0.749, "recall@5": 0.969},
-    "set26": {"first_quote_precision": 0.657, "answer_recall": 0.666, "refusal_rate": 0.73, "recall@5": 0.935},
+    "set26": {"first_quote_precision": 0.635, "answer_recall": 0.666, "refusal_rate": 0.73, "recall@5": 0.935},
 }
-#: The target is 1.5 quotes per answer on average; held out, set26 came to 1.55 (README), hence 1.6 here.
+#: The target is 1.5 quotes per answer on average; held out, set26 came to 1.54 (README), hence 1.6 here.
 CAPS = {"false_refusal_rate": 0.16, "citations_per_answer": 1.6, "non_verbatim_quotes": 0}
 
 
