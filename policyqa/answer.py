@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.schema import quoted_title
+from ingest.structure import ISSUE_DATE
 from policyqa.config import REFUSAL_TEXT, Config
-from retriever.references import heading_matches
+from retriever.references import asks_about_document, heading_matches
 from retriever.search import Hit, SearchResult
 from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise
 from policyqa.refusal import (
-    AFTER_QUOTES, BEFORE_QUOTES, RefusalContext, asked_figures, first_reason, places_in, unanswered_figures,
+    AFTER_QUOTES, BEFORE_QUOTES, RefusalContext, asked_figures, first_reason, places_in, unanswered_figures, weak_evidence,
 )
 from retriever.text import STOPWORDS, char_bigrams, strip_control, strip_surrogates, tokenize
 
@@ -171,6 +172,9 @@ class Prepared:
     matrix: np.ndarray  # features of the candidates (policyqa.ranker.FEATURES)
     figure_states: list[bool]
     view: QuestionView
+    #: the first hit answers by the document's structure: the article the question names, or the
+    #: title line / dated signature asked for; it alone is quoted, whatever the ranker's scores
+    pinned: bool = False
 
 
 def prepare(question: str, text: str, notice: str, result: SearchResult, config: Config, idf: dict[str, float],
@@ -203,7 +207,14 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     view = QuestionView(question_terms(result.query, idf), figures, apparatus, bigrams)
     candidates, matrix = featurise(result, view, max_hits=config.rank_hits)
     states = [bool(figures) and all(p.search(result.hits[c.hit].chunk.text[c.start:c.end]) for p in figures) for c in candidates]
-    return Prepared(question, text, notice, result, ctx, first_reason(ctx, BEFORE_QUOTES), candidates, matrix, states, view)
+    about_document = asks_about_document(result.query)
+    pinned = bool(hits) and (
+        refs.article is not None and heading_matches(hits[0].chunk.heading, refs.article)
+        or about_document == "title" and apparatus[0]
+        or about_document == "date" and apparatus[0] and bool(ISSUE_DATE.search(hits[0].chunk.text)))
+    # a pinned answer rests on the document's structure, not on a cosine: weak evidence does not refuse it
+    checks = [check for check in BEFORE_QUOTES if not (pinned and check is weak_evidence)]
+    return Prepared(question, text, notice, result, ctx, first_reason(ctx, checks), candidates, matrix, states, view, pinned)
 
 
 def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
@@ -218,7 +229,11 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
     citations: list[Citation] = []
     if not reason:
         probabilities = ranker.probabilities(prepared.matrix)
-        picked = choose(prepared.candidates, probabilities, result.hits, ranker, prepared.figure_states)
+        if prepared.pinned:
+            first = [i for i, c in enumerate(prepared.candidates) if c.hit == 0]
+            picked = [max(first, key=lambda i: (probabilities[i], -i))] if first else []
+        else:
+            picked = choose(prepared.candidates, probabilities, result.hits, ranker, prepared.figure_states)
         for number, i in enumerate(picked, start=1):
             c = prepared.candidates[i]
             hit = result.hits[c.hit]
