@@ -62,7 +62,15 @@ FEATURES: tuple[str, ...] = (
     # the question as a whole (answerability)
     "sentence_top",         # the best sentence cosine in the index
     "dense_top",
+    # each candidate against the question's other candidates (see RELATIVE)
+    *(f"{name}_gap" for name in ("word_overlap", "bigram_overlap", "passage_overlap", "heading_overlap", "fused_share")),
+    *(f"{name}_rank" for name in ("cosine", "word_overlap", "bigram_overlap", "passage_overlap", "heading_overlap", "fused_share")),
 )
+
+#: Signals that say more against the question's other candidates than alone (a 0.4 word overlap is
+#: the best for one question and poor for another): each also enters as its gap to the question's
+#: best (``_gap``; the cosine's is ``cosine_gap``) and as 1 / (1 + how many candidates beat it) (``_rank``).
+RELATIVE = ("cosine", "word_overlap", "bigram_overlap", "passage_overlap", "heading_overlap", "fused_share")
 
 
 @dataclass(frozen=True)
@@ -159,8 +167,20 @@ def featurise(result: SearchResult, view: QuestionView, max_hits: int = 10) -> t
             f[f"{name}_score"] = score / best_bm25[name] if name in best_bm25 else score
             rank = hit.ranks.get(name)
             f[f"{name}_inverse_rank"] = 1.0 / rank if rank else 0.0
-        rows.append([f[name] for name in FEATURES])
-    return candidates, np.asarray(rows, dtype=np.float32)
+        rows.append(f)
+    _add_relative(rows)
+    return candidates, np.asarray([[f[name] for name in FEATURES] for f in rows], dtype=np.float32)
+
+
+def _add_relative(rows: list[dict[str, float]]) -> None:
+    """The :data:`RELATIVE` features of each candidate, from all the question's candidates."""
+    for name in RELATIVE:
+        values = np.asarray([f[name] for f in rows])
+        beaten_by = (values[None, :] > values[:, None]).sum(axis=1)  # ties share a rank
+        for f, value, rank in zip(rows, values, beaten_by):
+            f[f"{name}_rank"] = 1.0 / (1 + rank)
+            if name != "cosine":
+                f[f"{name}_gap"] = float(value - values.max())
 
 
 @dataclass(frozen=True)
