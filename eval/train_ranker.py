@@ -2,7 +2,7 @@
 
 ``policyqa train`` searches every question of :data:`TRAIN_SETS` once, labels each candidate
 sentence (does it match a gold quote of its document?), fits a logistic regression (scikit-learn,
-deterministic) and chooses the two bars of the answer on the same data; the result is written to
+deterministic) and chooses the two bars of the answer on out-of-fold scores of the same questions; the result is written to
 ``policyqa/data/ranker.json``. ``policyqa train --cv`` reports every figure cross-validated by
 question set: for each set, a model trained on all the others answers it.
 
@@ -79,9 +79,8 @@ def collect(qa, sets: tuple[str, ...] = TRAIN_SETS) -> list[Sample]:
     return samples
 
 
-def fit(samples: list[Sample], about: dict | None = None) -> QuoteRanker:
-    """Logistic regression over the candidates of ``samples`` (those a rule refuses included: they
-    are good negatives), then the bars chosen on the same questions."""
+def _regression(samples: list[Sample], about: dict | None = None) -> QuoteRanker:
+    """The logistic regression over the candidates of ``samples``, without bars yet."""
     from sklearn.linear_model import LogisticRegression
 
     X = np.concatenate([s.matrix for s in samples if len(s.matrix)])
@@ -91,9 +90,27 @@ def fit(samples: list[Sample], about: dict | None = None) -> QuoteRanker:
     scale[scale == 0] = 1.0
     model = LogisticRegression(C=C, max_iter=5000)
     model.fit((X - mean) / scale, y)
-    ranker = QuoteRanker(list(FEATURES), mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]),
-                         refuse_below=0.0, extra_from=1.0, about=about or {})
-    ranker.refuse_below, ranker.extra_from = choose_bars(ranker, samples)
+    return QuoteRanker(list(FEATURES), mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]),
+                       refuse_below=0.0, extra_from=1.0, about=about or {})
+
+
+def out_of_fold_probabilities(samples: list[Sample]) -> list[np.ndarray]:
+    """Each sample's candidate probabilities by a regression fitted without its question set: what
+    the model's scores look like on questions it has not seen (in-sample scores are too confident)."""
+    sets = list(dict.fromkeys(s.set_name for s in samples))
+    if len(sets) < 2:
+        model = _regression(samples)
+        return [model.probabilities(s.matrix) for s in samples]
+    by_set = {name: _regression([s for s in samples if s.set_name != name]) for name in sets}
+    return [by_set[s.set_name].probabilities(s.matrix) for s in samples]
+
+
+def fit(samples: list[Sample], about: dict | None = None) -> QuoteRanker:
+    """Logistic regression over the candidates of ``samples`` (those a rule refuses included: they
+    are good negatives); its bars are chosen on out-of-fold scores of the same questions, so they
+    hold on unseen ones (bars chosen on in-sample scores moved by up to 0.05 with the training data)."""
+    ranker = _regression(samples, about)
+    ranker.refuse_below, ranker.extra_from = choose_bars(samples, out_of_fold_probabilities(samples), ranker.max_quotes)
     return ranker
 
 
@@ -114,14 +131,14 @@ def _utility_of_refusal_bar(best: list[tuple[float, bool, bool]], bar: float) ->
     return utility, false_refusals / max(answerable, 1)
 
 
-def choose_bars(ranker, samples: list[Sample]) -> tuple[float, float]:
+def choose_bars(samples: list[Sample], probabilities: list[np.ndarray], max_quotes: int = 3) -> tuple[float, float]:
     """The refusal bar (best utility with at most :data:`MAX_FALSE_REFUSALS` false refusals on the
     training questions) and the bar for further quotes: the lowest that keeps the mean number of
     quotes per answer within :data:`QUOTE_BUDGET` (below :data:`MAX_MEAN_QUOTES`, for a margin on
     unseen questions). Further quotes are what lets a reader see the answer when the first quote
-    is not it."""
-    usable = [s for s in samples if not s.ruled_out and len(s.matrix)]
-    probs = [ranker.probabilities(s.matrix) for s in usable]
+    is not it. ``probabilities``: per sample, its candidates' scores."""
+    pairs = [(s, p) for s, p in zip(samples, probabilities) if not s.ruled_out and len(s.matrix)]
+    usable, probs = [s for s, _ in pairs], [p for _, p in pairs]
     best = []
     for s, p in zip(usable, probs):
         i = int(np.argmax(p))
@@ -134,7 +151,7 @@ def choose_bars(ranker, samples: list[Sample]) -> tuple[float, float]:
     for extra in [x / 100 for x in range(99, 0, -1)]:
         if extra < refuse_below:
             break
-        bars = Bars(refuse_below, extra, getattr(ranker, "max_quotes", 3))
+        bars = Bars(refuse_below, extra, max_quotes)
         counts = [len(choose(s.prepared.candidates, p, s.prepared.result.hits, bars)) for s, p in zip(usable, probs)]
         answered = [n for n in counts if n]
         if answered and sum(answered) / len(answered) > QUOTE_BUDGET:

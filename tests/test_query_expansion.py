@@ -71,9 +71,6 @@ def test_everyday_appraisal_finds_the_law_on_teacher_assessment(qa, question):
     assert "第五章 考核" in result.hits[0].chunk.heading_path
 
 
-def test_how_often_a_meeting_meets_finds_the_rule_on_its_meetings(qa):
-    # 一年…开几次会 is 每年召开两次会议 in the 批复; without 几次会/一年 the figure-less duties come first
-    answer = qa.ask("联席会议一年要开几次会？")
-    assert {"召开", "会议", "每年"} <= set(qa.search("联席会议一年要开几次会？").expansion)
-    assert not answer.refused, answer.reason
-    assert "每年召开两次会议" in answer.citations[0].quote
+def test_a_year_is_read_as_every_year(qa):
+    # 一年 in a question about how often (一年…几次) is 每年 in policy texts
+    assert "每年" in qa.search("企业一年要组织几次职工培训？").expansion
