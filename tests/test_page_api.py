@@ -30,8 +30,9 @@ QUESTION = "双师型教师要有多少年企业工作经历？"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    return prepare_site(tmp_path_factory.getbasetemp() / "page-site")
+def site(tmp_path_factory, index_config):
+    # the session's index of the same corpus seeds the site's: nothing is embedded twice
+    return prepare_site(tmp_path_factory.getbasetemp() / "page-site", seed_index=index_config.index_dir)
 
 
 @pytest.fixture(scope="module")

@@ -45,8 +45,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    return prepare_site(tmp_path_factory.getbasetemp() / "page-site")
+def site(tmp_path_factory, index_config):
+    # the session's index of the same corpus seeds the site's: nothing is embedded twice
+    return prepare_site(tmp_path_factory.getbasetemp() / "page-site", seed_index=index_config.index_dir)
 
 
 @pytest.fixture(scope="module")
