@@ -20,12 +20,11 @@ import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bench.load_page import LOOPBACK, QUESTIONS, complete, percentile, start_local_server  # noqa: E402
+from bench.load_page import QUESTIONS, complete, loopback_url, percentile, server_arguments, start_local_server  # noqa: E402
 
 MAX_CLIENTS = 200
 MAX_QUESTIONS = 20
@@ -103,10 +102,7 @@ def report(url: str, clients: int, per_client: int, records: list[dict], wall: f
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--url", help="a running page on this machine (default: start one)")
-    p.add_argument("--index", type=Path, help="index folder for the server started here")
-    p.add_argument("--corpus", type=Path, help="corpus folder for the server started here")
-    p.add_argument("--log-dir", help="where the started server's log goes (default: a temp folder)")
+    server_arguments(p)
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--questions", type=int, default=4, help="questions per client")
     p.add_argument("--rounds", default="", help="several client counts in one run, e.g. 50,200")
@@ -119,9 +115,7 @@ def main(argv=None) -> int:
 
     server = None
     if args.url:
-        url = args.url if args.url.endswith("/") else args.url + "/"
-        if urlparse(url).hostname not in LOOPBACK:
-            p.error("only loopback URLs (127.0.0.1, localhost) are allowed")
+        url = loopback_url(p, args.url)
     else:
         server = start_local_server(args)
         url = server.url

@@ -102,12 +102,25 @@ def start_local_server(args):
     return start_server(site, timeout=300)
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def server_arguments(p: argparse.ArgumentParser) -> None:
+    """The flags that say which page to load: a running one (``--url``) or one started here."""
     p.add_argument("--url", help="a running page on this machine (default: start one)")
     p.add_argument("--index", type=Path, help="index folder for the server started here")
     p.add_argument("--corpus", type=Path, help="corpus folder for the server started here")
     p.add_argument("--log-dir", help="where the started server's log goes (default: a temp folder)")
+
+
+def loopback_url(p: argparse.ArgumentParser, url: str) -> str:
+    """``url`` with a trailing slash; an error unless it is on this machine."""
+    url = url if url.endswith("/") else url + "/"
+    if urlparse(url).hostname not in LOOPBACK:
+        p.error("only loopback URLs (127.0.0.1, localhost) are allowed")
+    return url
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    server_arguments(p)
     p.add_argument("--clients", type=int, default=20)
     p.add_argument("--questions", type=int, default=5, help="questions per client")
     p.add_argument("--deadline", type=float, default=300.0, help="seconds for the whole run")
@@ -117,9 +130,7 @@ def main(argv=None) -> int:
 
     server = None
     if args.url:
-        url = args.url if args.url.endswith("/") else args.url + "/"
-        if urlparse(url).hostname not in LOOPBACK:
-            p.error("only loopback URLs (127.0.0.1, localhost) are allowed")
+        url = loopback_url(p, args.url)
     else:
         server = start_local_server(args)
         url = server.url
