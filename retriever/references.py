@@ -164,7 +164,7 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]]) -> Refer
 
 
 
-_ISSUED = r"(?:发|印发|下发|颁布|发布|出台|签发)"
+_ISSUED = r"(?:发|印发|下发|颁布|发布|出台|签发|通过|公布)"  # 通过/公布: a law is adopted and promulgated
 _ABOUT_DATE = re.compile(
     rf"(?:哪天|哪一天|哪年|什么时候|何时|几月几[日号]|日期).{{0,4}}{_ISSUED}|{_ISSUED}(?:的|于)?(?:日期|时间)|(?:发文|成文)(?:日期|时间)"
 )

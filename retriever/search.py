@@ -287,7 +287,7 @@ class Retriever:
         if 0 < cfg.apparatus_weight != 1:
             fused = self._reweigh_apparatus(fused, cfg.apparatus_weight, about, refs.documents)
         fused = self._prefer(query, fused, refs.documents)
-        fused = self._apply_references(fused, refs, allowed, title_first=about == "title")[:k]
+        fused = self._apply_references(fused, refs, allowed, about=about)[:k]
         per_score = {name: dict(r) for name, r in rankings.items()}
         per_rank = {name: {i: rank for rank, (i, _) in enumerate(r, start=1)} for name, r in rankings.items()}
         hits = []
@@ -367,11 +367,21 @@ class Retriever:
                 return row
         return None
 
+    def date_row(self, doc_id: str) -> int | None:
+        """The row of document ``doc_id``'s first dated apparatus line (its signature date, or a
+        law's 题注 of adoption and promulgation), or None."""
+        lo, hi = self._doc_rows[doc_id]
+        for row in range(lo, hi):
+            if self.is_apparatus(row) and ISSUE_DATE.search(self.index.chunks[row].text):
+                return row
+        return None
+
     def _apply_references(self, fused: list[tuple[int, float]], refs: References, allowed: np.ndarray | None,
-                          title_first: bool = False) -> list[tuple[int, float]]:
+                          about: str = "") -> list[tuple[int, float]]:
         """Favour the documents the question names (+``reference_boost``) and put the article it
         asks for first: in the named documents, or among the candidates when none is named.
-        With ``title_first`` (「教师法的全称是什么？」) the named documents' title lines go first."""
+        A question about a named document's title (「教师法的全称是什么？」, ``about`` "title") or its
+        date (「…是哪天印发的？」, "date") gets that document's title line or dated line first."""
         if not refs:
             return fused
         boost = self.config.reference_boost
@@ -388,8 +398,9 @@ class Retriever:
             else:  # every chunk of a small index, the candidates of a large one
                 rows = range(len(self.index.chunks)) if len(self.index.chunks) <= ARTICLE_SCAN_LIMIT else list(scores)
             first = [row for row in rows if heading_matches(self.index.chunks[row].heading, refs.article)]
-        elif title_first:
-            first = [row for row in map(self.title_row, named) if row is not None]
+        elif about in ("title", "date"):
+            line_row = self.title_row if about == "title" else self.date_row
+            first = [row for row in map(line_row, named) if row is not None]
         if allowed is not None and first:
             keep = set(allowed.tolist())
             first = sorted(row for row in first if row in keep)

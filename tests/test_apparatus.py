@@ -67,14 +67,33 @@ def test_a_content_question_about_the_notice_does_not_get_its_banner(qa):
 
 
 @pytest.mark.parametrize("question, date", [
-    # session 6: on 26 documents the notice's banner outranks its dated signature, so this is refused
-    pytest.param("49号文是哪天印发的？", "2021年4月30日", marks=pytest.mark.xfail(strict=True, reason="banner above the signature")),
-    ("职业教育改革实施方案是哪天发布的？", "2019年1月24日")])
+    # the notice's signature is its last line: the named document's dated line is put first
+    ("49号文是哪天印发的？", "2021年4月30日"),
+    ("职业教育改革实施方案是哪天发布的？", "2019年1月24日"),
+    # a law has no signature: its 题注 under the title says when it was adopted and promulgated
+    ("教师法是哪天通过的？", "1993年10月31日"),
+    ("带薪年休假条例是什么时候公布的？", "2007年12月14日"),
+])
 def test_the_date_of_issue_is_quoted_from_the_signature(qa, question, date):
     answer = qa.ask(question)
     assert not answer.refused, answer.reason
     assert date in answer.citations[0].quote
     assert answer.citations[0].quote in answer.citations[0].hit.chunk.text
+
+
+def test_a_laws_note_of_adoption_is_apparatus_not_content():
+    from ingest.structure import is_apparatus
+
+    note = "（2007年6月29日第十届全国人民代表大会常务委员会第二十八次会议通过\u3000根据2012年12月28日第十一届全国人民代表大会常务委员会第三十次会议《关于修改〈中华人民共和国劳动合同法〉的决定》修正）"
+    assert is_apparatus(note, "中华人民共和国劳动合同法")
+    # an article that mentions a date is content
+    assert not is_apparatus("第九十八条 本法自2008年1月1日起施行。", "中华人民共和国劳动合同法")
+    assert not is_apparatus("（一）2019年1月1日以后入职的职工", "某某办法")
+
+
+def test_a_content_question_does_not_get_the_laws_note_first(qa):
+    hits = qa.search("劳动合同法对试用期有什么规定？").hits
+    assert not hits[0].chunk.text.startswith("（2007年6月29日")
 
 
 def test_a_number_asked_of_a_document_the_text_cites_is_not_overruled_by_the_banner(qa):

@@ -21,11 +21,11 @@ pytestmark = pytest.mark.slow
 #: set shares: false refusals, quotes per answer, non-verbatim quotes. Filled from the session-7 run.
 FLOORS = {
     "dev": {"first_quote_precision": 0.775, "answer_recall": 0.814, "refusal_rate": 0.866, "recall@5": 0.972},
-    "holdout": {"first_quote_precision": 0.574, "answer_recall": 0.512, "refusal_rate": 0.818, "recall@5": 0.820},
+    "holdout": {"first_quote_precision": 0.545, "answer_recall": 0.487, "refusal_rate": 0.818, "recall@5": 0.820},
     "holdout2": {"first_quote_precision": 0.711, "answer_recall": 0.733, "refusal_rate": 0.866, "recall@5": 0.866},
     "holdout3": {"first_quote_precision": 0.720, "answer_recall": 0.764, "refusal_rate": 0.727, "recall@5": 0.970},
     "holdout4": {"first_quote_precision": 0.813, "answer_recall": 0.818, "refusal_rate": 0.749, "recall@5": 0.969},
-    "set26": {"first_quote_precision": 0.644, "answer_recall": 0.679, "refusal_rate": 0.730, "recall@5": 0.935},
+    "set26": {"first_quote_precision": 0.640, "answer_recall": 0.692, "refusal_rate": 0.692, "recall@5": 0.935},
 }
 #: The target is 1.5 quotes per answer on average; held out, set26 came to 1.69 (README), hence 1.75 here;
 #: false refusals came to 0.14 at most (set26), hence 0.2.
