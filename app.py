@@ -19,6 +19,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from page import render
+from page.browser_secret import browser_secret
 from page.feedback import FEEDBACK_FILE
 from page.handlers import PageHandlers, new_state
 from page.static import CSS, EXAMPLES, JS
@@ -76,23 +77,25 @@ def build_app(qa, admin_password: str | None = None, data_dir: Path | str | None
     to the handlers (page/handlers.py).
 
     ``admin_password``: when set, the 文件 tab has an upload section guarded by it.
-    ``data_dir``: where ``feedback.jsonl`` is written (default: the corpus folder's parent).
+    ``data_dir``: where ``feedback.jsonl`` and the key of the browsers' saved conversations are
+    kept (default: the corpus folder's parent).
     """
     data_dir = Path(data_dir) if data_dir is not None else Path(qa.config.corpus_dir).parent
     handlers = PageHandlers(qa, data_dir / FEEDBACK_FILE, admin_password)
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        ui = layout(qa.documents(), with_upload=bool(admin_password))
+        ui = layout(qa.documents(), with_upload=bool(admin_password), secret=browser_secret(data_dir))
         wire(demo, ui, handlers)
         gr.api(handlers.api_ask(), api_name="ask", concurrency_id="qa")
     demo.policyqa_gate = handlers.gate  # launch() installs page/guard.py's ApiGuard with it
     return demo
 
 
-def layout(documents: list[dict], with_upload: bool = False) -> SimpleNamespace:
-    """The page's components (inside an open ``gr.Blocks``), by name; no behaviour."""
+def layout(documents: list[dict], with_upload: bool = False, secret: str | None = None) -> SimpleNamespace:
+    """The page's components (inside an open ``gr.Blocks``), by name; no behaviour. ``secret``:
+    the key of the saved conversations (page/browser_secret.py; None: a new one each start)."""
     ui = SimpleNamespace(state=gr.State(new_state()))
-    # the conversation survives a reload: kept in the browser's storage (encrypted by Gradio)
-    ui.saved = gr.BrowserState(None, storage_key="policyqa-conversation")
+    # the conversation survives a reload and a restart: kept in the browser's storage, encrypted
+    ui.saved = gr.BrowserState(None, storage_key="policyqa-conversation", secret=secret)
     ui.seen_build = gr.State("")
     ui.doc_timer = gr.Timer(DOCUMENT_POLL_S)
     gr.HTML(_header_html(), padding=False)

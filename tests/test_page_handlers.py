@@ -46,3 +46,34 @@ def test_document_view_of_a_cited_chunk(qa, tmp_path):
     out = handlers.document_view(f"{chunk.doc_id}|{chunk.chunk_id}")
     assert 'id="pq-docview-target"' in out and "第二十五条" in out.split('id="pq-docview-target">')[1][:40]
     assert "已不在索引中" in handlers.document_view("no-such-doc|x")
+
+
+def test_saved_conversations_keep_their_key_across_restarts(qa, tmp_path):
+    # Gradio draws a new BrowserState key at every start: every kept history would be unreadable
+    import os
+    import stat
+
+    import app
+    from page.browser_secret import SECRET_FILE, browser_secret
+
+    def saved_secret(demo):
+        return next(b.secret for b in demo.blocks.values() if isinstance(b, gr.BrowserState))
+
+    first, second = app.build_app(qa, data_dir=tmp_path), app.build_app(qa, data_dir=tmp_path)
+    assert saved_secret(first) == saved_secret(second) == browser_secret(tmp_path)
+    assert stat.S_IMODE(os.stat(tmp_path / SECRET_FILE).st_mode) == 0o600
+    (tmp_path / SECRET_FILE).write_text("short")  # damaged: a new key, kept from then on
+    renewed = browser_secret(tmp_path)
+    assert renewed != saved_secret(first) and browser_secret(tmp_path) == renewed
+    first.close()
+    second.close()
+
+
+def test_a_data_folder_that_cannot_keep_the_key_still_serves(tmp_path, caplog):
+    from page.browser_secret import browser_secret
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the data folder should be")
+    assert len(browser_secret(blocked)) == 64  # a key for this run
+    assert "无法保存" in caplog.text
+    assert blocked.read_text() == "a file where the data folder should be"
