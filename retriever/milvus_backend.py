@@ -353,6 +353,7 @@ class MilvusRetriever(Retriever):
     def __init__(self, index: store.IndexData, embedder, config, client, prefix: str):
         super().__init__(index, embedder, config)
         self.client = client
+        self.prefix = prefix
         self.chunks_collection, self.sentences_collection = collection_names(prefix, index.path.name)
         missing = [name for name in (self.chunks_collection,) + ((self.sentences_collection,) if self.has_sentence_index else ())
                    if not client.has_collection(name)]
@@ -362,6 +363,9 @@ class MilvusRetriever(Retriever):
         for name in (self.chunks_collection, self.sentences_collection) if self.has_sentence_index else (self.chunks_collection,):
             if str(client.get_load_state(name).get("state")) != "Loaded":  # ingest loads it, with its replicas
                 client.load_collection(name)
+
+    def reconfigured(self, config) -> "MilvusRetriever":
+        return MilvusRetriever(self.index, self.embedder, config, self.client, self.prefix)
 
     def _search(self, collection: str, query, field: str, metric: str, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         if n <= 0 or (allowed is not None and len(allowed) == 0):

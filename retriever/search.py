@@ -117,6 +117,11 @@ class Retriever:
         self._row_starts = np.asarray(sorted(lo for lo, hi in self._doc_rows.values() if hi > lo), dtype=np.int64)
         self._row_doc = [d for _lo, d in sorted((lo, d) for d, (lo, hi) in self._doc_rows.items() if hi > lo)]
 
+    def reconfigured(self, config: SearchSettings) -> "Retriever":
+        """The same index, encoder and backend searched with other settings (one weight changed, the
+        lexicon off): what the settings' effect is measured against."""
+        return Retriever(self.index, self.embedder, config)
+
     def _allowed(self, docs: list[str] | None, ranges: dict) -> np.ndarray | None:
         if not docs:
             return None

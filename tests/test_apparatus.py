@@ -5,7 +5,6 @@ import pytest
 
 from ingest.structure import is_apparatus
 from retriever.references import asks_about_document
-from retriever.search import Retriever
 
 NOTICE = ("人力资源社会保障部关于贯彻落实习近平总书记对职业教育工作重要指示精神的通知", "人社部函〔2021〕49号", "人力资源社会保障部")
 PLAN = ("国务院关于印发国家职业教育改革实施方案的通知", "国发〔2019〕4号", "国务院")
@@ -51,7 +50,7 @@ def test_questions_about_the_document_itself_are_told_apart(question, about):
 
 
 def retriever_with(qa, weight):
-    return Retriever(qa.index, qa.embedder, dataclasses.replace(qa.config, apparatus_weight=weight))
+    return qa.live.retriever.reconfigured(dataclasses.replace(qa.config, apparatus_weight=weight))
 
 
 def test_a_content_question_about_the_notice_does_not_get_its_banner(qa):

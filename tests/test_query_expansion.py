@@ -57,9 +57,7 @@ def test_expansion_reaches_the_official_wording(qa):
 
 def test_expansion_can_be_switched_off(qa):
     plain = dataclasses.replace(qa.config, query_lexicon="none")
-    from retriever.search import Retriever
-
-    retriever = Retriever(qa.index, qa.embedder, plain)
+    retriever = qa.live.retriever.reconfigured(plain)
     assert retriever.search("老师的工资").expansion == []
 
 

@@ -4,11 +4,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from retriever.search import Retriever, mix_views
+from retriever.search import mix_views
 
 
 def retriever_with(qa, share):
-    return Retriever(qa.index, qa.embedder, dataclasses.replace(qa.config, query_passage_share=share))
+    return qa.live.retriever.reconfigured(dataclasses.replace(qa.config, query_passage_share=share))
 
 
 def test_one_batch_encodes_both_views_as_the_separate_calls_do(qa):

@@ -115,9 +115,7 @@ def test_document_number_favours_that_document_not_its_number_line(qa, question)
 
 
 def test_reference_boost_zero_still_finds_the_article(qa):
-    from retriever.search import Retriever
-
-    retriever = Retriever(qa.index, qa.embedder, dataclasses.replace(qa.config, reference_boost=0.0))
+    retriever = qa.live.retriever.reconfigured(dataclasses.replace(qa.config, reference_boost=0.0))
     result = retriever.search("教师法第25条")
     assert result.references.documents == (TEACHERS_LAW,)
     assert "第二十五条" in result.hits[0].chunk.heading
