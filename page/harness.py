@@ -7,6 +7,7 @@ the page answers.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import socket
@@ -34,11 +35,23 @@ class Site:
     def data_dir(self) -> Path:
         return self.corpus_dir.parent
 
+    @property
+    def milvus_collection(self) -> str:
+        """This site's collection prefix on a Milvus server it shares with other index folders
+        (``POLICYQA_BACKEND=milvus``): one prefix per index folder, or one folder's clean-up of
+        old builds would drop the other's collections."""
+        return "site_" + hashlib.sha1(str(self.base.resolve()).encode("utf-8")).hexdigest()[:10]
+
     def config(self, **overrides) -> Config:
-        return Config.load(**{"corpus_dir": self.corpus_dir, "index_dir": self.index_dir, **overrides})
+        return Config.load(**{"corpus_dir": self.corpus_dir, "index_dir": self.index_dir,
+                              "milvus_collection": self.milvus_collection, **overrides})
 
     def cli_args(self) -> list[str]:
         return ["--corpus", str(self.corpus_dir), "--index", str(self.index_dir)]
+
+    def env(self) -> dict[str, str]:
+        """Environment for a ``policyqa`` process on this site (what ``cli_args`` cannot say)."""
+        return {"POLICYQA_MILVUS_COLLECTION": self.milvus_collection}
 
 
 #: Set to a folder to reuse one prepared site across test sessions (its index is built once;
@@ -61,7 +74,8 @@ def prepare_site(base: Path | str, corpus: Path = SHIPPED_CORPUS, seed_index: Pa
                 shutil.rmtree(site.corpus_dir)
             shutil.copytree(corpus, site.corpus_dir)
             if seed_index is not None and not site.index_dir.exists():
-                shutil.copytree(seed_index, site.index_dir)
+                # the build folders only: an embedded Milvus file beside them is the seed's own
+                shutil.copytree(seed_index, site.index_dir, ignore=shutil.ignore_patterns("*.db", ".*.lock"))
             from retriever.build import ingest
 
             report = ingest(site.config(), progress=False)
@@ -116,6 +130,7 @@ def start_server(site: Site, port: int | None = None, env: dict | None = None, t
     log = site.base / f"server-{port}.log"
     child_env = {k: v for k, v in os.environ.items() if k != "POLICYQA_ADMIN_PASSWORD"}
     child_env.update({"HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"})
+    child_env.update(site.env())
     child_env.update(env or {})
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.Popen(

