@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.schema import quoted_title
-from ingest.structure import ISSUE_DATE
+from ingest.structure import EFFECTIVE_CLAUSE, ISSUE_DATE
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import asks_about_document, heading_matches
 from retriever.search import Hit, SearchResult
@@ -211,7 +211,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     pinned = bool(hits) and (
         refs.article is not None and heading_matches(hits[0].chunk.heading, refs.article)
         or about_document == "title" and apparatus[0]
-        or about_document == "date" and apparatus[0] and bool(ISSUE_DATE.search(hits[0].chunk.text)))
+        or about_document == "date" and apparatus[0] and bool(ISSUE_DATE.search(hits[0].chunk.text))
+        or about_document == "effective" and bool(EFFECTIVE_CLAUSE.search(hits[0].chunk.text)))
     # a pinned answer rests on the document's structure, not on a cosine: weak evidence does not refuse it
     checks = [check for check in BEFORE_QUOTES if not (pinned and check is weak_evidence)]
     return Prepared(question, text, notice, result, ctx, first_reason(ctx, checks), candidates, matrix, states, view, pinned)
@@ -231,6 +232,8 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
         probabilities = ranker.probabilities(prepared.matrix)
         if prepared.pinned:
             first = [i for i, c in enumerate(prepared.candidates) if c.hit == 0]
+            # in an article of several sentences, the one that states the structural answer
+            first = [i for i in first if _states_pinned_answer(prepared, i)] or first
             picked = [max(first, key=lambda i: (probabilities[i], -i))] if first else []
         else:
             picked = choose(prepared.candidates, probabilities, result.hits, ranker, prepared.figure_states)
@@ -245,6 +248,12 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
         # a sub-question the quotes leave open (missing_figure answered the rest): say so
         notice = f"{notice}问题中“{part}”所问的具体{kind}，现有政策文件没有给出。"
     return Answer(prepared.text, render(citations), False, citations, result.hits, notice=notice, **about)
+
+
+def _states_pinned_answer(prepared: Prepared, i: int) -> bool:
+    c = prepared.candidates[i]
+    text = prepared.result.hits[c.hit].chunk.text[c.start:c.end]
+    return bool(EFFECTIVE_CLAUSE.search(text) or ISSUE_DATE.search(text) or prepared.result.references.article is not None)
 
 
 def _check_quotes(citations: list[Citation], ctx: RefusalContext) -> str:

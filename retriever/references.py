@@ -168,6 +168,10 @@ _ISSUED = r"(?:发|印发|下发|颁布|发布|出台|签发|通过|公布)"  # 
 _ABOUT_DATE = re.compile(
     rf"(?:哪天|哪一天|哪年|什么时候|何时|几月几[日号]|日期).{{0,4}}{_ISSUED}|{_ISSUED}(?:的|于)?(?:日期|时间)|(?:发文|成文)(?:日期|时间)"
 )
+#: when a document takes effect (施行, 生效): its 本法自…起施行 clause answers, not its signature
+_ABOUT_EFFECT = re.compile(
+    r"(?:哪天|哪一天|哪年|什么时候|何时|几月几[日号]|日期).{0,6}(?:施行|生效|实施|执行)|(?:施行|生效)(?:的)?(?:日期|时间)"
+)
 _ABOUT_DOCUMENT = re.compile(
     rf"文号|发文字号|字号|编号|(?:哪个|什么)(?:部门|单位|机关){_ISSUED}|谁{_ISSUED}的|发文机关|"
     r"发给(?:谁|哪)|主送|抄送"
@@ -176,12 +180,15 @@ _ABOUT_TITLE = re.compile(r"全称|全名|正式名称|标题|题目|叫什么�
 
 
 def asks_about_document(query: str) -> str:
-    """``"date"`` when the question asks when a document was issued, ``"title"`` when it asks
-    for its full title (全称, 标题), ``"document"`` when it asks about the document itself
-    otherwise (its 文号, issuer, addressees), else ``""``: then its banner, 文号 and signature
-    lines are the answer (``ingest.structure.is_apparatus``)."""
+    """``"date"`` when the question asks when a document was issued, ``"effective"`` when it asks
+    when it takes effect (its 本法自…起施行 clause answers), ``"title"`` when it asks for its full
+    title (全称, 标题), ``"document"`` when it asks about the document itself otherwise (its 文号,
+    issuer, addressees), else ``""``: then its banner, 文号 and signature lines are the answer
+    (``ingest.structure.is_apparatus``)."""
     if _ABOUT_DATE.search(query):
         return "date"
+    if _ABOUT_EFFECT.search(query):
+        return "effective"
     if _ABOUT_TITLE.search(query):
         return "title"
     return "document" if _ABOUT_DOCUMENT.search(query) else ""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.schema import Chunk, SourceDocument
-from ingest.structure import ISSUE_DATE, is_apparatus
+from ingest.structure import EFFECTIVE_CLAUSE, ISSUE_DATE, is_apparatus
 from ingest.jurisdiction import jurisdiction
 from ingest.versions import superseded_by
 from retriever.fusion import fuse
@@ -354,7 +354,7 @@ class Retriever:
             if not self.is_apparatus(row):
                 return 1.0
             if about != "date":
-                return weight if not about else 1.0
+                return weight if about in ("", "effective") else 1.0  # when it takes effect is content
             chunk = self.index.chunks[row]
             if not ISSUE_DATE.search(chunk.text):
                 return weight  # a banner or title cannot say when
@@ -381,12 +381,22 @@ class Retriever:
                 return row
         return None
 
+    def effective_row(self, doc_id: str) -> int | None:
+        """The row of document ``doc_id``'s clause on when it takes effect (searched from its end,
+        where laws put it), or None."""
+        lo, hi = self._doc_rows[doc_id]
+        for row in range(hi - 1, lo - 1, -1):
+            if EFFECTIVE_CLAUSE.search(self.index.chunks[row].text):
+                return row
+        return None
+
     def _apply_references(self, fused: list[tuple[int, float]], refs: References, allowed: np.ndarray | None,
                           about: str = "") -> list[tuple[int, float]]:
         """Favour the documents the question names (+``reference_boost``) and put the article it
         asks for first: in the named documents, or among the candidates when none is named.
         A question about a named document's title (「教师法的全称是什么？」, ``about`` "title") or its
-        date (「…是哪天印发的？」, "date") gets that document's title line or dated line first."""
+        date (「…是哪天印发的？」, "date") gets that document's title line or dated line first, and a
+        question when it takes effect ("effective") its 本法自…起施行 clause."""
         if not refs:
             return fused
         boost = self.config.reference_boost
@@ -403,8 +413,8 @@ class Retriever:
             else:  # every chunk of a small index, the candidates of a large one
                 rows = range(len(self.index.chunks)) if len(self.index.chunks) <= ARTICLE_SCAN_LIMIT else list(scores)
             first = [row for row in rows if heading_matches(self.index.chunks[row].heading, refs.article)]
-        elif about in ("title", "date"):
-            line_row = self.title_row if about == "title" else self.date_row
+        elif about in ("title", "date", "effective"):
+            line_row = {"title": self.title_row, "date": self.date_row, "effective": self.effective_row}[about]
             first = [row for row in map(line_row, named) if row is not None]
         if allowed is not None and first:
             keep = set(allowed.tolist())

@@ -43,7 +43,7 @@ def test_content_is_not_apparatus(text, doc):
     ("49号文的标题是什么？", "title"),
     ("总书记对职业教育的前途怎么看？", ""),
     ("教师法第25条是怎么规定的？", ""),
-    ("新修订的职业教育法什么时候开始施行？", ""),  # when it takes effect is content (an article)
+    ("修订后的职业教育法从什么时候开始施行？", "effective"),  # its own article says: 本法自…起施行
 ])
 def test_questions_about_the_document_itself_are_told_apart(question, about):
     assert asks_about_document(question) == about
@@ -78,6 +78,29 @@ def test_the_date_of_issue_is_quoted_from_the_signature(qa, question, date):
     assert not answer.refused, answer.reason
     assert date in answer.citations[0].quote
     assert answer.citations[0].quote in answer.citations[0].hit.chunk.text
+
+
+@pytest.mark.parametrize("question, clause", [
+    ("职业教育法什么时候施行？", "本法自2022年5月1日起施行"),
+    ("劳动合同法从哪天起施行？", "本法自2008年1月1日起施行"),
+    ("工伤保险条例是哪年开始实施的？", "本条例自2004年1月1日起施行"),
+])
+def test_when_a_law_takes_effect_is_quoted_from_its_effective_clause(qa, question, clause):
+    # not its signature or 题注 (when it was adopted): its own 本法自…起施行 article
+    answer = qa.ask(question)
+    assert not answer.refused, answer.reason
+    assert clause in answer.citations[0].quote
+
+
+def test_asking_when_something_is_implemented_is_not_read_as_a_documents_effective_date(qa):
+    from retriever.references import asks_about_document
+
+    assert asks_about_document("劳动合同法从哪天起施行？") == "effective"
+    assert asks_about_document("49号文是哪天印发的？") == "date"
+    assert asks_about_document("绩效工资改革的主要内容是什么？") == ""
+    # no document named: nothing is put first, so a content passage answers (or nothing does)
+    answer = qa.ask("职业技能等级认定什么时候开始实施？")
+    assert all("起施行" not in c.quote for c in answer.citations)
 
 
 def test_a_laws_note_of_adoption_is_apparatus_not_content():

@@ -20,14 +20,14 @@ pytestmark = pytest.mark.slow
 #: (first-quote precision, answer recall, refusal rate) floors per held-out set, and the caps every
 #: set shares: false refusals, quotes per answer, non-verbatim quotes. Filled from the session-7 run.
 FLOORS = {
-    "dev": {"first_quote_precision": 0.775, "answer_recall": 0.814, "refusal_rate": 0.866, "recall@5": 0.972},
-    "holdout": {"first_quote_precision": 0.545, "answer_recall": 0.487, "refusal_rate": 0.818, "recall@5": 0.820},
+    "dev": {"first_quote_precision": 0.777, "answer_recall": 0.824, "refusal_rate": 0.866, "recall@5": 0.972},
+    "holdout": {"first_quote_precision": 0.557, "answer_recall": 0.512, "refusal_rate": 0.818, "recall@5": 0.820},
     "holdout2": {"first_quote_precision": 0.711, "answer_recall": 0.733, "refusal_rate": 0.866, "recall@5": 0.866},
     "holdout3": {"first_quote_precision": 0.720, "answer_recall": 0.764, "refusal_rate": 0.727, "recall@5": 0.970},
     "holdout4": {"first_quote_precision": 0.813, "answer_recall": 0.818, "refusal_rate": 0.749, "recall@5": 0.969},
-    "set26": {"first_quote_precision": 0.640, "answer_recall": 0.692, "refusal_rate": 0.692, "recall@5": 0.935},
+    "set26": {"first_quote_precision": 0.635, "answer_recall": 0.692, "refusal_rate": 0.730, "recall@5": 0.935},
 }
-#: The target is 1.5 quotes per answer on average; held out, set26 came to 1.69 (README), hence 1.75 here;
+#: The target is 1.5 quotes per answer on average; held out, set26 came to 1.68 (README), hence 1.75 here;
 #: false refusals came to 0.14 at most (set26), hence 0.2.
 CAPS = {"false_refusal_rate": 0.2, "citations_per_answer": 1.75, "non_verbatim_quotes": 0}
 
