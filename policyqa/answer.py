@@ -9,6 +9,7 @@ the paragraph it cites before it is returned.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -175,6 +176,8 @@ class Prepared:
     #: the first hit answers by the document's structure: the article the question names, or the
     #: title line / dated signature asked for; it alone is quoted, whatever the ranker's scores
     pinned: bool = False
+    #: what the quoted sentence of a pinned hit must state, when the structure says (本法自…起施行)
+    pinned_quote: re.Pattern | None = None
 
 
 def prepare(question: str, text: str, notice: str, result: SearchResult, config: Config, idf: dict[str, float],
@@ -215,7 +218,9 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         or about_document == "effective" and bool(EFFECTIVE_CLAUSE.search(hits[0].chunk.text)))
     # a pinned answer rests on the document's structure, not on a cosine: weak evidence does not refuse it
     checks = [check for check in BEFORE_QUOTES if not (pinned and check is weak_evidence)]
-    return Prepared(question, text, notice, result, ctx, first_reason(ctx, checks), candidates, matrix, states, view, pinned)
+    pinned_quote = EFFECTIVE_CLAUSE if pinned and about_document == "effective" else None
+    return Prepared(question, text, notice, result, ctx, first_reason(ctx, checks), candidates, matrix, states, view,
+                    pinned, pinned_quote)
 
 
 def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
@@ -232,8 +237,9 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
         probabilities = ranker.probabilities(prepared.matrix)
         if prepared.pinned:
             first = [i for i, c in enumerate(prepared.candidates) if c.hit == 0]
-            # in an article of several sentences, the one that states the structural answer
-            first = [i for i in first if _states_pinned_answer(prepared, i)] or first
+            if prepared.pinned_quote is not None:  # in an article of several sentences, the one that says it
+                hit = result.hits[0].chunk.text
+                first = [i for i in first if prepared.pinned_quote.search(hit[prepared.candidates[i].start:prepared.candidates[i].end])] or first
             picked = [max(first, key=lambda i: (probabilities[i], -i))] if first else []
         else:
             picked = choose(prepared.candidates, probabilities, result.hits, ranker, prepared.figure_states)
@@ -248,12 +254,6 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
         # a sub-question the quotes leave open (missing_figure answered the rest): say so
         notice = f"{notice}问题中“{part}”所问的具体{kind}，现有政策文件没有给出。"
     return Answer(prepared.text, render(citations), False, citations, result.hits, notice=notice, **about)
-
-
-def _states_pinned_answer(prepared: Prepared, i: int) -> bool:
-    c = prepared.candidates[i]
-    text = prepared.result.hits[c.hit].chunk.text[c.start:c.end]
-    return bool(EFFECTIVE_CLAUSE.search(text) or ISSUE_DATE.search(text) or prepared.result.references.article is not None)
 
 
 def _check_quotes(citations: list[Citation], ctx: RefusalContext) -> str:
