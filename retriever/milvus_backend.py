@@ -255,6 +255,7 @@ class MilvusMirror:
         from pymilvus import DataType
 
         chunks_name, sentences_name = collection_names(self.prefix, build)
+        self._record_written(self._written() + [build])  # before writing: a half-written build is dropped too
         dim = int(data.embeddings.shape[1])
         n = len(data.chunks)
         self._create(chunks_name, dim, n, [("text", DataType.VARCHAR, {"max_length": MAX_VARCHAR_BYTES})])
@@ -322,15 +323,38 @@ class MilvusMirror:
         finally:
             quiet.setLevel(level)
 
+    #: The builds this folder wrote into Milvus (the only ones its clean-up drops): the folder's
+    #: own path on the first line, so that a copy of the folder, which carries the file, owns none.
+    WRITTEN_FILE = "milvus-builds.txt"
+
+    def _written(self) -> list[str]:
+        try:
+            lines = (self.root / self.WRITTEN_FILE).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return []
+        if not lines or lines[0] != f"# {self.root.resolve()}":
+            return []  # written by the folder this one was copied from
+        return [line.strip() for line in lines[1:] if line.strip()]
+
+    def _record_written(self, builds: list[str]) -> None:
+        path = self.root / self.WRITTEN_FILE
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(f"# {self.root.resolve()}\n" + "".join(f"{b}\n" for b in dict.fromkeys(builds)), encoding="utf-8")
+        os.replace(tmp, path)
+
     def prune(self) -> None:
-        """Drop this prefix's collections whose build folder (finished or being written) is gone."""
-        pattern = re.compile(rf"{re.escape(self.prefix)}_(build_\w+?)(_s)?")
-        folders = {re.sub(r"[^0-9A-Za-z_]", "_", p.name.removesuffix(".tmp")) for p in self.root.glob("build-*")}
-        for name in self.client.list_collections():
-            match = pattern.fullmatch(name)
-            if match and match.group(1) not in folders:
-                log.info("Milvus：删除旧集合 %s", name)
-                self.client.drop_collection(name)
+        """Drop the collections of builds this folder wrote whose build folder (finished or being
+        written) is gone. Only its own: another folder on the same server and prefix (a copy, a
+        test's index) may serve a build of the same name, and it keeps its collections."""
+        folders = {p.name.removesuffix(".tmp") for p in self.root.glob("build-*")}
+        written = self._written()
+        for build in [b for b in written if b not in folders]:
+            for name in collection_names(self.prefix, build):
+                if self.client.has_collection(name):
+                    log.info("Milvus：删除旧集合 %s", name)
+                    self.client.drop_collection(name)
+        if written:
+            self._record_written([b for b in written if b in folders])
 
 
 # -- searching --------------------------------------------------------------------------------

@@ -198,6 +198,27 @@ def test_reingest_replaces_a_document_and_old_builds_are_dropped(small, embedder
     assert all(h.chunk.doc_id != report.removed[0] for h in qa.search("教师的工资", k=10).hits)
 
 
+def test_a_copy_sharing_the_prefix_never_drops_the_originals_collections(small, embedder, milvus, tmp_path):
+    # a copied index folder (a test's, a staging copy) on the same server and prefix: its clean-up
+    # of old builds drops only what it wrote itself
+    corpus, index = small
+    cfg = _config(index, corpus, milvus, "shared")
+    ingest(cfg.build_settings(), embedder=embedder, progress=False)
+    original = store.read_current(index).name
+    copy_corpus, copy_index = tmp_path / "copy-corpus", tmp_path / "copy-index"
+    shutil.copytree(corpus, copy_corpus)
+    shutil.copytree(index, copy_index)
+    (copy_corpus / SMALL[0]).unlink()
+    copy_cfg = _config(copy_index, copy_corpus, milvus, "shared")
+    report = ingest(copy_cfg.build_settings(), embedder=embedder, progress=False)
+    assert report.removed and store.read_current(copy_index).name != original
+    for old in (p for p in copy_index.glob("build-*") if p.name == original):
+        shutil.rmtree(old)  # the copy's old build folder goes, as ingest's clean-up would
+    ingest(copy_cfg.build_settings(), embedder=embedder, progress=False)
+    assert set(collection_names("shared", original)) <= _collections(milvus, "shared")
+    assert PolicyQA(cfg, embedder=embedder).load().search("教师的工资", k=3).hits
+
+
 def test_a_failed_ingest_leaves_the_old_build_serving(small, embedder, milvus, monkeypatch):
     corpus, index = small
     cfg = _config(index, corpus, milvus, "atomic")
@@ -238,7 +259,7 @@ def test_an_empty_uri_starts_an_embedded_milvus_beside_the_index(small, embedder
     from retriever import milvus_backend
 
     corpus, index = small
-    cfg = Config.load(index_dir=index, corpus_dir=corpus, backend="milvus")
+    cfg = Config.load(index_dir=index, corpus_dir=corpus, backend="milvus", milvus_uri="")  # even under a shared server
     ingest(cfg.build_settings(), embedder=embedder, progress=False)
     assert (index / "milvus.db").exists()
     assert PolicyQA(cfg, embedder=embedder).load().ask("带薪年休假有几天？").citations
