@@ -105,6 +105,7 @@ class Retriever:
         # first sentence row of every chunk (sentences of a chunk are contiguous)
         self._chunk_sentences = np.searchsorted(self._sentence_owner, np.arange(len(index.chunks) + 1))
         self._apparatus = np.full(len(index.chunks), -1, np.int8)  # row → is_apparatus (-1: not yet decided)
+        self._line_rows: dict[tuple[str, str], int | None] = {}  # (about, doc_id) → line_row, found once
         self._aliases = alias_table(docs)  # names of the documents a question may use (retriever/references.py)
         # versions and regions (retriever/preference.py); builds before they were stored derive them
         standing = {
@@ -362,6 +363,16 @@ class Retriever:
 
         return sorted(((row, score * factor(row)) for row, score in fused), key=lambda kv: -kv[1])
 
+    def line_row(self, about: str, doc_id: str) -> int | None:
+        """The row of document ``doc_id`` that answers a question ``about`` the document itself
+        ("title", "date", "effective": :func:`retriever.references.asks_about_document`), or None;
+        looked up once per document (a date row scans the whole document)."""
+        key = (about, doc_id)
+        if key not in self._line_rows:
+            find = {"title": self.title_row, "date": self.date_row, "effective": self.effective_row}[about]
+            self._line_rows[key] = find(doc_id)
+        return self._line_rows[key]
+
     def title_row(self, doc_id: str) -> int | None:
         """The row of the line that gives document ``doc_id``'s title (an apparatus chunk among
         its first rows that holds the bare title), or None."""
@@ -414,8 +425,7 @@ class Retriever:
                 rows = range(len(self.index.chunks)) if len(self.index.chunks) <= ARTICLE_SCAN_LIMIT else list(scores)
             first = [row for row in rows if heading_matches(self.index.chunks[row].heading, refs.article)]
         elif about in ("title", "date", "effective"):
-            line_row = {"title": self.title_row, "date": self.date_row, "effective": self.effective_row}[about]
-            first = [row for row in map(line_row, named) if row is not None]
+            first = [row for row in (self.line_row(about, d) for d in named) if row is not None]
         if allowed is not None and first:
             keep = set(allowed.tolist())
             first = sorted(row for row in first if row in keep)
