@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bench.load_page import QUESTIONS, complete, loopback_url, percentile, server_arguments, start_local_server  # noqa: E402
+from bench.load_page import QUESTIONS, complete, page_to_load, percentile, server_arguments  # noqa: E402
 
 MAX_CLIENTS = 200
 MAX_QUESTIONS = 20
@@ -113,12 +113,7 @@ def main(argv=None) -> int:
     if not all(1 <= n <= MAX_CLIENTS for n in rounds) or not 1 <= args.questions <= MAX_QUESTIONS:
         p.error(f"--clients must be 1–{MAX_CLIENTS} and --questions 1–{MAX_QUESTIONS}")
 
-    server = None
-    if args.url:
-        url = loopback_url(p, args.url)
-    else:
-        server = start_local_server(args)
-        url = server.url
+    url, server = page_to_load(p, args)
     failed = False
     try:
         asyncio.run(run(url, 2, 1, 60))  # warm-up, not counted

@@ -110,12 +110,16 @@ def server_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--log-dir", help="where the started server's log goes (default: a temp folder)")
 
 
-def loopback_url(p: argparse.ArgumentParser, url: str) -> str:
-    """``url`` with a trailing slash; an error unless it is on this machine."""
-    url = url if url.endswith("/") else url + "/"
+def page_to_load(p: argparse.ArgumentParser, args) -> tuple[str, object | None]:
+    """(URL, server): the running page ``--url`` names (an error unless it is on this machine),
+    else one started here (stop the server when done)."""
+    if not args.url:
+        server = start_local_server(args)
+        return server.url, server
+    url = args.url if args.url.endswith("/") else args.url + "/"
     if urlparse(url).hostname not in LOOPBACK:
         p.error("only loopback URLs (127.0.0.1, localhost) are allowed")
-    return url
+    return url, None
 
 
 def main(argv=None) -> int:
@@ -128,12 +132,7 @@ def main(argv=None) -> int:
     if not (1 <= args.clients <= 100 and 1 <= args.questions <= 50):
         p.error("--clients must be 1–100 and --questions 1–50")
 
-    server = None
-    if args.url:
-        url = loopback_url(p, args.url)
-    else:
-        server = start_local_server(args)
-        url = server.url
+    url, server = page_to_load(p, args)
     try:
         records: list[dict] = []
         lock = threading.Lock()
