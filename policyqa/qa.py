@@ -60,7 +60,7 @@ class PolicyQA:
         if self._embedder is None and self._query_embedder is None and self._uses_engine():
             from retriever.query_encoder import QueryEncoder
 
-            self._query_embedder = QueryEncoder(self.config.model)
+            self._query_embedder = QueryEncoder(self.config.model, engines=self.config.query_engines)
         return self._query_embedder or self.embedder
 
     def _uses_engine(self) -> bool:

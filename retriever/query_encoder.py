@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -45,20 +48,51 @@ def _load_engine():
 class QueryEncoder:
     """The query side of :class:`retriever.embedder.Embedder` for the default model: the same
     ``encode_queries`` / ``encode_query_and_passage`` / ``encode_passages`` entry points, no
-    sparse head (questions that use it load the full model)."""
+    sparse head (questions that use it load the full model).
+
+    An engine context encodes one text at a time on one core, so up to ``engines`` contexts are
+    kept (they share the mapped weights; ~10 MB each): a second one is opened only when two
+    encodings overlap (the page's concurrent questions, or a question's query and passage views),
+    so the CLI still loads one."""
 
     has_sparse = False
     has_passage_view = True  # e5: "query: " and "passage: " prompts
 
-    def __init__(self, model_id: str):
+    def __init__(self, model_id: str, engines: int = 1):
         self.model_id = model_id
-        self._engine = _load_engine()
-        self.dim = int(self._engine.dim)
-        self._lock = threading.Lock()  # one engine context: one text at a time
+        first = _load_engine()
+        self.dim = int(first.dim)
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
+        self._idle.put(first)
+        self._opened = 1
+        self.max_engines = max(1, int(engines))
+        self._open_lock = threading.Lock()
+        # the passage view beside the query view (a question's two encodings on two cores)
+        self._beside = ThreadPoolExecutor(1, thread_name_prefix="passage-view") if self.max_engines > 1 else None
 
-    def _fit(self, text: str, is_query: bool) -> str:
+    @contextmanager
+    def _engine(self):
+        """An idle engine context, a new one while fewer than ``max_engines`` are open, else the
+        next one to come free."""
+        try:
+            engine = self._idle.get_nowait()
+        except queue.Empty:
+            engine = None
+            with self._open_lock:
+                if self._opened < self.max_engines:
+                    self._opened += 1
+                    engine = _load_engine()
+            if engine is None:
+                engine = self._idle.get()
+        try:
+            yield engine
+        finally:
+            self._idle.put(engine)
+
+    @staticmethod
+    def _fit(engine, text: str, is_query: bool) -> str:
         """``text`` cut to the model's window, as the converted model's tokenizer truncates."""
-        count = self._engine.token_count
+        count = engine.token_count
         if count(text, is_query) <= MAX_TOKENS:
             return text
         lo, hi = 0, len(text)
@@ -73,15 +107,19 @@ class QueryEncoder:
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            vectors = np.stack([self._engine.encode(self._fit(t, is_query), is_query) for t in texts])
+        with self._engine() as engine:
+            vectors = np.stack([engine.encode(self._fit(engine, t, is_query), is_query) for t in texts])
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(list(texts), True)
 
     def encode_query_and_passage(self, query: str, passage: str) -> tuple[np.ndarray, np.ndarray]:
-        return self._encode([query], True)[0], self._encode([passage], False)[0]
+        if self._beside is None:
+            return self._encode([query], True)[0], self._encode([passage], False)[0]
+        # no engine is held while waiting for the other view, so overlapping questions cannot deadlock
+        passage_view = self._beside.submit(self._encode, [passage], False)
+        return self._encode([query], True)[0], passage_view.result()[0]
 
     def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         return self._encode(list(texts), False)

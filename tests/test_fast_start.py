@@ -34,6 +34,37 @@ def test_engine_encodes_questions_as_the_converted_model_does(embedder):
     assert float(q @ q_ref) >= 0.9999 and float(p @ p_ref) >= 0.9999
 
 
+def test_engine_pool_encodes_side_by_side_and_opens_no_more_than_asked(embedder):
+    """Overlapping encodings (the page's concurrent questions) each get an engine context, up to
+    the configured number; the vectors do not depend on which context encoded them."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from retriever.query_encoder import QueryEncoder
+
+    single = QueryEncoder(embedder.model_id, engines=1)
+    pool = QueryEncoder(embedder.model_id, engines=2)
+    assert pool._opened == 1, "one engine until two encodings overlap (a one-off ask loads one)"
+    reference = single.encode_queries(QUESTIONS)
+    with pool._engine():  # one context busy: the next encoding opens the second
+        np.testing.assert_array_equal(pool.encode_queries(QUESTIONS[:1]), reference[:1])
+    assert pool._opened == 2
+    with pool._engine(), pool._engine():  # both busy: a third encoding waits instead of opening another
+        waiting = threading.Thread(target=pool.encode_queries, args=(QUESTIONS[:1],))
+        waiting.start()
+        waiting.join(timeout=1.0)
+        assert waiting.is_alive() and pool._opened == 2
+    waiting.join(timeout=30)
+    assert not waiting.is_alive()
+    with ThreadPoolExecutor(4) as workers:  # many questions at once, query and passage views beside each other
+        pairs = list(workers.map(lambda q: pool.encode_query_and_passage(q, q), QUESTIONS * 3))
+    for (q, p), question in zip(pairs, QUESTIONS * 3):
+        i = QUESTIONS.index(question)
+        np.testing.assert_array_equal(q, reference[i])
+        np.testing.assert_array_equal(p, single.encode_passages([question])[0])
+    assert pool._opened == 2
+
+
 def _segment(mode: str, cache: str, texts: list[str]) -> list:
     code = textwrap.dedent(f"""
         import json, sys
