@@ -245,7 +245,7 @@ def embed_real(corpus: Corpus, args, cache_dir: Path) -> dict:
     cfg = Config.load()
     sample = [spec_text(corpus, s) for s in synthetic_specs(corpus, args.embed_sample, args.seed + 2)]
     log.info("loading the embedder (sentence-transformers)")
-    embedder = Embedder(cfg.model, cfg.cache_dir, sparse=False, batch_size=cfg.batch_size)
+    embedder = Embedder(cfg.model, cfg.cache_dir, sparse=False, batch_size=cfg.batch_size, precision=cfg.embed_precision)
     embedder.encode_passages(corpus.chunk_texts[:8])  # warm-up
     meta: dict = {"questions_real": real_questions, "questions": len(questions), "embed_sample": len(sample)}
     out = {}

@@ -50,7 +50,7 @@ class PolicyQA:
             from retriever.embedder import Embedder
 
             cfg = self.config
-            self._embedder = Embedder(cfg.model, cfg.cache_dir, sparse=cfg.sparse, batch_size=cfg.batch_size)
+            self._embedder = Embedder.from_settings(cfg)
         return self._embedder
 
     @property

