@@ -15,6 +15,9 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ingest.jurisdiction import place_of
+from ingest.structure import DOCUMENT_KINDS
+
 _DIGITS = "零一二三四五六七八九"
 _CN_NUMBER = "零〇一二三四五六七八九十百千两"
 
@@ -94,17 +97,52 @@ def bare_title(title: str) -> str:
     return re.sub(r"[《》〈〉\s]|[（(][^）)]*[）)]$", "", unicodedata.normalize("NFKC", title)).strip()
 
 
-def document_aliases(title: str, doc_number: str) -> set[str]:
+#: A short name keeps at least this share of the title, and this many characters: 带薪年休假条例
+#: names 职工带薪年休假条例, but 队伍建设的意见 is not a name for 关于加强新时代高技能人才队伍建设的意见
+#: (it ends other titles too), nor 特别规定 for 女职工劳动保护特别规定.
+SHORT_NAME_SHARE = 0.6
+SHORT_NAME_MIN_CHARS = 5
+_KIND_AFTER_DE = re.compile(rf"的({'|'.join(DOCUMENT_KINDS)})$")
+
+
+def short_names(title: str, cut=None) -> set[str]:
+    """The shorter names people cite a document by, read off its title's structure:
+
+    - what follows the issuer's 关于: 国务院关于职工工作时间的规定 → 职工工作时间的规定;
+    - the title's tail from a word boundary on (``cut``: a word segmenter), when it keeps
+      :data:`SHORT_NAME_SHARE` of the title: 职工带薪年休假条例 → 带薪年休假条例;
+    - either without the 的 before the kind of document: 工资总额组成的规定 → 工资总额组成规定.
+
+    A local rule has none: without its place (上海市职业教育条例 → 职业教育条例) a name would
+    claim the national rule's words for it."""
+    if place_of(title) or not title.endswith(DOCUMENT_KINDS):
+        return set()
+    names = {title}
+    if "关于" in title:
+        names.add(title.rsplit("关于", 1)[1])
+    if cut is not None:
+        words = cut(title)
+        for i in range(1, len(words)):
+            tail = "".join(words[i:])
+            if len(tail) >= SHORT_NAME_SHARE * len(title):
+                names.add(tail)
+    names |= {_KIND_AFTER_DE.sub(r"\1", name) for name in names}
+    return {name for name in names if len(name) >= SHORT_NAME_MIN_CHARS and name != title}
+
+
+def document_aliases(title: str, doc_number: str, cut=None) -> set[str]:
     """Names a question may use for a document: its title (without 《》 and a trailing
-    （2009年修正）), the title without 中华人民共和国 (职业教育法), its 文号, and the 文号 without the
-    issuer (〔2021〕49号). Short forms shared by several documents are removed by
-    :func:`alias_table`."""
+    （2009年修正）), the title without 中华人民共和国 (职业教育法), its :func:`short_names`
+    (with ``cut``, a word segmenter), its 文号, and the 文号 without the issuer (〔2021〕49号).
+    Short forms shared by several documents are removed by :func:`alias_table`."""
     aliases = set()
     bare = bare_title(title)
     if len(bare) >= 3:
         aliases.add(normalise_reference_text(bare))
         if bare.startswith("中华人民共和国") and len(bare) > 9:
-            aliases.add(normalise_reference_text(bare[len("中华人民共和国"):]))
+            bare = bare[len("中华人民共和国"):]
+            aliases.add(normalise_reference_text(bare))
+        aliases.update(normalise_reference_text(name) for name in short_names(bare, cut))
     number = normalise_reference_text(doc_number)
     match = re.search(r"〔(?:19|20)\d\d〕(\d+)号$", number)
     if match:
@@ -114,13 +152,13 @@ def document_aliases(title: str, doc_number: str) -> set[str]:
     return aliases
 
 
-def alias_table(documents: Mapping[str, Mapping]) -> dict[str, tuple[str, ...]]:
+def alias_table(documents: Mapping[str, Mapping], cut=None) -> dict[str, tuple[str, ...]]:
     """alias → the document ids it names, from each document's ``title`` and ``doc_number``.
 
     An alias two documents share (两份 49号文) names both, so neither is favoured wrongly."""
     table: dict[str, list[str]] = {}
     for doc_id, meta in documents.items():
-        for alias in document_aliases(meta.get("title", ""), meta.get("doc_number", "")):
+        for alias in document_aliases(meta.get("title", ""), meta.get("doc_number", ""), cut):
             table.setdefault(alias, []).append(doc_id)
     return {alias: tuple(ids) for alias, ids in table.items()}
 

@@ -25,7 +25,7 @@ from retriever.references import (
 )
 from retriever.settings import SearchSettings
 from retriever.store import IndexData
-from retriever.text import STOPWORDS, char_bigrams, normalise_query, tokenize
+from retriever.text import STOPWORDS, char_bigrams, cut, normalise_query, tokenize
 from retriever.views import encode_sentences, sentence_text
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class Retriever:
         self._chunk_sentences = np.searchsorted(self._sentence_owner, np.arange(len(index.chunks) + 1))
         self._apparatus = np.full(len(index.chunks), -1, np.int8)  # row → is_apparatus (-1: not yet decided)
         self._line_rows: dict[tuple[str, str], int | None] = {}  # (about, doc_id) → line_row, found once
-        self._aliases = alias_table(docs)  # names of the documents a question may use (retriever/references.py)
+        self._aliases = alias_table(docs, cut)  # names of the documents a question may use (retriever/references.py)
         # versions and regions (retriever/preference.py); builds before they were stored derive them
         standing = {
             d: Standing(m["title"], m.get("date", ""), m.get("status", ""),

@@ -52,6 +52,38 @@ def test_aliases_come_from_title_and_document_number():
     assert document_aliases("《中华人民共和国教师法》（2009年修正）", "") == {"中华人民共和国教师法", "教师法"}
 
 
+@pytest.mark.parametrize("title, short, not_names", [
+    ("《职工带薪年休假条例》", {"带薪年休假条例"}, {"年休假条例", "条例"}),
+    ("《国务院关于职工工作时间的规定》", {"职工工作时间的规定", "职工工作时间规定"}, {"时间的规定", "规定"}),
+    ("《关于工资总额组成的规定》", {"工资总额组成的规定", "工资总额组成规定"}, {"组成的规定"}),
+    ("《关于加强新时代高技能人才队伍建设的意见》", {"高技能人才队伍建设的意见", "高技能人才队伍建设意见"}, {"队伍建设的意见"}),
+    ("《女职工劳动保护特别规定》", {"劳动保护特别规定"}, {"特别规定"}),
+])
+def test_short_names_follow_the_title_structure(title, short, not_names):
+    from retriever.text import cut
+
+    aliases = document_aliases(title, "", cut)
+    assert short <= aliases and not (not_names & aliases)
+
+
+def test_a_local_rule_has_no_short_name_without_its_place():
+    from retriever.text import cut
+
+    assert document_aliases("《上海市职业教育条例》", "", cut) == {"上海市职业教育条例"}
+
+
+def test_a_short_name_names_its_document_not_a_sibling():
+    """Two documents share most of a short name's words: the one whose name it is, is named."""
+    from retriever.text import cut
+
+    docs = {"regulation": {"title": "《职工带薪年休假条例》", "doc_number": ""},
+            "measures": {"title": "《企业职工带薪年休假实施办法》", "doc_number": ""}}
+    table = alias_table(docs, cut)
+    assert find_references("带薪年休假条例第三条怎么规定", table).documents == ("regulation",)
+    assert find_references("带薪年休假实施办法第三条怎么规定", table).documents == ("measures",)
+    assert find_references("企业职工带薪年休假实施办法第三条", table).spans == ("企业职工带薪年休假实施办法",)
+
+
 def test_find_references_normalises_brackets_and_prefers_the_longest_alias():
     docs = {
         "a": {"title": "《中华人民共和国职业教育法》", "doc_number": ""},
@@ -81,6 +113,8 @@ def test_shared_alias_names_every_document_that_has_it():
     ("教师法第25条是怎么规定的？", TEACHERS_LAW, 25, "第二十五条"),
     ("职业教育法第25条是怎么规定的？", VOCATIONAL_LAW, 25, "第二十五条"),
     ("《中华人民共和国教师法》第三十五条", TEACHERS_LAW, 35, "第三十五条"),
+    # a short name (职工带薪年休假条例), not the 实施办法 whose 第三条 shares its words
+    ("带薪年休假条例第三条是怎么规定的？", "37_zhigong-daixin-nianxiujia-tiaoli-2007", 3, "第三条"),
 ])
 def test_a_named_article_is_the_first_hit(qa, question, doc_id, article, heading):
     hit = qa.search(question).hits[0]
