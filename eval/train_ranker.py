@@ -1,15 +1,21 @@
 """Fit the quote ranker (policyqa/ranker.py) from the committed question sets, and measure it honestly.
 
 ``policyqa train`` searches every question of :data:`TRAIN_SETS` once, labels each candidate
-sentence (does it match a gold quote of its document?), fits a logistic regression (scikit-learn,
-deterministic) and chooses the two bars of the answer on out-of-fold scores of the same questions; the result is written to
-``policyqa/data/ranker.json``. ``policyqa train --cv`` reports every figure cross-validated by
-question set: for each set, a model trained on all the others answers it.
+sentence (does it match a gold quote of its document?), fits the query adapter (retriever/query_adapter.py:
+a ridge regression from each question's vector toward its gold sentences') and then a logistic
+regression over the candidates (scikit-learn, deterministic), choosing the two bars of the answer
+on out-of-fold scores of the same questions; the results are written to
+``retriever/data/query_adapter.npz`` and ``policyqa/data/ranker.json``. The ranker learns from
+*cross-fitted* adapted cosines: a question's come from an adapter fitted without its question set,
+as they will for a question nobody has labelled. ``policyqa train --cv`` reports every figure
+cross-validated by question set: for each set, an adapter and a ranker trained on all the others
+answer it.
 
 The sealed set is never read here.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -19,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from eval import metrics
-from policyqa.ranker import FEATURES, Bars, QuoteRanker, choose
+from policyqa.ranker import FEATURES, Bars, QuoteRanker, choose, featurise
+from retriever.query_adapter import DEFAULT_ADAPTER, QueryAdapter, fit_adapter
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +84,45 @@ def collect(qa, sets: tuple[str, ...] = TRAIN_SETS) -> list[Sample]:
             samples.append(Sample(name, question, prepared, prepared.matrix, label_candidates(prepared, question.get("gold") or [])))
         log.info("%s: %d questions searched", name, sum(1 for s in samples if s.set_name == name))
     return samples
+
+
+def fit_query_adapter(qa, samples: list[Sample], about: dict | None = None) -> QueryAdapter:
+    """The query adapter fitted on the answerable ``samples``: each question's vector toward the
+    mean vector of the sentences its gold candidates span."""
+    retriever = qa.live.retriever
+    questions, targets = [], []
+    for s in samples:
+        hits = s.prepared.result.hits
+        gold = [retriever.span_vectors(hits[c.hit].row, c.start, c.end)
+                for c, label in zip(s.prepared.candidates, s.labels) if label]
+        gold = [v for v in gold if len(v)]
+        if s.answerable and gold and s.prepared.result.query_vector is not None:
+            questions.append(s.prepared.result.query_vector)
+            targets.append(np.concatenate(gold).mean(axis=0))
+    if not questions:
+        raise ValueError("没有可用于拟合问题向量校正的已标注问题（需要句子索引）")
+    return fit_adapter(np.stack(questions), np.stack(targets), qa.config.model, about=about)
+
+
+def readapt(qa, sample: Sample, adapter: QueryAdapter) -> Sample:
+    """``sample`` with its candidates' adapted cosines (and so its features) from ``adapter``; the
+    search, candidates and labels stay as they are (the adapter changes no ranking)."""
+    prepared = sample.prepared
+    result = dataclasses.replace(prepared.result, hits=[dataclasses.replace(h) for h in prepared.result.hits])
+    qa.live.retriever.adapt_hits(result, adapter)
+    candidates, matrix = featurise(result, prepared.view, max_hits=qa.config.rank_hits)
+    prepared = dataclasses.replace(prepared, result=result, candidates=candidates, matrix=matrix)
+    return dataclasses.replace(sample, prepared=prepared, matrix=matrix)
+
+
+def cross_fitted(qa, samples: list[Sample]) -> list[Sample]:
+    """Each sample re-read with an adapter fitted without its question set: the adapted cosines a
+    ranker should learn from (an adapter's cosines for the questions it was fitted on flatter it)."""
+    sets = list(dict.fromkeys(s.set_name for s in samples))
+    if len(sets) < 2:
+        return samples
+    adapters = {name: fit_query_adapter(qa, [s for s in samples if s.set_name != name]) for name in sets}
+    return [readapt(qa, s, adapters[s.set_name]) for s in samples]
 
 
 def _regression(samples: list[Sample], about: dict | None = None) -> QuoteRanker:
@@ -160,15 +206,34 @@ def choose_bars(samples: list[Sample], probabilities: list[np.ndarray], max_quot
     return refuse_below, extra_from
 
 
+def data_digest(samples: list[Sample]) -> str:
+    """A digest of the training matrix and labels: equal digests mean the same fit. An index built
+    on another CPU (bf16 or another float32 kernel) moves cosines in the fifth decimal, and so the
+    fit a little; ``tests/test_ranker.py`` then compares behaviour instead of coefficients."""
+    h = hashlib.sha256()
+    for s in samples:
+        h.update(np.round(s.matrix.astype(np.float64), 5).tobytes())
+        h.update(s.labels.tobytes())
+    return h.hexdigest()[:16]
+
+
 def _sets_about(sets: tuple[str, ...]) -> dict:
     return {name: hashlib.sha256((DATA / f"{name}.jsonl").read_bytes()).hexdigest()[:16] for name in sets}
 
 
-def train(qa, out: Path | None = None, sets: tuple[str, ...] = TRAIN_SETS, samples: list[Sample] | None = None) -> QuoteRanker:
-    """Fit on every question of ``sets`` and save the model (``policyqa train``)."""
+def train(qa, out: Path | None = None, sets: tuple[str, ...] = TRAIN_SETS, samples: list[Sample] | None = None,
+          adapter_out: Path | None = None) -> QuoteRanker:
+    """Fit the query adapter and the ranker on every question of ``sets`` and save both
+    (``policyqa train``): by default to the shipped files; with ``out`` the adapter goes beside it
+    (``<out>.adapter.npz``) unless ``adapter_out`` says where."""
     samples = samples if samples is not None else collect(qa, sets)
+    adapter = fit_query_adapter(qa, samples, {"sets": _sets_about(sets)})
+    adapter_path = adapter.save(adapter_out or (Path(f"{out}.adapter.npz") if out else DEFAULT_ADAPTER))
+    log.info("问题向量校正已保存：%s（%d 个问题）", adapter_path, adapter.about["questions"])
+    samples = cross_fitted(qa, samples)
     about = {"sets": _sets_about(sets), "questions": len(samples),
-             "candidates": int(sum(len(s.matrix) for s in samples)), "positives": int(sum(int(s.labels.sum()) for s in samples)), "C": C}
+             "candidates": int(sum(len(s.matrix) for s in samples)), "positives": int(sum(int(s.labels.sum()) for s in samples)), "C": C,
+             "data": data_digest(samples)}
     ranker = fit(samples, about)
     path = ranker.save(out) if out else ranker.save()
     log.info("排序模型已保存：%s（%d 个问题，%d 个候选句）", path, about["questions"], about["candidates"])
@@ -181,12 +246,15 @@ def predictions_for(qa, samples: list[Sample], ranker: QuoteRanker) -> list[dict
 
 
 def cross_validate(qa, sets: tuple[str, ...] = TRAIN_SETS, samples: list[Sample] | None = None) -> dict[str, dict]:
-    """Leave one set out: for each set, the metrics of a model trained on all the others."""
+    """Leave one set out: for each set, the metrics of an adapter and a ranker trained on all the
+    others (the ranker on adapted cosines cross-fitted within those others)."""
     samples = samples if samples is not None else collect(qa, sets)
     out = {}
     for held_out in sets:
-        ranker = fit([s for s in samples if s.set_name != held_out])
-        test = [s for s in samples if s.set_name == held_out]
+        rest = [s for s in samples if s.set_name != held_out]
+        ranker = fit(cross_fitted(qa, rest))
+        adapter = fit_query_adapter(qa, rest)
+        test = [readapt(qa, s, adapter) for s in samples if s.set_name == held_out]
         scores = metrics.score_run([s.question for s in test], predictions_for(qa, test, ranker))
         out[held_out] = scores["overall"]
         log.info("%s (held out): %s", held_out, json.dumps({k: out[held_out].get(k) for k in REPORTED}))

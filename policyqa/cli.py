@@ -38,6 +38,9 @@ def _add_config_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--weight-dense-sentence", dest="weight_dense_sentence", type=float)
     g.add_argument("--weight-bm25-sentence", dest="weight_bm25_sentence", type=float)
     g.add_argument("--lexicon", dest="query_lexicon", help='query expansion word list: "default", a .tsv path, or "none"')
+    g.add_argument("--query-adapter", dest="query_adapter",
+                   help='learned correction of question vectors for the quote ranker: "default", an .npz path, or "none"')
+    g.add_argument("--ranker", dest="ranker_path", help="quote ranker model file (default: the shipped one)")
     g.add_argument("--min-dense-score", dest="min_dense_score", type=float, help="refusal threshold on the best cosine")
 
 
@@ -203,6 +206,8 @@ def cmd_train(args, config: Config) -> int:
             args.cv_out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     ranker = train_ranker.train(qa, out=args.out, samples=samples)
     print(f"排序模型：{args.out or 'policyqa/data/ranker.json'}（拒答阈值 {ranker.refuse_below:.3f}，追加引文阈值 {ranker.extra_from:.2f}）")
+    print(f"问题向量校正：{f'{args.out}.adapter.npz' if args.out else 'retriever/data/query_adapter.npz'}"
+          f"（使用另一份：--ranker 与 --query-adapter）")
     return 0
 
 

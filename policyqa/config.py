@@ -68,6 +68,10 @@ class Config:
     #: Everyday → official words added to every search (retriever/lexicon.py): "default" (the
     #: shipped retriever/data/colloquial.tsv), a path to your own word list, or "none".
     query_lexicon: str = "default"
+    #: The learned correction of question vectors whose sentence cosines the quote ranker reads
+    #: (retriever/query_adapter.py): "default" (retriever/data/query_adapter.npz, refitted by
+    #: ``policyqa train``), a path to another, or "none". Retrieval never uses it.
+    query_adapter: str = "default"
     #: Dense ranking searches with the question's query vector plus this share of its passage
     #: vector (e5's ``passage: `` prompt), so passages worded like the question rank higher;
     #: refusal signals and quote choice keep the plain query vector. 0 turns it off. On

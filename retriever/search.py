@@ -19,6 +19,7 @@ from ingest.jurisdiction import jurisdiction
 from ingest.versions import superseded_by
 from retriever.fusion import fuse
 from retriever.preference import Preferences, Standing, prefer
+from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
 from retriever.references import (
     References, alias_table, asks_about_document, bare_title, find_references, heading_matches, normalise_reference_text,
@@ -54,6 +55,9 @@ class Hit:
     scores: dict[str, float] = field(default_factory=dict)  # per retriever: raw score
     ranks: dict[str, int] = field(default_factory=dict)  # per retriever: 1-based rank
     sentence_scores: list[tuple[int, int, float]] = field(default_factory=list)  # (start, end, cosine) in chunk text
+    #: each sentence's cosine with the adapted question vector (retriever/query_adapter.py), in the
+    #: order of ``sentence_scores``; empty without an adapter
+    adapted_cosines: list[float] = field(default_factory=list)
     row: int = -1  # the chunk's row in the index
 
     def to_dict(self) -> dict:
@@ -79,6 +83,7 @@ class SearchResult:
     dense_top: float  # best dense cosine over the (filtered) index: the refusal signal
     sentence_top: float = 0.0  # best single-sentence cosine
     query_vector: np.ndarray | None = None
+    adapted_vector: np.ndarray | None = None  # query_vector through the adapter, or None
     expansion: list[str] = field(default_factory=list)  # official words added to the search (retriever/lexicon.py)
     build: str = ""  # the index build searched (its folder name)
     references: References = field(default_factory=References)  # documents/article the question names
@@ -98,6 +103,9 @@ class Retriever:
         self.embedder = embedder
         self.config = config
         self.lexicon = load_lexicon(config.query_lexicon)
+        # the learned correction of question vectors the quote ranker reads (retriever/query_adapter.py)
+        self.adapter = load_adapter(config.query_adapter, index.manifest.get("model", {}).get("id", ""),
+                                    int(index.embeddings.shape[1]))
         docs = index.manifest["documents"]
         self._doc_rows = {d: tuple(m["rows"]) for d, m in docs.items()}
         self._doc_sentence_rows = {d: tuple(m["sentence_rows"]) for d, m in docs.items()}
@@ -197,6 +205,26 @@ class Retriever:
         cosines = np.asarray(self.index.sentence_embeddings[first:last]) @ vector
         return [(int(s), int(e), float(c)) for (_, s, e), c in zip(self.index.sentences[first:last], cosines)]
 
+    def span_vectors(self, row: int, start: int, end: int) -> np.ndarray:
+        """The vectors of the sentences of chunk ``row`` that overlap ``[start, end)`` (a quote)."""
+        if not self.has_sentence_index:
+            return np.zeros((0, self.index.embeddings.shape[1]), np.float32)
+        first, last = self._chunk_sentences[row], self._chunk_sentences[row + 1]
+        spans = np.asarray(self.index.sentences[first:last])
+        inside = (spans[:, 1] < end) & (spans[:, 2] > start)
+        return np.asarray(self.index.sentence_embeddings[first:last])[inside]
+
+    def adapt_hits(self, result: "SearchResult", adapter=None, n: int | None = None) -> None:
+        """Set each hit's ``adapted_cosines`` (the first ``n``): its sentences' cosines with the
+        question vector through ``adapter`` (this retriever's own by default; none: left empty).
+        Training uses another adapter on the same hits (eval/train_ranker.py)."""
+        adapter = adapter or self.adapter
+        if adapter is None or result.query_vector is None or not self.has_sentence_index:
+            return  # without a sentence index, score_hit_sentences sets them
+        vector = result.adapted_vector = adapter.adapt(result.query_vector)
+        for hit in result.hits[:n]:
+            hit.adapted_cosines = [c for _s, _e, c in self.sentence_scores(hit.row, vector)]
+
     def score_hit_sentences(self, result: "SearchResult", n: int = 1) -> None:
         """Without a sentence index: embed the sentences of the first ``n`` hits now (one batch)
         and score them, so answers can quote the best sentence; ``sentence_top`` becomes their
@@ -212,9 +240,15 @@ class Retriever:
         if not todo:
             return
         texts = [sentence_text(hit.chunk, hit.chunk.text[s:e]) for hit, s, e in todo]
-        cosines = encode_sentences(self.embedder, texts) @ result.query_vector
+        vectors = encode_sentences(self.embedder, texts)
+        cosines = vectors @ result.query_vector
+        if self.adapter is not None:
+            result.adapted_vector = self.adapter.adapt(result.query_vector)
+        adapted = vectors @ result.adapted_vector if result.adapted_vector is not None else None
         for hit in result.hits[:n]:
-            hit.sentence_scores = [(s, e, float(c)) for (h, s, e), c in zip(todo, cosines) if h is hit]
+            mine = [i for i, (h, _s, _e) in enumerate(todo) if h is hit]
+            hit.sentence_scores = [(todo[i][1], todo[i][2], float(cosines[i])) for i in mine]
+            hit.adapted_cosines = [float(adapted[i]) for i in mine] if adapted is not None else []
         result.sentence_top = max(result.sentence_top, float(cosines.max()))
 
     def sparse(self, query: str, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
@@ -311,8 +345,10 @@ class Retriever:
                     row=row,
                 )
             )
-        return SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, expansion=expansion,
-                            build=self.index.path.name if self.index.path else "", references=refs, timings_ms=timings)
+        result = SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, expansion=expansion,
+                              build=self.index.path.name if self.index.path else "", references=refs, timings_ms=timings)
+        self.adapt_hits(result)
+        return result
 
     def doc_of_row(self, row: int) -> str:
         """The id of the document chunk ``row`` belongs to."""

@@ -57,6 +57,7 @@ class SearchSettings:
     rrf_k: int
     fusion_weights: dict[str, float]
     query_lexicon: str
+    query_adapter: str
     query_passage_share: float
     apparatus_weight: float
     reference_boost: float

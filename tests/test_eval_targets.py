@@ -1,8 +1,9 @@
 """The answer figures, measured honestly in CI: cross-validated by question set.
 
-For each question set (eval/data: dev, holdout…holdout4, set26) a quote ranker is trained on all
-the other sets and answers the one left out (eval/train_ranker.py, ``policyqa train --cv``). Each
-set is guarded at the level measured in session 7, one question below; the issue's targets
+For each question set (eval/data: dev, holdout…holdout4, set26) a query adapter and a quote ranker
+are trained on all the other sets and answer the one left out (eval/train_ranker.py, ``policyqa
+train --cv``). Each set is guarded at the level measured in session 8 (the lower of a float32 and
+a bfloat16 index), one question below; the issue's targets
 (eval.metrics.TARGETS) are not all met yet, and `policyqa eval --check-targets` says which.
 The sealed set is never run here.
 """
@@ -18,14 +19,14 @@ from policyqa.config import PROJECT_ROOT
 pytestmark = pytest.mark.slow
 
 #: (first-quote precision, answer recall, refusal rate) floors per held-out set, and the caps every
-#: set shares: false refusals, quotes per answer, non-verbatim quotes. Filled from the session-7 run.
+#: set shares: false refusals, quotes per answer, non-verbatim quotes. Filled from the session-8 run.
 FLOORS = {
-    "dev": {"first_quote_precision": 0.777, "answer_recall": 0.824, "refusal_rate": 0.866, "recall@5": 0.972},
-    "holdout": {"first_quote_precision": 0.557, "answer_recall": 0.512, "refusal_rate": 0.818, "recall@5": 0.820},
-    "holdout2": {"first_quote_precision": 0.711, "answer_recall": 0.733, "refusal_rate": 0.866, "recall@5": 0.866},
-    "holdout3": {"first_quote_precision": 0.720, "answer_recall": 0.764, "refusal_rate": 0.727, "recall@5": 0.970},
-    "holdout4": {"first_quote_precision": 0.813, "answer_recall": 0.818, "refusal_rate": 0.749, "recall@5": 0.969},
-    "set26": {"first_quote_precision": 0.635, "answer_recall": 0.692, "refusal_rate": 0.730, "recall@5": 0.935},
+    "dev": {"first_quote_precision": 0.797, "answer_recall": 0.870, "refusal_rate": 0.866, "recall@5": 0.972},
+    "holdout": {"first_quote_precision": 0.598, "answer_recall": 0.589, "refusal_rate": 0.818, "recall@5": 0.820},
+    "holdout2": {"first_quote_precision": 0.739, "answer_recall": 0.799, "refusal_rate": 0.866, "recall@5": 0.866},
+    "holdout3": {"first_quote_precision": 0.794, "answer_recall": 0.823, "refusal_rate": 0.909, "recall@5": 0.970},
+    "holdout4": {"first_quote_precision": 0.757, "answer_recall": 0.787, "refusal_rate": 0.749, "recall@5": 0.969},
+    "set26": {"first_quote_precision": 0.685, "answer_recall": 0.666, "refusal_rate": 0.730, "recall@5": 0.935},
 }
 #: The target is 1.5 quotes per answer on average; held out, set26 came to 1.68 (README), hence 1.75 here;
 #: false refusals came to 0.14 at most (set26), hence 0.2.

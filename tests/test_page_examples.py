@@ -18,7 +18,7 @@ FIRST_QUOTE = {
     "职业学校教师评职称有什么政策？": ("《中华人民共和国职业教育法》", "职业学校教师岗位设置和职务（职称）评聘制度"),
 }
 #: wrong today: a general clause or a neighbouring sentence ranks above the one that answers
-STILL_WRONG = {"我们学校的绩效工资以后怎么改？", "双师型教师要有多少年企业经历？", "老师去企业实践有什么要求？"}
+STILL_WRONG = {"我们学校的绩效工资以后怎么改？", "双师型教师要有多少年企业经历？"}
 
 
 def test_every_example_has_an_expected_first_quote():
