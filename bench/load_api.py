@@ -63,7 +63,9 @@ async def ask_once(client, url: str, question: str) -> dict:
 async def run(url: str, clients: int, per_client: int, deadline_s: float) -> tuple[list[dict], float]:
     import httpx
 
-    limits = httpx.Limits(max_connections=2 * clients + 10, max_keepalive_connections=2 * clients + 10)
+    # idle connections are dropped before the server's keep-alive timeout (uvicorn: 5 s), or a request
+    # sent on one the server is closing at that moment fails with a ReadError (seen once in 800)
+    limits = httpx.Limits(max_connections=2 * clients + 10, max_keepalive_connections=2 * clients + 10, keepalive_expiry=2.0)
     records: list[dict] = []
     deadline = time.monotonic() + deadline_s
 
