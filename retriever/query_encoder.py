@@ -122,7 +122,14 @@ class QueryEncoder:
         return self._encode([query], True)[0], passage_view.result()[0]
 
     def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        return self._encode(list(texts), False)
+        """Passages (a large index's hit sentences, embedded at question time): split over two
+        engine contexts when there are two."""
+        texts = list(texts)
+        if self._beside is None or len(texts) < 2:
+            return self._encode(texts, False)
+        half = (len(texts) + 1) // 2
+        second = self._beside.submit(self._encode, texts[half:], False)
+        return np.concatenate([self._encode(texts[:half], False), second.result()])
 
     def encode_sparse(self, texts: list[str]):
         raise RuntimeError("问题编码器没有稀疏头；使用稀疏检索时请设置 query_encoder=model")

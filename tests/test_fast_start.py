@@ -63,6 +63,7 @@ def test_engine_pool_encodes_side_by_side_and_opens_no_more_than_asked(embedder)
         np.testing.assert_array_equal(q, reference[i])
         np.testing.assert_array_equal(p, single.encode_passages([question])[0])
     assert pool._opened == 2
+    np.testing.assert_array_equal(pool.encode_passages(QUESTIONS), single.encode_passages(QUESTIONS))  # split in two
 
 
 def _segment(mode: str, cache: str, texts: list[str]) -> list:
