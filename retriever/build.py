@@ -7,6 +7,7 @@ published by replacing ``CURRENT``, so a failed or killed ingest leaves the old 
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -296,12 +297,12 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
             sentence_embeddings = _gather(sentence_source, old_sentences, views,
                                           lambda v: encode_sentences(embedder, v, show_progress=progress), embedder.dim)
             sentence_faiss = store.build_faiss(sentence_embeddings, store.choose_factory(config.index_factory, len(sentences)))
-            sentence_bm25 = build_bm25([char_bigrams(text) for text in sentence_lexical])
+            sentence_bm25 = build_bm25([_interned(char_bigrams(text)) for text in sentence_lexical])
         sparse = _sparse_matrix(embedder, texts, chunk_source, previous, config)
 
         factory = store.choose_factory(config.index_factory, len(chunks))
         faiss_index = store.build_faiss(embeddings, factory)
-        bm25 = build_bm25([tokenize(t) for t in texts])
+        bm25 = build_bm25([_interned(tokenize(t)) for t in texts])
         manifest = store.build_manifest(documents, chunks, sentences, with_sentences, settings, embedder.dim,
                                   sparse is not None, factory, config.index_factory)
         data = store.IndexData(
@@ -315,6 +316,12 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
         report.seconds = time.perf_counter() - started
         log.info("%s", report.summary())
         return report
+
+
+def _interned(tokens: list[str]) -> list[str]:
+    """``tokens`` as the one shared string object of each word: every token list of a corpus is held
+    until BM25 is built, and words repeat (20 M characters of laws: 74 → 32 bytes a character)."""
+    return [sys.intern(token) for token in tokens]
 
 
 def _mirror(config: BuildSettings):
