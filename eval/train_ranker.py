@@ -221,15 +221,19 @@ def _sets_about(sets: tuple[str, ...]) -> dict:
     return {name: hashlib.sha256((DATA / f"{name}.jsonl").read_bytes()).hexdigest()[:16] for name in sets}
 
 
-def train(qa, out: Path | None = None, sets: tuple[str, ...] = TRAIN_SETS, samples: list[Sample] | None = None,
-          adapter_out: Path | None = None) -> QuoteRanker:
+def adapter_path(out: Path | None) -> Path:
+    """Where ``policyqa train`` writes the query adapter: beside the ranker ``out`` names
+    (``<out>.adapter.npz``), else the shipped file."""
+    return Path(f"{out}.adapter.npz") if out else DEFAULT_ADAPTER
+
+
+def train(qa, out: Path | None = None, sets: tuple[str, ...] = TRAIN_SETS, samples: list[Sample] | None = None) -> QuoteRanker:
     """Fit the query adapter and the ranker on every question of ``sets`` and save both
-    (``policyqa train``): by default to the shipped files; with ``out`` the adapter goes beside it
-    (``<out>.adapter.npz``) unless ``adapter_out`` says where."""
+    (``policyqa train``): by default to the shipped files, else to ``out`` and :func:`adapter_path`."""
     samples = samples if samples is not None else collect(qa, sets)
     adapter = fit_query_adapter(qa, samples, {"sets": _sets_about(sets)})
-    adapter_path = adapter.save(adapter_out or (Path(f"{out}.adapter.npz") if out else DEFAULT_ADAPTER))
-    log.info("问题向量校正已保存：%s（%d 个问题）", adapter_path, adapter.about["questions"])
+    saved = adapter.save(adapter_path(out))
+    log.info("问题向量校正已保存：%s（%d 个问题）", saved, adapter.about["questions"])
     samples = cross_fitted(qa, samples)
     about = {"sets": _sets_about(sets), "questions": len(samples),
              "candidates": int(sum(len(s.matrix) for s in samples)), "positives": int(sum(int(s.labels.sum()) for s in samples)), "C": C,

@@ -206,8 +206,7 @@ def cmd_train(args, config: Config) -> int:
             args.cv_out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     ranker = train_ranker.train(qa, out=args.out, samples=samples)
     print(f"排序模型：{args.out or 'policyqa/data/ranker.json'}（拒答阈值 {ranker.refuse_below:.3f}，追加引文阈值 {ranker.extra_from:.2f}）")
-    print(f"问题向量校正：{f'{args.out}.adapter.npz' if args.out else 'retriever/data/query_adapter.npz'}"
-          f"（使用另一份：--ranker 与 --query-adapter）")
+    print(f"问题向量校正：{train_ranker.adapter_path(args.out)}（使用另一份：--ranker 与 --query-adapter）")
     return 0
 
 

@@ -83,7 +83,6 @@ class SearchResult:
     dense_top: float  # best dense cosine over the (filtered) index: the refusal signal
     sentence_top: float = 0.0  # best single-sentence cosine
     query_vector: np.ndarray | None = None
-    adapted_vector: np.ndarray | None = None  # query_vector through the adapter, or None
     expansion: list[str] = field(default_factory=list)  # official words added to the search (retriever/lexicon.py)
     build: str = ""  # the index build searched (its folder name)
     references: References = field(default_factory=References)  # documents/article the question names
@@ -221,7 +220,7 @@ class Retriever:
         adapter = adapter or self.adapter
         if adapter is None or result.query_vector is None or not self.has_sentence_index:
             return  # without a sentence index, score_hit_sentences sets them
-        vector = result.adapted_vector = adapter.adapt(result.query_vector)
+        vector = adapter.adapt(result.query_vector)
         for hit in result.hits[:n]:
             hit.adapted_cosines = [c for _s, _e, c in self.sentence_scores(hit.row, vector)]
 
@@ -242,9 +241,7 @@ class Retriever:
         texts = [sentence_text(hit.chunk, hit.chunk.text[s:e]) for hit, s, e in todo]
         vectors = encode_sentences(self.embedder, texts)
         cosines = vectors @ result.query_vector
-        if self.adapter is not None:
-            result.adapted_vector = self.adapter.adapt(result.query_vector)
-        adapted = vectors @ result.adapted_vector if result.adapted_vector is not None else None
+        adapted = vectors @ self.adapter.adapt(result.query_vector) if self.adapter is not None else None
         for hit in result.hits[:n]:
             mine = [i for i, (h, _s, _e) in enumerate(todo) if h is hit]
             hit.sentence_scores = [(todo[i][1], todo[i][2], float(cosines[i])) for i in mine]
