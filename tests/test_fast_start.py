@@ -64,6 +64,19 @@ def test_engine_pool_encodes_side_by_side_and_opens_no_more_than_asked(embedder)
         np.testing.assert_array_equal(p, single.encode_passages([question])[0])
     assert pool._opened == 2
     np.testing.assert_array_equal(pool.encode_passages(QUESTIONS), single.encode_passages(QUESTIONS))  # split in two
+    uneven = [QUESTIONS[0] * 4, QUESTIONS[1][:6], QUESTIONS[2], QUESTIONS[1] * 3, QUESTIONS[0][:5]]
+    np.testing.assert_array_equal(pool.encode_passages(uneven), single.encode_passages(uneven))  # rows keep their order
+
+
+def test_passages_are_split_over_two_engines_by_length_not_by_count():
+    from retriever.query_encoder import balanced_halves
+
+    lengths = [300, 10, 12, 280, 15, 9]
+    mine, theirs = balanced_halves(lengths)
+    assert sorted(mine + theirs) == list(range(len(lengths)))
+    assert abs(sum(lengths[i] for i in mine) - sum(lengths[i] for i in theirs)) <= 40
+    assert not ({0, 3} <= set(mine) or {0, 3} <= set(theirs))  # the two long ones go to different engines
+    assert balanced_halves([5]) == ([0], [])
 
 
 def _segment(mode: str, cache: str, texts: list[str]) -> list:
