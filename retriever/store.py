@@ -14,7 +14,11 @@ Layout (documented in the README, readable without this code)::
         sentences.npy              int32 [sentences, 3]: chunk row, start, end (offsets in chunk text)
         sentence_embeddings.npy    float32 [sentences, dim]             } only when the manifest's
         sentences.faiss            inner-product index over them        } "sentence_index" is true
-        bm25_sentences/            bm25s index over character bigrams   } (see sentence_index_enabled)
+        bm25_sentences/            bm25s index over character bigrams   } (see sentence_views)
+
+    A build whose manifest has "sentence_vectors" true and "sentence_index" false holds
+    sentence_embeddings.npy alone (float16): the sentences of the hits are scored from it
+    instead of being embedded at question time, without the cost of indexing every sentence.
 
 A build is written completely into its own folder before ``CURRENT`` names it, so a reader
 (or a killed ingest) never sees a half-written index.
@@ -54,12 +58,17 @@ AUTO_APPROXIMATE = "HNSW32,SQfp16"
 #: 10^6: 2048 -> 0.95, 4096 -> 0.97 at p95 18 ms on 2 cores).
 HNSW_EF_SEARCH = ((200_000, 512), (500_000, 2048))
 HNSW_EF_SEARCH_MAX = 4096
-#: Up to this many chunks ``sentence_index="auto"`` also indexes every sentence on its own. Above
-#: it the sentence views would cost ~3.4x the chunk index (10^6 chunks: ~3.4 million sentence
-#: vectors, ~4 GB, days of embedding on 2 cores), so only the top hits' sentences are scored, at
-#: query time (Retriever.score_hit_sentences).
+#: Up to this many chunks ``sentence_index="auto"`` also indexes every sentence on its own (vectors,
+#: FAISS and BM25). Above it the sentence indexes would cost ~3.4x the chunk index (10^6 chunks:
+#: ~3.4 million sentence vectors, ~4 GB, days of embedding on 2 cores).
 AUTO_SENTENCE_LIMIT = 100_000
-SENTENCE_INDEX_SETTINGS = ("auto", "on", "off")
+#: Up to this many chunks ``auto`` still stores every sentence's vector (float16, no FAISS or BM25
+#: over them): the hits' sentences are then scored from it. Embedding them at question time
+#: instead took ~1.3 ms a token on one core, 0.6 s at p95 an answer (bench/bench_laws.py).
+#: Above it (10^6 chunks) the hits' sentences are embedded at question time.
+AUTO_SENTENCE_VECTOR_LIMIT = 400_000
+#: ``on``: sentence vectors, FAISS and BM25; ``vectors``: the vectors only; ``off``: none.
+SENTENCE_INDEX_SETTINGS = ("auto", "on", "vectors", "off")
 #: Matrices and BM25 postings up to this size are read into memory; only larger ones are
 #: memory-mapped. A mapped file that is truncated or overwritten in place (``cp`` over it, a full
 #: disk) kills the process with SIGBUS at the next read, so small indexes (the shipped corpus:
@@ -195,11 +204,26 @@ def choose_factory(factory: str, n: int) -> str:
     return "Flat" if n <= AUTO_FLAT_LIMIT else AUTO_APPROXIMATE
 
 
-def sentence_index_enabled(setting: str, n_chunks: int) -> bool:
-    """Resolve the ``sentence_index`` setting (``auto``/``on``/``off``) for ``n_chunks`` chunks."""
+def sentence_views(setting: str, n_chunks: int) -> str:
+    """Resolve the ``sentence_index`` setting for ``n_chunks`` chunks: ``"index"`` (sentence
+    vectors, FAISS and BM25), ``"vectors"`` (the vectors only) or ``"none"``."""
     if setting not in SENTENCE_INDEX_SETTINGS:
         raise ValueError(f"sentence_index 只能是 {'/'.join(SENTENCE_INDEX_SETTINGS)}，收到 {setting!r}")
-    return setting == "on" or (setting == "auto" and n_chunks <= AUTO_SENTENCE_LIMIT)
+    if setting == "auto":
+        return "index" if n_chunks <= AUTO_SENTENCE_LIMIT else "vectors" if n_chunks <= AUTO_SENTENCE_VECTOR_LIMIT else "none"
+    return {"on": "index", "vectors": "vectors", "off": "none"}[setting]
+
+
+def sentence_index_enabled(setting: str, n_chunks: int) -> bool:
+    """Whether every sentence is indexed on its own (``sentence_views`` is ``"index"``)."""
+    return sentence_views(setting, n_chunks) == "index"
+
+
+def manifest_sentence_views(manifest: dict) -> str:
+    """What a build holds of its sentences (builds before ``sentence_vectors`` had both or none)."""
+    if manifest.get("sentence_index", True):
+        return "index"
+    return "vectors" if manifest.get("sentence_vectors", False) else "none"
 
 
 def hnsw_ef_search(n: int) -> int:
@@ -304,6 +328,7 @@ def write_build(path: Path, data: IndexData) -> None:
     np.save(path / "sentences.npy", data.sentences)
     if data.sentence_embeddings is not None:
         np.save(path / "sentence_embeddings.npy", data.sentence_embeddings)
+    if data.sentence_faiss is not None:
         faiss.write_index(data.sentence_faiss, str(path / "sentences.faiss"))
         data.sentence_bm25.save(str(path / "bm25_sentences"), show_progress=False)
     _fsync_tree(path)
@@ -434,8 +459,9 @@ def load_index(root: Path, model_id: str | None = None, with_search: bool = True
             documents[doc_id]
         embeddings = np.load(build / "embeddings.npy", mmap_mode=_mmap_mode(build / "embeddings.npy"))
         sentences = np.load(build / "sentences.npy")
-        with_sentences = manifest.get("sentence_index", True)
-        sentence_embeddings = np.load(build / "sentence_embeddings.npy", mmap_mode=_mmap_mode(build / "sentence_embeddings.npy")) if with_sentences else None
+        views = manifest_sentence_views(manifest)
+        with_sentences = views == "index"
+        sentence_embeddings = np.load(build / "sentence_embeddings.npy", mmap_mode=_mmap_mode(build / "sentence_embeddings.npy")) if views != "none" else None
         faiss_index = bm25 = sparse = sentence_faiss = sentence_bm25 = None
         if with_search:
             import bm25s
@@ -504,7 +530,7 @@ def _row_ranges(doc_ids: list[str]) -> dict[str, tuple[int, int]]:
     return ranges
 
 
-def build_manifest(documents: list[SourceDocument], chunks: list[Chunk], sentences: np.ndarray, with_sentences: bool,
+def build_manifest(documents: list[SourceDocument], chunks: list[Chunk], sentences: np.ndarray, views: str,
                    settings: dict, dim: int, sparse: bool, factory: str, requested_factory: str) -> dict:
     """The ``manifest.json`` of a build (README, "Index format"): what was built, with what,
     and the row ranges of every document."""
@@ -520,7 +546,8 @@ def build_manifest(documents: list[SourceDocument], chunks: list[Chunk], sentenc
         "bm25": {"library": "bm25s", "tokenizer": "jieba.lcut_for_search", "dir": "bm25"},
         "chunk_count": len(chunks),
         "sentence_count": len(sentences),
-        "sentence_index": with_sentences,
+        "sentence_index": views == "index",
+        "sentence_vectors": views != "none",
         "documents": {
             d.doc_id: {
                 "title": d.title,

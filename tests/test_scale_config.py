@@ -73,8 +73,16 @@ def test_sentence_index_auto_follows_the_chunk_count():
     assert store.sentence_index_enabled("auto", store.AUTO_SENTENCE_LIMIT)
     assert not store.sentence_index_enabled("auto", store.AUTO_SENTENCE_LIMIT + 1)
     assert store.sentence_index_enabled("on", 10_000_000) and not store.sentence_index_enabled("off", 10)
+    # between the two limits the sentences' vectors are kept, without FAISS or BM25 over them
+    assert store.sentence_views("auto", store.AUTO_SENTENCE_LIMIT + 1) == "vectors"
+    assert store.sentence_views("auto", store.AUTO_SENTENCE_VECTOR_LIMIT) == "vectors"
+    assert store.sentence_views("auto", store.AUTO_SENTENCE_VECTOR_LIMIT + 1) == "none"
+    assert store.sentence_views("vectors", 10) == "vectors" and store.sentence_views("off", 10) == "none"
     with pytest.raises(ValueError, match="sentence_index"):
         store.sentence_index_enabled("yes", 10)
+    # builds written before "sentence_vectors" existed had both or neither
+    assert store.manifest_sentence_views({"sentence_index": True}) == "index"
+    assert store.manifest_sentence_views({"sentence_index": False}) == "none"
 
 
 def test_without_sentence_index_answers_still_quote_the_best_sentence(tmp_path, embedder):
@@ -107,6 +115,59 @@ def test_without_sentence_index_answers_still_quote_the_best_sentence(tmp_path, 
     assert report.embedded_chunks == 0
     assert store.load_index(cfg.index_dir, with_search=False).manifest["sentence_index"] is True
     assert (store.read_current(cfg.index_dir) / "sentence_embeddings.npy").exists()
+
+
+def test_stored_sentence_vectors_score_the_hits_as_embedding_them_at_question_time_does(tmp_path, embedder):
+    """``sentence_index=vectors`` (what ``auto`` chooses for 100,000–400,000 chunks): every
+    sentence's vector is stored (float16) without FAISS or BM25 over them, and a question embeds
+    no sentence: the hits' sentences get the cosines the ``off`` build computes at question time."""
+    import dataclasses
+    import shutil
+
+    from retriever.build import ingest
+    from policyqa.config import PROJECT_ROOT, Config
+    from policyqa.qa import PolicyQA
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(PROJECT_ROOT / "data" / "policies" / "12_jiaoshi-fa-2009.txt", corpus)
+    off = Config.load(corpus_dir=corpus, index_dir=tmp_path / "off", sentence_index="off")
+    cfg = dataclasses.replace(off, index_dir=tmp_path / "vectors", sentence_index="vectors")
+    ingest(off, embedder=embedder, progress=False)
+    ingest(cfg, embedder=embedder, progress=False)
+    build = store.read_current(cfg.index_dir)
+    data = store.load_index(cfg.index_dir)
+    assert data.manifest["sentence_index"] is False and data.manifest["sentence_vectors"] is True
+    assert data.sentence_embeddings.dtype == np.float16 and len(data.sentence_embeddings) == data.manifest["sentence_count"]
+    assert not (build / "sentences.faiss").exists() and not (build / "bm25_sentences").exists()
+
+    question = "教师节是哪一天？"
+    at_question_time = PolicyQA(off, embedder=embedder)
+    stored = PolicyQA(cfg, embedder=embedder)
+    calls = []
+    encode = embedder.encode_passages
+    embedder.encode_passages = lambda texts, **kw: calls.append(len(texts)) or encode(texts, **kw)
+    try:
+        answer = stored.ask(question)
+    finally:
+        del embedder.encode_passages
+    assert calls == []  # nothing embedded at question time
+    result = stored.search(question)
+    assert "dense_sentence" not in result.hits[0].ranks and "bm25_sentence" not in result.hits[0].ranks
+    assert all(hit.sentence_scores for hit in result.hits)  # every hit is scored, not only the first few
+    reference = at_question_time.search(question)
+    at_question_time.live.retriever.score_hit_sentences(reference, n=len(reference.hits))
+    for mine, theirs in zip(result.hits, reference.hits):
+        assert mine.chunk.chunk_id == theirs.chunk.chunk_id
+        assert np.allclose([c for _s, _e, c in mine.sentence_scores], [c for _s, _e, c in theirs.sentence_scores], atol=2e-3)
+    assert not answer.refused and answer.citations[0].quote == "第六条 每年九月十日为教师节。"
+    assert answer.sentence_top == pytest.approx(max(c for h in result.hits for _s, _e, c in h.sentence_scores), abs=1e-6)
+
+    # an ingest with nothing new reuses the stored vectors; switching to a full sentence index builds it
+    assert ingest(cfg, embedder=embedder, progress=False).index_path == str(build)
+    report = ingest(dataclasses.replace(cfg, sentence_index="on"), embedder=embedder, progress=False)
+    assert report.embedded_chunks == 0
+    assert (store.read_current(cfg.index_dir) / "sentences.faiss").exists()
 
 
 def test_bm25_beside_the_dense_branch_gives_the_same_ranking(qa, monkeypatch):
