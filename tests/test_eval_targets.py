@@ -1,8 +1,8 @@
 """The answer figures, measured honestly in CI: cross-validated by question set.
 
-For each question set (eval/data: dev, holdout…holdout4, set26) a query adapter and a quote ranker
+For each question set (eval/data: dev, holdout…holdout5, set26) a query adapter and a quote ranker
 are trained on all the other sets and answer the one left out (eval/train_ranker.py, ``policyqa
-train --cv``). Each set is guarded at the level measured in session 8 (the lower of a float32 and
+train --cv``). Each set is guarded at the level measured in session 9 (the lower of a float32 and
 a bfloat16 index), one question below; the issue's targets
 (eval.metrics.TARGETS) are not all met yet, and `policyqa eval --check-targets` says which.
 The sealed set is never run here.
@@ -19,18 +19,19 @@ from policyqa.config import PROJECT_ROOT
 pytestmark = pytest.mark.slow
 
 #: (first-quote precision, answer recall, refusal rate) floors per held-out set, and the caps every
-#: set shares: false refusals, quotes per answer, non-verbatim quotes. Filled from the session-8 run.
+#: set shares: false refusals, quotes per answer, non-verbatim quotes. Filled from the session-9 run.
 FLOORS = {
-    "dev": {"first_quote_precision": 0.797, "answer_recall": 0.870, "refusal_rate": 0.866, "recall@5": 0.972},
-    "holdout": {"first_quote_precision": 0.598, "answer_recall": 0.589, "refusal_rate": 0.818, "recall@5": 0.820},
-    "holdout2": {"first_quote_precision": 0.739, "answer_recall": 0.799, "refusal_rate": 0.866, "recall@5": 0.866},
-    "holdout3": {"first_quote_precision": 0.794, "answer_recall": 0.823, "refusal_rate": 0.909, "recall@5": 0.970},
-    "holdout4": {"first_quote_precision": 0.757, "answer_recall": 0.787, "refusal_rate": 0.749, "recall@5": 0.969},
-    "set26": {"first_quote_precision": 0.685, "answer_recall": 0.666, "refusal_rate": 0.730, "recall@5": 0.935},
+    "dev": {"first_quote_precision": 0.831, "answer_recall": 0.861, "refusal_rate": 0.899, "recall@5": 0.972},
+    "holdout": {"first_quote_precision": 0.63, "answer_recall": 0.564, "refusal_rate": 0.818, "recall@5": 0.82},
+    "holdout2": {"first_quote_precision": 0.711, "answer_recall": 0.777, "refusal_rate": 0.866, "recall@5": 0.866},
+    "holdout3": {"first_quote_precision": 0.794, "answer_recall": 0.852, "refusal_rate": 0.909, "recall@5": 0.97},
+    "holdout4": {"first_quote_precision": 0.763, "answer_recall": 0.818, "refusal_rate": 0.749, "recall@5": 0.969},
+    "set26": {"first_quote_precision": 0.676, "answer_recall": 0.679, "refusal_rate": 0.692, "recall@5": 0.935},
+    "holdout5": {"first_quote_precision": 0.547, "answer_recall": 0.628, "refusal_rate": 0.681, "recall@5": 0.885},
 }
-#: The target is 1.5 quotes per answer on average; held out, set26 came to 1.68 (README), hence 1.75 here;
-#: false refusals came to 0.14 at most (set26), hence 0.2.
-CAPS = {"false_refusal_rate": 0.2, "citations_per_answer": 1.75, "non_verbatim_quotes": 0}
+#: The target is 1.5 quotes per answer on average; held out, set26 came to 1.64 (README), hence 1.75 here;
+#: false refusals came to 0.21 at most (holdout: 8 of its 39 answerable questions), hence 0.25.
+CAPS = {"false_refusal_rate": 0.25, "citations_per_answer": 1.75, "non_verbatim_quotes": 0}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def cross_validated(qa, ranker_samples):
     return results
 
 
-@pytest.mark.parametrize("name", ["dev", "holdout", "holdout2", "holdout3", "holdout4", "set26"])
+@pytest.mark.parametrize("name", list(FLOORS))
 def test_cross_validated_figures_hold(cross_validated, name):
     overall = cross_validated[name]
     floors = FLOORS[name]
