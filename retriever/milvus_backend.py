@@ -211,7 +211,7 @@ class MilvusMirror:
         """Write and publish the live build ``data`` when Milvus lacks it (a folder built before
         the backend was switched to Milvus, or another Milvus server)."""
         build = data.path.name
-        if not self.has(build, _indexes_sentences(data)):
+        if not self.has(build, data.sentence_mode == "index"):
             self.write(build, data)
         self.publish(build)
 
@@ -269,7 +269,7 @@ class MilvusMirror:
                        "terms": _clip(" ".join(tokenize(passage_text(chunk, docs[chunk.doc_id]))))}
 
         self._insert(chunks_name, chunk_rows())
-        if _indexes_sentences(data):
+        if data.sentence_mode == "index":
             self._create(sentences_name, dim, len(data.sentences), [("chunk_row", DataType.INT64, {})])
 
             def sentence_rows():
@@ -281,7 +281,7 @@ class MilvusMirror:
                            "terms": _clip(" ".join(char_bigrams(with_title)))}
 
             self._insert(sentences_name, sentence_rows())
-        for name in (chunks_name, sentences_name) if _indexes_sentences(data) else (chunks_name,):
+        for name in (chunks_name, sentences_name) if data.sentence_mode == "index" else (chunks_name,):
             self.client.load_collection(name, replica_number=self.replicas)
         log.info("Milvus：已写入集合 %s（%d 个片段、%d 个句子）", chunks_name, n, len(data.sentences))
 
@@ -369,12 +369,6 @@ def _row_filter(allowed: np.ndarray | None, field: str = "row") -> str:
     starts = np.r_[rows[0], rows[breaks + 1]]
     ends = np.r_[rows[breaks], rows[-1]] + 1
     return " or ".join(f"({field} >= {s} and {field} < {e})" for s, e in zip(starts, ends))
-
-
-def _indexes_sentences(data: store.IndexData) -> bool:
-    """Whether the build searches every sentence (a sentence collection); a build that stores
-    sentence vectors alone scores its hits from the local file (retriever/store.py)."""
-    return data.sentence_embeddings is not None and store.manifest_sentence_views(data.manifest) == "index"
 
 
 class MilvusRetriever(Retriever):

@@ -25,7 +25,7 @@ from retriever.references import (
     References, alias_table, asks_about_document, bare_title, find_references, heading_matches, normalise_reference_text,
 )
 from retriever.settings import SearchSettings
-from retriever.store import IndexData, manifest_sentence_views
+from retriever.store import IndexData
 from retriever.text import STOPWORDS, char_bigrams, cut, normalise_query, tokenize
 from retriever.views import encode_sentences, sentence_text
 
@@ -172,7 +172,7 @@ class Retriever:
     @property
     def has_sentence_index(self) -> bool:
         """Every sentence is searched on its own (dense and BM25)."""
-        return self.index.sentence_embeddings is not None and manifest_sentence_views(self.index.manifest) == "index"
+        return self.index.sentence_mode == "index"
 
     @property
     def has_sentence_vectors(self) -> bool:

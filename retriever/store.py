@@ -196,6 +196,12 @@ class IndexData:
     sentence_bm25: object = None
     path: Path | None = None
 
+    @property
+    def sentence_mode(self) -> str:
+        """What this build holds of its sentences: ``"index"`` (vectors, FAISS and BM25),
+        ``"vectors"`` (the vectors alone) or ``"none"`` (see :func:`manifest_sentence_views`)."""
+        return "none" if self.sentence_embeddings is None else manifest_sentence_views(self.manifest)
+
 
 def choose_factory(factory: str, n: int) -> str:
     """Resolve ``auto``: exact search while it is fast enough, HNSW (float16 codes) above that."""
