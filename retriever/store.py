@@ -220,11 +220,6 @@ def sentence_views(setting: str, n_chunks: int) -> str:
     return {"on": "index", "vectors": "vectors", "off": "none"}[setting]
 
 
-def sentence_index_enabled(setting: str, n_chunks: int) -> bool:
-    """Whether every sentence is indexed on its own (``sentence_views`` is ``"index"``)."""
-    return sentence_views(setting, n_chunks) == "index"
-
-
 def manifest_sentence_views(manifest: dict) -> str:
     """What a build holds of its sentences (builds before ``sentence_vectors`` had both or none)."""
     if manifest.get("sentence_index", True):

@@ -70,16 +70,16 @@ def test_explicit_ef_search_overrides_the_size_rule():
 
 
 def test_sentence_index_auto_follows_the_chunk_count():
-    assert store.sentence_index_enabled("auto", store.AUTO_SENTENCE_LIMIT)
-    assert not store.sentence_index_enabled("auto", store.AUTO_SENTENCE_LIMIT + 1)
-    assert store.sentence_index_enabled("on", 10_000_000) and not store.sentence_index_enabled("off", 10)
+    assert store.sentence_views("auto", store.AUTO_SENTENCE_LIMIT) == "index"
+    assert store.sentence_views("auto", store.AUTO_SENTENCE_LIMIT + 1) != "index"
+    assert store.sentence_views("on", 10_000_000) == "index" and store.sentence_views("off", 10) != "index"
     # between the two limits the sentences' vectors are kept, without FAISS or BM25 over them
     assert store.sentence_views("auto", store.AUTO_SENTENCE_LIMIT + 1) == "vectors"
     assert store.sentence_views("auto", store.AUTO_SENTENCE_VECTOR_LIMIT) == "vectors"
     assert store.sentence_views("auto", store.AUTO_SENTENCE_VECTOR_LIMIT + 1) == "none"
     assert store.sentence_views("vectors", 10) == "vectors" and store.sentence_views("off", 10) == "none"
     with pytest.raises(ValueError, match="sentence_index"):
-        store.sentence_index_enabled("yes", 10)
+        store.sentence_views("yes", 10)
     # builds written before "sentence_vectors" existed had both or neither
     assert store.manifest_sentence_views({"sentence_index": True}) == "index"
     assert store.manifest_sentence_views({"sentence_index": False}) == "none"
