@@ -26,8 +26,8 @@ from page.static import CSS, EXAMPLES, JS
 from page.upload import ALLOWED_SUFFIXES, MAX_UPLOAD_LABEL
 
 TITLE = "PolicyQA 政策问答"
-#: Answers run on the CPU (~45 ms each, nearly all of it the question's two encodings, on up to
-#: Config.query_engines engine contexts): two at a time keeps both cores busy; the rest wait in the queue.
+#: Answers run on the CPU (~25 ms each on a CPU with native bf16, ~80 ms elsewhere, most of it the
+#: question's two encodings, Config.serving): two at a time keeps both cores busy; the rest wait in the queue.
 #: Gradio's own GRADIO_DEFAULT_CONCURRENCY_LIMIT overrides it (e.g. for bigger machines).
 def _env_int(name: str, default: int) -> int:
     try:
@@ -87,6 +87,7 @@ def build_app(qa, admin_password: str | None = None, data_dir: Path | str | None
         wire(demo, ui, handlers)
         gr.api(handlers.api_ask(), api_name="ask", concurrency_id="qa")
     demo.policyqa_gate = handlers.gate  # launch() installs page/guard.py's ApiGuard with it
+    demo.policyqa_answer = handlers.answer_json  # and page/ask_route.py's POST /ask
     return demo
 
 
@@ -226,15 +227,21 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: bo
     """Start serving with the safe settings; ``block=False`` returns once the server is up.
 
     Only ``/ask`` is public: ``api_open=False`` and page/guard.py's middleware refuse direct
-    calls of the page's handlers and anonymous uploads."""
+    calls of the page's handlers and anonymous uploads. ``POST /ask`` (page/ask_route.py) answers
+    plain JSON, with the queue's limits."""
     from starlette.middleware import Middleware
 
+    from page.ask_route import AskRoute
     from page.guard import ApiGuard, PasswordGate
 
     gate = getattr(demo, "policyqa_gate", None) or PasswordGate(None)
+    middleware = [Middleware(ApiGuard, gate=gate)]
+    answer = getattr(demo, "policyqa_answer", None)
+    if answer is not None:
+        middleware.append(Middleware(AskRoute, answer=answer, concurrency=QUEUE_CONCURRENCY, max_waiting=QUEUE_MAX_SIZE))
     demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY, max_size=QUEUE_MAX_SIZE, api_open=False)
     return demo.launch(
-        app_kwargs={"middleware": [Middleware(ApiGuard, gate=gate)]},
+        app_kwargs={"middleware": middleware},
         server_name=host,
         server_port=port,
         share=False,
@@ -262,6 +269,7 @@ def main(config, host: str = "127.0.0.1", port: int = 7860) -> int:
     from retriever.store import IndexUnavailable
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    config = config.serving()  # many questions after one start: the cheaper question encoder where there is one
     qa = PolicyQA(config)
     try:
         qa.load()

@@ -1,6 +1,7 @@
 """Load test of the public API (``/ask``) with light HTTP clients: N concurrent clients × M
-questions each, through ``POST /gradio_api/call/ask`` and its event stream, as any program
-would call it (no gradio_client, whose threads would compete with the server for the CPU).
+questions each, through ``POST /ask`` (plain JSON, the default) or Gradio's
+``/gradio_api/call/ask`` and its event stream (``--route gradio``), as any program would call
+it (no gradio_client, whose threads would compete with the server for the CPU).
 
     .venv/bin/python bench/load_api.py --clients 50 --questions 4     # starts `policyqa serve`
     .venv/bin/python bench/load_api.py --clients 200 --questions 2 --index DIR --corpus DIR
@@ -8,7 +9,7 @@ would call it (no gradio_client, whose threads would compete with the server for
 
 Loopback only; bounded in requests (at most 200 clients × 20 questions) and in time
 (--deadline). Prints p50/p95 latency and answers/s; a request refused because the queue is
-full counts as "busy" (HTTP 503, "Queue is full"), anything else that is not a complete answer
+full counts as "busy" (HTTP 503), anything else that is not a complete answer
 as an error. Exit status 1 when there was an error (busy is not one).
 """
 from __future__ import annotations
@@ -30,8 +31,26 @@ MAX_CLIENTS = 200
 MAX_QUESTIONS = 20
 
 
+async def ask_json(client, url: str, question: str) -> dict:
+    """One question through ``POST /ask`` (page/ask_route.py): {"kind": "ok" | "busy" | "error",
+    "latency": s, "error": text}."""
+    started = time.perf_counter()
+    r = await client.post(f"{url}ask", json={"question": question})
+    latency = time.perf_counter() - started
+    if r.status_code == 503:
+        return {"kind": "busy", "latency": latency, "error": r.text[:120]}
+    if r.status_code != 200:
+        return {"kind": "error", "latency": None, "error": f"HTTP {r.status_code}: {r.text[:120]}"}
+    try:
+        result = r.json()
+    except ValueError as exc:
+        return {"kind": "error", "latency": None, "error": f"bad reply: {exc}"}
+    problem = complete(result, question)
+    return {"kind": "error" if problem else "ok", "latency": latency, "error": problem}
+
+
 async def ask_once(client, url: str, question: str) -> dict:
-    """One question: {"kind": "ok" | "busy" | "error", "latency": s, "error": text}."""
+    """One question through Gradio's ``/gradio_api/call/ask`` and its event stream (as ask_json)."""
     started = time.perf_counter()
     r = await client.post(f"{url}gradio_api/call/ask", json={"data": [question, None]})
     if r.status_code == 503:
@@ -60,7 +79,10 @@ async def ask_once(client, url: str, question: str) -> dict:
     return {"kind": "error" if problem else "ok", "latency": latency, "error": problem}
 
 
-async def run(url: str, clients: int, per_client: int, deadline_s: float) -> tuple[list[dict], float]:
+ROUTES = {"json": ask_json, "gradio": ask_once}
+
+
+async def run(url: str, clients: int, per_client: int, deadline_s: float, route: str = "json") -> tuple[list[dict], float]:
     import httpx
 
     # idle connections are dropped before the server's keep-alive timeout (uvicorn: 5 s), or a request
@@ -77,7 +99,7 @@ async def run(url: str, clients: int, per_client: int, deadline_s: float) -> tup
                 records.append({"kind": "error", "latency": None, "error": "deadline"})
                 continue
             try:
-                records.append(await asyncio.wait_for(ask_once(client, url, question), left))
+                records.append(await asyncio.wait_for(ROUTES[route](client, url, question), left))
             except Exception as exc:  # noqa: BLE001 - every failure is counted, not raised
                 records.append({"kind": "error", "latency": None, "error": f"{type(exc).__name__}: {exc}"[:160]})
 
@@ -109,6 +131,8 @@ def main(argv=None) -> int:
     p.add_argument("--questions", type=int, default=4, help="questions per client")
     p.add_argument("--rounds", default="", help="several client counts in one run, e.g. 50,200")
     p.add_argument("--deadline", type=float, default=300.0, help="seconds for each round")
+    p.add_argument("--route", choices=sorted(ROUTES), default="json",
+                   help="json: POST /ask (default); gradio: /gradio_api/call/ask and its event stream")
     p.add_argument("--json", action="store_true", help="print one JSON object per round")
     args = p.parse_args(argv)
     rounds = [int(x) for x in args.rounds.split(",") if x.strip()] or [args.clients]
@@ -118,15 +142,16 @@ def main(argv=None) -> int:
     url, server = page_to_load(p, args)
     failed = False
     try:
-        asyncio.run(run(url, 2, 1, 60))  # warm-up, not counted
+        asyncio.run(run(url, 2, 1, 60, args.route))  # warm-up, not counted
         for clients in rounds:
-            records, wall = asyncio.run(run(url, clients, args.questions, args.deadline))
+            records, wall = asyncio.run(run(url, clients, args.questions, args.deadline, args.route))
             result = report(url, clients, args.questions, records, wall)
+            result["route"] = args.route
             failed |= result["errors"] > 0
             if args.json:
                 print(json.dumps(result, ensure_ascii=False))
             else:
-                print(f"{clients} clients × {args.questions}: answered {result['answered']}/{result['requests']}, "
+                print(f"{args.route}: {clients} clients × {args.questions}: answered {result['answered']}/{result['requests']}, "
                       f"busy {result['busy']}, errors {result['errors']}; p50 {result['p50_s']:.2f} s, "
                       f"p95 {result['p95_s']:.2f} s, {result['answers_per_s']:.1f} answers/s ({result['wall_s']} s)")
                 for kind in result["error_kinds"]:

@@ -234,16 +234,21 @@ class PageHandlers:
         label = render.badge("完成", "info") if ok else render.badge("失败", "refused")
         return f"{label} {render.escape_md(message)}", html, choices
 
+    def answer_json(self, question: str, docs: list[str] | None = None) -> dict:
+        """The public API's answer (``POST /ask``, page/ask_route.py, and Gradio's ``/ask``): the
+        JSON of ``policyqa ask --json``; ``ValueError`` (QuestionError) for a question not taken."""
+        return self.qa.ask(question, docs=list(docs or []) or None).to_dict()
+
     def api_ask(self):
-        """The page's JSON API function (``/ask``): a plain function, as Gradio documents it."""
-        qa = self.qa
+        """:meth:`answer_json` as Gradio's API function (``/gradio_api/call/ask``, gradio_client)."""
+        answer_json = self.answer_json
 
         def ask(question: str, docs: list[str] | None = None) -> dict:
             """Answer a question from the policy documents: verbatim quotes with numbered citations,
             or a refusal. ``docs``: optional document ids to search in (default: all). Returns the
             same JSON as ``policyqa ask --json``."""
             try:
-                return qa.ask(question, docs=list(docs or []) or None).to_dict()
+                return answer_json(question, docs)
             except (QuestionError, ValueError) as exc:
                 raise gr.Error(str(exc)) from None
 

@@ -105,6 +105,69 @@ def test_only_ask_is_public(server):
     assert not info["unnamed_endpoints"]
 
 
+def test_json_route_answers_as_the_gradio_api(server):
+    """POST /ask (page/ask_route.py): plain JSON, the same answer as Gradio's /ask."""
+    import httpx
+
+    reply = httpx.post(f"{server.src.rstrip('/')}/ask", json={"question": QUESTION}, timeout=60, trust_env=False)
+    assert reply.status_code == 200, reply.text
+    assert reply.headers["content-type"].startswith("application/json")
+    api = server.predict(QUESTION, api_name="/ask")
+    result = reply.json()
+    assert _citations(result) == _citations(api) and result["answer"] == api["answer"]
+    assert set(result) == set(api)
+
+
+def test_json_route_names_what_is_wrong_with_a_request(server):
+    import httpx
+
+    url = f"{server.src.rstrip('/')}/ask"
+    with httpx.Client(timeout=60, trust_env=False) as client:
+        cases = {
+            "GET": client.get(url),
+            "not JSON": client.post(url, content=b"question=1"),
+            "no question": client.post(url, json={"q": QUESTION}),
+            "docs not a list": client.post(url, json={"question": QUESTION, "docs": "labor-law"}),
+            "empty question": client.post(url, json={"question": "  "}),
+            "unknown document": client.post(url, json={"question": QUESTION, "docs": ["no-such-doc"]}),
+            "too large": client.post(url, content=b"{" + b" " * (70 * 1024) + b"}"),
+        }
+    status = {name: reply.status_code for name, reply in cases.items()}
+    assert status == {"GET": 405, "not JSON": 400, "no question": 400, "docs not a list": 400,
+                      "empty question": 400, "unknown document": 400, "too large": 413}
+    errors = {name: reply.json()["error"] for name, reply in cases.items()}
+    assert "JSON" in errors["not JSON"] and "question" in errors["no question"] and "docs" in errors["docs not a list"]
+    assert "问题为空" in errors["empty question"] and "no-such-doc" in errors["unknown document"]
+    assert "KB" in errors["too large"]
+
+
+def test_json_route_says_busy_beyond_its_queue(qa, tmp_path):
+    """One answer at a time and one waiting: of ten questions sent at once two are answered and
+    eight get 503 with the busy message, none an error."""
+    import asyncio
+
+    import httpx
+
+    from page.ask_route import BUSY, AskRoute
+    from page.handlers import PageHandlers
+
+    async def not_found(scope, receive, send):  # what lies behind the route (Gradio in the server)
+        await send({"type": "http.response.start", "status": 404, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    route = AskRoute(not_found, PageHandlers(qa, tmp_path / "feedback.jsonl").answer_json, concurrency=1, max_waiting=1)
+
+    async def ten_at_once():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=route), base_url="http://test") as client:
+            return await asyncio.gather(*(client.post("/ask", json={"question": QUESTION}) for _ in range(10)))
+
+    replies = asyncio.run(ten_at_once())
+    codes = sorted(r.status_code for r in replies)
+    assert codes == [200] * 2 + [503] * 8
+    assert all(r.json()["error"] == BUSY for r in replies if r.status_code == 503)
+    assert all(r.json()["citations"] for r in replies if r.status_code == 200)
+
+
 def test_feedback_writes_one_json_line(qa, tmp_path):
     answer = qa.ask(QUESTION)
     path = tmp_path / "feedback.jsonl"
