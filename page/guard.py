@@ -12,7 +12,8 @@ middleware (installed by ``app.launch``) refuses, before Gradio sees the request
   (:class:`PasswordGate`).
 
 The page itself reaches its handlers through the queue (``/gradio_api/queue/join``), where the
-concurrency limits and the queue size hold.
+concurrency limits and the queue size hold. ``POST /ask`` (plain JSON, page/ask_route.py) has
+limits of its own and never reaches Gradio.
 """
 from __future__ import annotations
 

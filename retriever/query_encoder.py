@@ -5,8 +5,9 @@ The index is built with the sentence-transformers conversion of the same 4-bit w
 the converted model on queries and passages, tests/test_query_encoder.py). Importing torch,
 transformers and sentence-transformers takes ~11 s of CPU and loading the tokenizer another ~3 s,
 while the engine loads in ~0.5 s and encodes a question in ~10-100 ms on one thread. So
-``policyqa ask``, the page and eval encode questions with it (``Config.query_encoder``), and only
-an ingest loads the full model.
+``policyqa ask`` and eval encode questions with it (``Config.query_encoder``), and so does the
+page where the CPU has no native bf16 (elsewhere it pays torch's start-up once for ~4x cheaper
+questions: retriever/query_model.py); only an ingest loads the full model.
 """
 from __future__ import annotations
 
