@@ -195,3 +195,27 @@ def test_bf16_passages_match_the_engine_as_float32_does(embedder, texts, ref):
     assert (ours * ref["passage_emb"][fits]).sum(1).min() >= DENSE_MIN_COS
     assert (ours * reference).sum(1).min() >= 0.9999
     assert not np.array_equal(ours, reference), "the bf16 path was not taken"
+
+
+# ------------------------------------------------------------- batches by length
+def test_length_bands_cover_every_row_once_with_smaller_batches_for_longer_texts():
+    from retriever.embedder import length_bands
+
+    lengths = [5, 400, 128, 129, 60, 256, 257, 3000, 90]
+    bands = length_bands(lengths, 32, batch_chars=32 * 128)
+    assert sorted(row for rows, _ in bands for row in rows) == list(range(len(lengths)))
+    size_of = {row: size for rows, size in bands for row in rows}
+    assert size_of[0] == size_of[2] == size_of[4] == size_of[8] == 32  # up to 128 characters
+    assert size_of[3] == size_of[5] == 16 and size_of[6] == size_of[1] == 8
+    assert size_of[7] < 8 and min(size_of.values()) >= 1
+    assert [size for _, size in bands] == sorted({size for _, size in bands}, reverse=True)
+    assert length_bands([], 32) == []
+
+
+def test_passages_in_length_bands_equal_one_call(embedder):
+    """Vectors do not depend on which band's batch a passage was encoded in, and keep their rows."""
+    texts = ["第一条 为了规范职业教育，制定本法。", "第二条 " + "劳动者享有平等就业和自主择业的权利。" * 20,
+             "试用期", "第三条 " + "用人单位应当依法建立和完善劳动规章制度。" * 8]
+    banded = embedder.encode_passages(texts)
+    alone = np.stack([embedder.encode_passages([t])[0] for t in texts])
+    assert (banded * alone).sum(axis=1).min() >= 0.9999
