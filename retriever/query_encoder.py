@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 #: e5's tokenizer window: the converted model truncates to this many tokens (prompt and
 #: special tokens included); the engine does not, so longer texts are cut to fit first.
 MAX_TOKENS = 512
+#: Question encoders have no sparse head (the index's own model does).
+NO_SPARSE_HEAD = "问题编码器没有稀疏头；使用稀疏检索时请设置 query_encoder=model"
 _LOAD_LOCK = threading.Lock()
 
 
@@ -149,4 +151,4 @@ class QueryEncoder:
         return out
 
     def encode_sparse(self, texts: list[str]):
-        raise RuntimeError("问题编码器没有稀疏头；使用稀疏检索时请设置 query_encoder=model")
+        raise RuntimeError(NO_SPARSE_HEAD)

@@ -12,18 +12,16 @@ Same narrow interface as :class:`retriever.query_encoder.QueryEncoder`.
 """
 from __future__ import annotations
 
-import logging
 import threading
 from pathlib import Path
 
 import numpy as np
 
-log = logging.getLogger(__name__)
+from retriever.query_encoder import MAX_TOKENS, NO_SPARSE_HEAD
 
 #: e5's prompts, as in the converted folder's config_sentence_transformers.json.
 QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
-MAX_TOKENS = 512
 #: Passages per forward pass (a large index's hit sentences at question time), sorted by length.
 PASSAGE_BATCH = 16
 
@@ -106,4 +104,4 @@ class Bf16QueryEncoder:
         return self._encode(list(texts), PASSAGE_PROMPT)
 
     def encode_sparse(self, texts: list[str]):
-        raise RuntimeError("问题编码器没有稀疏头；使用稀疏检索时请设置 query_encoder=model")
+        raise RuntimeError(NO_SPARSE_HEAD)
