@@ -219,3 +219,41 @@ def test_passages_in_length_bands_equal_one_call(embedder):
     banded = embedder.encode_passages(texts)
     alone = np.stack([embedder.encode_passages([t])[0] for t in texts])
     assert (banded * alone).sum(axis=1).min() >= 0.9999
+
+
+def test_passages_in_pieces_between_heap_releases_equal_one_piece(embedder, monkeypatch):
+    """Encoding a band in pieces (the heap released between them) keeps every vector on its row."""
+    import retriever.embedder as module
+
+    texts = [("第%d条 用人单位应当按时足额支付劳动者工资。" % i) * (1 + i % 4) for i in range(7)]
+    whole = embedder.encode_passages(texts)
+    monkeypatch.setattr(module, "TRIM_EVERY", 2)
+    pieces = embedder.encode_passages(texts)
+    assert (whole * pieces).sum(axis=1).min() >= 0.9999
+
+
+def test_release_free_heap_returns_freed_pages_to_the_system():
+    """glibc keeps freed blocks below the top of its heap resident; the release hands them back
+    (ingest's resident memory otherwise only grows: 1.90 against 2.38 GB on a 10 % bench sample)."""
+    import ctypes
+
+    from retriever.embedder import release_free_heap
+
+    def rss_mb() -> float:
+        return int(Path("/proc/self/status").read_text().split("VmRSS:")[1].split()[0]) / 1024
+
+    libc = ctypes.CDLL("libc.so.6")
+    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    release_free_heap()
+    blocks = []
+    for _ in range(3000):  # 300 MB in blocks under glibc's mmap threshold: they come from the heap
+        block = libc.malloc(100_000)
+        ctypes.memset(block, 1, 100_000)
+        blocks.append(block)
+    for block in blocks[:-1]:  # the last one pins the heap's top, as live objects do
+        libc.free(block)
+    held = rss_mb()
+    release_free_heap()
+    assert held - rss_mb() > 200
+    libc.free(blocks[-1])
