@@ -118,7 +118,8 @@ def build(n: int, work: Path, cache_dir: Path, seed: int) -> dict:
                               embeddings.shape[1], False, factory, config.index_factory)
     data = store.IndexData(manifest, {d.doc_id: d for d in documents}, chunks, embeddings, faiss_index, bm25, None,
                            sentences=sentences, sentence_embeddings=sentence_embeddings,
-                           sentence_faiss=sentence_faiss, sentence_bm25=sentence_bm25)
+                           sentence_faiss=sentence_faiss, sentence_bm25=sentence_bm25,
+                           sentence_bare=None if sentence_embeddings is None else sentence_embeddings.astype(np.float16))
     t = time.perf_counter()
     final = store.save_build(work, data)
     write_s = time.perf_counter() - t

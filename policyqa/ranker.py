@@ -3,7 +3,9 @@
 Every sentence of the top hits is a *candidate*. Its features (:data:`FEATURES`) are read off the
 search result: each retriever's score and rank for the passage, the sentence's own cosine with the
 question and with the question's adapted vector (a learned linear correction toward how documents
-state things, retriever/query_adapter.py), word and character-bigram overlap, whether the passage is the document or article the
+state things, retriever/query_adapter.py), its cosine when embedded alone (the stored sentence vector
+carries the heading path, which all sentences of an article share and which drowns what tells them
+apart), word and character-bigram overlap, whether the passage is the document or article the
 question names, and whether it is a document's apparatus (banner, 文号, signature). A logistic
 regression gives the probability that the sentence states the answer. The answer quotes the best
 candidates that clear the model's bars, one per passage, a sentence that states the asked-for
@@ -51,6 +53,9 @@ FEATURES: tuple[str, ...] = (
     "best_in_passage",      # 1 when no sentence of its passage has a higher cosine
     "adapted_cosine",       # its cosine with the adapted question vector (retriever/query_adapter.py)
     "adapted_best_in_passage",
+    "bare_cosine",          # its cosine when embedded alone, without the heading path its neighbours share
+    "bare_best_in_passage",
+    "bare_minus_cosine",    # bare_cosine - cosine: how much the sentence itself, not its heading, matches
     "word_overlap",         # IDF-weighted share of the question's words in the sentence
     "bigram_overlap",       # share of the question's character bigrams (official words added) in the sentence
     "passage_overlap",      # ... in the whole passage
@@ -67,15 +72,16 @@ FEATURES: tuple[str, ...] = (
     "dense_top",
     # each candidate against the question's other candidates (see RELATIVE)
     *(f"{name}_gap" for name in ("word_overlap", "bigram_overlap", "passage_overlap", "heading_overlap", "fused_share",
-                                 "adapted_cosine")),
+                                 "adapted_cosine", "bare_cosine")),
     *(f"{name}_rank" for name in ("cosine", "word_overlap", "bigram_overlap", "passage_overlap", "heading_overlap", "fused_share",
-                                  "adapted_cosine")),
+                                  "adapted_cosine", "bare_cosine")),
 )
 
 #: Signals that say more against the question's other candidates than alone (a 0.4 word overlap is
 #: the best for one question and poor for another): each also enters as its gap to the question's
 #: best (``_gap``; the cosine's is ``cosine_gap``) and as 1 / (1 + how many candidates beat it) (``_rank``).
-RELATIVE = ("cosine", "word_overlap", "bigram_overlap", "passage_overlap", "heading_overlap", "fused_share", "adapted_cosine")
+RELATIVE = ("cosine", "word_overlap", "bigram_overlap", "passage_overlap", "heading_overlap", "fused_share", "adapted_cosine",
+            "bare_cosine")
 
 
 @dataclass(frozen=True)
@@ -87,27 +93,30 @@ class Candidate:
     end: int
     cosine: float
     adapted: float = 0.0  # cosine with the adapted question vector (retriever/query_adapter.py)
+    bare: float = 0.0  # cosine of the span embedded alone (no heading path)
 
 
-def candidate_spans(hit: Hit) -> list[tuple[int, int, float, float]]:
-    """The spans of ``hit`` that may be quoted, ``(start, end, cosine, adapted cosine)``: its
-    sentences (a very short one joined to the next), or the whole chunk when it is a block of
-    lines or has no scored sentence. Without adapted cosines the plain ones stand in."""
+def candidate_spans(hit: Hit) -> list[tuple[int, int, float, float, float]]:
+    """The spans of ``hit`` that may be quoted, ``(start, end, cosine, adapted cosine, bare
+    cosine)``: its sentences (a very short one joined to the next), or the whole chunk when it is a
+    block of lines or has no scored sentence. Without adapted or bare cosines the plain ones stand in."""
     text = hit.chunk.text
-    adapted = hit.adapted_cosines if len(hit.adapted_cosines) == len(hit.sentence_scores) else [c for _s, _e, c in hit.sentence_scores]
-    scored = [(s, e, c, a) for (s, e, c), a in zip(hit.sentence_scores, adapted)]
+    plain = [c for _s, _e, c in hit.sentence_scores]
+    adapted = hit.adapted_cosines if len(hit.adapted_cosines) == len(plain) else plain
+    bare = hit.bare_cosines if len(hit.bare_cosines) == len(plain) else plain
+    scored = [(s, e, c, a, b) for (s, e, c), a, b in zip(hit.sentence_scores, adapted, bare)]
     if len(text) <= BLOCK_CHARS and not any(mark in text for mark in "。；！？"):
-        best = max((c for _s, _e, c, _a in scored), default=0.0)
-        best_adapted = max((a for _s, _e, _c, a in scored), default=0.0)
-        return [(0, len(text), best, best_adapted)]  # a banner or signature block: its lines belong together
+        best = [max((t[k] for t in scored), default=0.0) for k in (2, 3, 4)]
+        return [(0, len(text), *best)]  # a banner or signature block: its lines belong together
     sentences = [t for t in scored if has_words(text[t[0]:t[1]])]
     if not sentences:
-        return [(0, len(text), 0.0, 0.0)]
+        return [(0, len(text), 0.0, 0.0, 0.0)]
     spans = []
-    for i, (s, e, c, a) in enumerate(sentences):
+    for i, (s, e, c, a, b) in enumerate(sentences):
         if e - s < SHORT_SENTENCE_CHARS and i + 1 < len(sentences):
-            e, c, a = sentences[i + 1][1], max(c, sentences[i + 1][2]), max(a, sentences[i + 1][3])
-        spans.append((s, e, c, a))
+            nxt = sentences[i + 1]
+            e, c, a, b = nxt[1], max(c, nxt[2]), max(a, nxt[3]), max(b, nxt[4])
+        spans.append((s, e, c, a, b))
     return spans
 
 
@@ -139,17 +148,18 @@ class QuestionView:
 def featurise(result: SearchResult, view: QuestionView, max_hits: int = 10) -> tuple[list[Candidate], np.ndarray]:
     """Candidates of the first ``max_hits`` hits and their feature matrix (rows in :data:`FEATURES` order)."""
     hits = result.hits[:max_hits]
-    candidates = [Candidate(i, s, e, c, a) for i, hit in enumerate(hits) for s, e, c, a in candidate_spans(hit)]
+    candidates = [Candidate(i, s, e, c, a, b) for i, hit in enumerate(hits) for s, e, c, a, b in candidate_spans(hit)]
     if not candidates:
         return [], np.zeros((0, len(FEATURES)), np.float32)
     refs = result.references
     top_fused = hits[0].score or 1.0
     best_bm25 = {name: max((h.scores.get(name, 0.0) for h in hits), default=0.0) or 1.0 for name in ("bm25", "bm25_sentence")}
     best_cosine = max(c.cosine for c in candidates)
-    passage_best, passage_best_adapted = {}, {}
+    passage_best, passage_best_adapted, passage_best_bare = {}, {}, {}
     for c in candidates:
         passage_best[c.hit] = max(passage_best.get(c.hit, -1.0), c.cosine)
         passage_best_adapted[c.hit] = max(passage_best_adapted.get(c.hit, -1.0), c.adapted)
+        passage_best_bare[c.hit] = max(passage_best_bare.get(c.hit, -1.0), c.bare)
     rows = []
     for c in candidates:
         hit = hits[c.hit]
@@ -162,6 +172,9 @@ def featurise(result: SearchResult, view: QuestionView, max_hits: int = 10) -> t
             "best_in_passage": float(c.cosine >= passage_best[c.hit]),
             "adapted_cosine": c.adapted,
             "adapted_best_in_passage": float(c.adapted >= passage_best_adapted[c.hit]),
+            "bare_cosine": c.bare,
+            "bare_best_in_passage": float(c.bare >= passage_best_bare[c.hit]),
+            "bare_minus_cosine": c.bare - c.cosine,
             "word_overlap": word_overlap(view.terms, text),
             "passage_overlap": word_overlap(view.terms, hit.chunk.text),
             "heading_overlap": word_overlap(view.terms, f"{hit.doc.title} {hit.chunk.heading_path}"),

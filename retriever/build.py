@@ -141,6 +141,7 @@ def _previous_build(config: BuildSettings, rebuild: bool) -> tuple[store.IndexDa
             data.embeddings = np.asarray(data.embeddings)
             if data.sentence_embeddings is not None:
                 data.sentence_embeddings = np.asarray(data.sentence_embeddings)
+                data.sentence_bare = np.asarray(data.sentence_bare)
         except (store.IndexUnavailable, ValueError, OSError) as exc:
             log.warning("构建 %s 不可复用：%s", build.name, exc)
             continue
@@ -288,6 +289,7 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
 
         texts = [passage_text(c, docs_by_id[c.doc_id]) for c in chunks]
         views = [sentence_text(chunks[row], chunks[row].text[s:e]) for row, s, e in sentences] if with_vectors else []
+        bare = [chunks[row].text[s:e] for row, s, e in sentences] if with_vectors else []
         # sentence BM25 keeps the title and heading path, as chunk BM25 does
         sentence_lexical = [passage_text(chunks[row], docs_by_id[chunks[row].doc_id], chunks[row].text[s:e])
                             for row, s, e in sentences] if with_sentences else []
@@ -300,12 +302,16 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
                  len(chunks), getattr(embedder, "precision", "float32"))
         embeddings = _gather(chunk_source, previous.embeddings if reusable else None, texts,
                              lambda t: embedder.encode_passages(t, show_progress=progress), embedder.dim)
-        sentence_embeddings = sentence_faiss = sentence_bm25 = None
+        sentence_embeddings = sentence_bare = sentence_faiss = sentence_bm25 = None
         if with_vectors:
             # vectors alone are only read (a hit's sentences scored): float16 halves them
             sentence_embeddings = _gather(sentence_source, old_sentences, views,
                                           lambda v: encode_sentences(embedder, v, show_progress=progress), embedder.dim,
                                           dtype=np.float32 if with_sentences else np.float16)
+            # the quote ranker's second cosine: a sentence without the heading path its siblings share
+            sentence_bare = _gather(sentence_source, previous.sentence_bare if old_sentences is not None else None, bare,
+                                    lambda v: encode_sentences(embedder, v, show_progress=progress), embedder.dim,
+                                    dtype=np.float16)
         if with_sentences:
             sentence_faiss = store.build_faiss(sentence_embeddings, store.choose_factory(config.index_factory, len(sentences)))
             sentence_bm25 = build_bm25([_interned(char_bigrams(text)) for text in sentence_lexical])
@@ -319,7 +325,7 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
         data = store.IndexData(
             manifest, docs_by_id, chunks, embeddings, faiss_index, bm25, sparse,
             sentences=sentences, sentence_embeddings=sentence_embeddings,
-            sentence_faiss=sentence_faiss, sentence_bm25=sentence_bm25,
+            sentence_faiss=sentence_faiss, sentence_bm25=sentence_bm25, sentence_bare=sentence_bare,
         )
         final = store.save_build(root, data, mirror=_mirror(config))
         report.chunk_count = len(chunks)

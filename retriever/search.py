@@ -59,6 +59,9 @@ class Hit:
     #: order of ``sentence_scores``; empty without an adapter
     adapted_cosines: list[float] = field(default_factory=list)
     row: int = -1  # the chunk's row in the index
+    #: each sentence's cosine with the question when embedded alone, without the heading path its
+    #: neighbours share (order of ``sentence_scores``; empty where not scored)
+    bare_cosines: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -210,6 +213,14 @@ class Retriever:
         cosines = np.asarray(self.index.sentence_embeddings[first:last], dtype=np.float32) @ vector
         return [(int(s), int(e), float(c)) for (_, s, e), c in zip(self.index.sentences[first:last], cosines)]
 
+    def bare_cosines(self, row: int, vector: np.ndarray) -> list[float]:
+        """Cosine of the query with each sentence of chunk ``row`` embedded alone (order of
+        :meth:`sentence_scores`; empty without sentence vectors)."""
+        if not self.has_sentence_vectors:
+            return []
+        first, last = self._chunk_sentences[row], self._chunk_sentences[row + 1]
+        return [float(c) for c in np.asarray(self.index.sentence_bare[first:last], dtype=np.float32) @ vector]
+
     def span_vectors(self, row: int, start: int, end: int) -> np.ndarray:
         """The vectors of the sentences of chunk ``row`` that overlap ``[start, end)`` (a quote)."""
         if not self.has_sentence_vectors:
@@ -251,13 +262,17 @@ class Retriever:
         if not todo:
             return
         texts = [sentence_text(hit.chunk, hit.chunk.text[s:e]) for hit, s, e in todo]
-        vectors = encode_sentences(self.embedder, texts)
+        # one batch: each sentence with its heading path, then alone
+        both = encode_sentences(self.embedder, texts + [hit.chunk.text[s:e] for hit, s, e in todo])
+        vectors, bare = both[:len(todo)], both[len(todo):]
         cosines = vectors @ result.query_vector
+        bare_cosines = bare @ result.query_vector
         adapted = vectors @ self.adapter.adapt(result.query_vector) if self.adapter is not None else None
         for hit in result.hits[:n]:
             mine = [i for i, (h, _s, _e) in enumerate(todo) if h is hit]
             hit.sentence_scores = [(todo[i][1], todo[i][2], float(cosines[i])) for i in mine]
             hit.adapted_cosines = [float(adapted[i]) for i in mine] if adapted is not None else []
+            hit.bare_cosines = [float(bare_cosines[i]) for i in mine]
         result.sentence_top = max(result.sentence_top, float(cosines.max()))
 
     def sparse(self, query: str, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
@@ -352,6 +367,7 @@ class Retriever:
                     ranks={name: r[row] for name, r in per_rank.items() if row in r},
                     sentence_scores=self.sentence_scores(row, vector),
                     row=row,
+                    bare_cosines=self.bare_cosines(row, vector),
                 )
             )
         result = SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, expansion=expansion,

@@ -15,6 +15,8 @@ Layout (documented in the README, readable without this code)::
         sentence_embeddings.npy    float32 [sentences, dim]             } only when the manifest's
         sentences.faiss            inner-product index over them        } "sentence_index" is true
         bm25_sentences/            bm25s index over character bigrams   } (see sentence_views)
+        sentence_bare.npy          float16 [sentences, dim]: each sentence alone, without its heading
+                                   path (the quote ranker's second cosine); with sentence_embeddings.npy
 
     A build whose manifest has "sentence_vectors" true and "sentence_index" false holds
     sentence_embeddings.npy alone (float16): the sentences of the hits are scored from it
@@ -44,8 +46,8 @@ log = logging.getLogger(__name__)
 FORMAT = "policyqa-index"
 #: 2: bm25_sentences/ holds character bigrams (was jieba words); 3: a sentence vector is the
 #: normalised sum of two views, with and without the document title; 4: one view, the heading path
-#: and the sentence (retriever.views.sentence_text)
-FORMAT_VERSION = 4
+#: and the sentence (retriever.views.sentence_text); 5: sentence_bare.npy, each sentence embedded alone
+FORMAT_VERSION = 5
 CURRENT = "CURRENT"
 #: Above this many vectors ``auto`` chooses an approximate FAISS index (bench/bench_scale.py:
 #: one exact query over 10^5 vectors takes ~7 ms on one core, over 10^6 ~100 ms).
@@ -195,6 +197,7 @@ class IndexData:
     sentence_faiss: object = None
     sentence_bm25: object = None
     path: Path | None = None
+    sentence_bare: np.ndarray | None = None  # float16 [S, dim]: the sentences without their heading path
 
     @property
     def sentence_mode(self) -> str:
@@ -329,6 +332,7 @@ def write_build(path: Path, data: IndexData) -> None:
     np.save(path / "sentences.npy", data.sentences)
     if data.sentence_embeddings is not None:
         np.save(path / "sentence_embeddings.npy", data.sentence_embeddings)
+        np.save(path / "sentence_bare.npy", data.sentence_bare)
     if data.sentence_faiss is not None:
         faiss.write_index(data.sentence_faiss, str(path / "sentences.faiss"))
         data.sentence_bm25.save(str(path / "bm25_sentences"), show_progress=False)
@@ -463,6 +467,7 @@ def load_index(root: Path, model_id: str | None = None, with_search: bool = True
         views = manifest_sentence_views(manifest)
         with_sentences = views == "index"
         sentence_embeddings = np.load(build / "sentence_embeddings.npy", mmap_mode=_mmap_mode(build / "sentence_embeddings.npy")) if views != "none" else None
+        sentence_bare = np.load(build / "sentence_bare.npy", mmap_mode=_mmap_mode(build / "sentence_bare.npy")) if views != "none" else None
         faiss_index = bm25 = sparse = sentence_faiss = sentence_bm25 = None
         if with_search:
             import bm25s
@@ -492,6 +497,7 @@ def load_index(root: Path, model_id: str | None = None, with_search: bool = True
     sent_sizes = {"sentences.npy": len(sentences)}
     if sentence_embeddings is not None:
         sent_sizes["sentence_embeddings.npy"] = len(sentence_embeddings)
+        sent_sizes["sentence_bare.npy"] = len(sentence_bare)
     if sentence_faiss is not None:
         sent_sizes["sentences.faiss"] = sentence_faiss.ntotal
     wrong.update({name: size for name, size in sent_sizes.items() if size != n_sent})
@@ -500,7 +506,7 @@ def load_index(root: Path, model_id: str | None = None, with_search: bool = True
     return IndexData(
         manifest, documents, chunks, embeddings, faiss_index, bm25, sparse,
         sentences=sentences, sentence_embeddings=sentence_embeddings,
-        sentence_faiss=sentence_faiss, sentence_bm25=sentence_bm25, path=build,
+        sentence_faiss=sentence_faiss, sentence_bm25=sentence_bm25, path=build, sentence_bare=sentence_bare,
     )
 
 

@@ -19,6 +19,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from retriever.build import ingest
@@ -236,6 +237,9 @@ DAMAGE = {
     "chunks.jsonl lost lines": (_drop_last_chunk_lines, "数量不一致"),
     "embeddings.npy truncated": (lambda cfg: (_build(cfg) / "embeddings.npy").write_bytes(b"\x93NUMPY"), "索引文件损坏或不完整"),
     "bm25 folder deleted": (lambda cfg: shutil.rmtree(_build(cfg) / "bm25"), "索引文件损坏或不完整"),
+    "sentence_bare.npy deleted": (lambda cfg: (_build(cfg) / "sentence_bare.npy").unlink(), "索引文件损坏或不完整"),
+    "sentence_bare.npy lost rows": (lambda cfg: np.save(_build(cfg) / "sentence_bare.npy",
+                                                        np.load(_build(cfg) / "sentence_bare.npy")[:-1]), "数量不一致"),
     "manifest.json garbage": (lambda cfg: (_build(cfg) / "manifest.json").write_bytes(b"\x00\xffnot json{"), "manifest.json 缺失或已损坏"),
     "manifest.json deleted": (lambda cfg: (_build(cfg) / "manifest.json").unlink(), "manifest.json 缺失或已损坏"),
     "CURRENT points nowhere": (lambda cfg: (Path(cfg.index_dir) / store.CURRENT).write_text("build-gone\n"), "缺失"),

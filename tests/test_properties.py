@@ -166,7 +166,7 @@ cosine = st.floats(-1, 1, allow_nan=False)
 @given(doc_text_long, st.lists(cosine, min_size=1, max_size=8), max_chars)
 def test_every_candidate_quote_is_verbatim(text, cosines, limit):
     for number, hit in enumerate(_hits(text, cosines, limit), start=1):
-        for start, end, _cosine, _adapted in candidate_spans(hit):
+        for start, end, _cosine, _adapted, _bare in candidate_spans(hit):
             assert 0 <= start < end <= len(hit.chunk.text)
             citation = Citation(number, hit, hit.chunk.text[start:end], start, end)
             verify([citation])  # raises NotVerbatimError otherwise

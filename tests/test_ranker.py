@@ -87,5 +87,22 @@ def test_candidates_cover_every_sentence_and_join_a_bare_article_number(qa):
     result = qa.search("劳动者每日工作时间不超过几小时？")
     hit = result.hits[0]
     spans = candidate_spans(hit)
-    assert spans and all(0 <= s < e <= len(hit.chunk.text) for s, e, _, _ in spans)
-    assert all(e - s >= 12 or i == len(spans) - 1 or len(hit.chunk.text) <= 80 for i, (s, e, _, _) in enumerate(spans))
+    assert spans and all(0 <= s < e <= len(hit.chunk.text) for s, e, *_ in spans)
+    assert all(e - s >= 12 or i == len(spans) - 1 or len(hit.chunk.text) <= 80 for i, (s, e, *_) in enumerate(spans))
+
+
+def test_candidates_carry_the_cosine_of_the_sentence_alone(qa):
+    """Every ranked hit has one bare-sentence cosine per sentence, read from the index's
+    sentence_bare.npy, and the ranker's ``bare_cosine`` feature is theirs."""
+    question = "用人单位什么情况下可以解除劳动合同？"
+    prepared = qa.prepare(question)
+    hits = prepared.result.hits[:qa.config.rank_hits]
+    assert all(len(h.bare_cosines) == len(h.sentence_scores) > 0 for h in hits)
+    vector = prepared.result.query_vector
+    first = hits[0]
+    rows = qa.live.retriever._chunk_sentences
+    stored = np.asarray(qa.live.retriever.index.sentence_bare[rows[first.row]:rows[first.row + 1]], dtype=np.float32) @ vector
+    assert np.allclose(first.bare_cosines, stored, atol=1e-5)
+    column = FEATURES.index("bare_cosine")
+    assert {round(float(v), 5) for v in prepared.matrix[:, column]} <= {round(b, 5) for h in hits for b in h.bare_cosines} | {0.0}
+    assert set(FEATURES) >= {"bare_cosine_gap", "bare_cosine_rank", "bare_best_in_passage", "bare_minus_cosine"}
