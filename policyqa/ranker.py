@@ -55,7 +55,6 @@ FEATURES: tuple[str, ...] = (
     "adapted_best_in_passage",
     "bare_cosine",          # its cosine when embedded alone, without the heading path its neighbours share
     "bare_best_in_passage",
-    "bare_minus_cosine",    # bare_cosine - cosine: how much the sentence itself, not its heading, matches
     "word_overlap",         # IDF-weighted share of the question's words in the sentence
     "bigram_overlap",       # share of the question's character bigrams (official words added) in the sentence
     "passage_overlap",      # ... in the whole passage
@@ -174,7 +173,6 @@ def featurise(result: SearchResult, view: QuestionView, max_hits: int = 10) -> t
             "adapted_best_in_passage": float(c.adapted >= passage_best_adapted[c.hit]),
             "bare_cosine": c.bare,
             "bare_best_in_passage": float(c.bare >= passage_best_bare[c.hit]),
-            "bare_minus_cosine": c.bare - c.cosine,
             "word_overlap": word_overlap(view.terms, text),
             "passage_overlap": word_overlap(view.terms, hit.chunk.text),
             "heading_overlap": word_overlap(view.terms, f"{hit.doc.title} {hit.chunk.heading_path}"),

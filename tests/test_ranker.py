@@ -105,4 +105,4 @@ def test_candidates_carry_the_cosine_of_the_sentence_alone(qa):
     assert np.allclose(first.bare_cosines, stored, atol=1e-5)
     column = FEATURES.index("bare_cosine")
     assert {round(float(v), 5) for v in prepared.matrix[:, column]} <= {round(b, 5) for h in hits for b in h.bare_cosines} | {0.0}
-    assert set(FEATURES) >= {"bare_cosine_gap", "bare_cosine_rank", "bare_best_in_passage", "bare_minus_cosine"}
+    assert set(FEATURES) >= {"bare_cosine_gap", "bare_cosine_rank", "bare_best_in_passage"}
