@@ -3,9 +3,9 @@
 Every sentence of the top hits is a *candidate*. Its features (:data:`FEATURES`) are read off the
 search result: each retriever's score and rank for the passage, the sentence's own cosine with the
 question and with the question's adapted vector (a learned linear correction toward how documents
-state things, retriever/query_adapter.py), its cosine when embedded alone (the stored sentence vector
-carries the heading path, which all sentences of an article share and which drowns what tells them
-apart), word and character-bigram overlap, whether the passage is the document or article the
+state things, retriever/query_adapter.py), the same two cosines of the sentence embedded alone (the
+stored sentence vector carries the heading path, which all sentences of an article share and which
+drowns what tells them apart), word and character-bigram overlap, whether the passage is the document or article the
 question names, and whether it is a document's apparatus (banner, 文号, signature). A logistic
 regression gives the probability that the sentence states the answer. The answer quotes the best
 candidates that clear the model's bars, one per passage, a sentence that states the asked-for
@@ -55,6 +55,8 @@ FEATURES: tuple[str, ...] = (
     "adapted_best_in_passage",
     "bare_cosine",          # its cosine when embedded alone, without the heading path its neighbours share
     "bare_best_in_passage",
+    "adapted_bare_cosine",  # the sentence alone against the adapted question vector
+    "adapted_bare_best_in_passage",
     "word_overlap",         # IDF-weighted share of the question's words in the sentence
     "bigram_overlap",       # share of the question's character bigrams (official words added) in the sentence
     "passage_overlap",      # ... in the whole passage
@@ -71,51 +73,68 @@ FEATURES: tuple[str, ...] = (
     "dense_top",
     # each candidate against the question's other candidates (see RELATIVE)
     *(f"{name}_gap" for name in ("word_overlap", "bigram_overlap", "passage_overlap", "heading_overlap", "fused_share",
-                                 "adapted_cosine", "bare_cosine")),
+                                 "adapted_cosine", "bare_cosine", "adapted_bare_cosine")),
     *(f"{name}_rank" for name in ("cosine", "word_overlap", "bigram_overlap", "passage_overlap", "heading_overlap", "fused_share",
-                                  "adapted_cosine", "bare_cosine")),
+                                  "adapted_cosine", "bare_cosine", "adapted_bare_cosine")),
 )
 
 #: Signals that say more against the question's other candidates than alone (a 0.4 word overlap is
 #: the best for one question and poor for another): each also enters as its gap to the question's
 #: best (``_gap``; the cosine's is ``cosine_gap``) and as 1 / (1 + how many candidates beat it) (``_rank``).
 RELATIVE = ("cosine", "word_overlap", "bigram_overlap", "passage_overlap", "heading_overlap", "fused_share", "adapted_cosine",
-            "bare_cosine")
+            "bare_cosine", "adapted_bare_cosine")
+
+
+#: The cosines each candidate carries, in this order: with the question, with the adapted question
+#: vector (retriever/query_adapter.py), of the sentence embedded alone, and that against the adapted vector.
+COSINES = ("cosine", "adapted", "bare", "adapted_bare")
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A quotable span ``[start, end)`` of ``hits[hit]``'s chunk text."""
+    """A quotable span ``[start, end)`` of ``hits[hit]``'s chunk text, with its :data:`COSINES`."""
 
     hit: int
     start: int
     end: int
     cosine: float
-    adapted: float = 0.0  # cosine with the adapted question vector (retriever/query_adapter.py)
-    bare: float = 0.0  # cosine of the span embedded alone (no heading path)
+    adapted: float = 0.0
+    bare: float = 0.0
+    adapted_bare: float = 0.0
 
 
-def candidate_spans(hit: Hit) -> list[tuple[int, int, float, float, float]]:
-    """The spans of ``hit`` that may be quoted, ``(start, end, cosine, adapted cosine, bare
-    cosine)``: its sentences (a very short one joined to the next), or the whole chunk when it is a
-    block of lines or has no scored sentence. Without adapted or bare cosines the plain ones stand in."""
-    text = hit.chunk.text
+def sentence_cosines(hit: Hit) -> list[tuple[float, ...]]:
+    """Per sentence of ``hit`` (order of ``sentence_scores``), its :data:`COSINES`. A kind the hit
+    lacks takes the one it corrects: adapted ones the plain, bare ones the heading-path ones."""
     plain = [c for _s, _e, c in hit.sentence_scores]
-    adapted = hit.adapted_cosines if len(hit.adapted_cosines) == len(plain) else plain
-    bare = hit.bare_cosines if len(hit.bare_cosines) == len(plain) else plain
-    scored = [(s, e, c, a, b) for (s, e, c), a, b in zip(hit.sentence_scores, adapted, bare)]
+
+    def kind(values: list[float], fallback: list[float]) -> list[float]:
+        return values if len(values) == len(plain) else fallback
+
+    adapted = kind(hit.adapted_cosines, plain)
+    bare = kind(hit.bare_cosines, plain)
+    adapted_bare = kind(hit.adapted_bare_cosines, bare if adapted is plain else adapted)
+    return list(zip(plain, adapted, bare, adapted_bare))
+
+
+def candidate_spans(hit: Hit) -> list[tuple[int, int, tuple[float, ...]]]:
+    """The spans of ``hit`` that may be quoted, ``(start, end, cosines)`` (:data:`COSINES`): its
+    sentences (a very short one joined to the next, each cosine the better of the two), or the
+    whole chunk when it is a block of lines or has no scored sentence."""
+    text = hit.chunk.text
+    scored = [(s, e, cos) for (s, e, _c), cos in zip(hit.sentence_scores, sentence_cosines(hit))]
     if len(text) <= BLOCK_CHARS and not any(mark in text for mark in "。；！？"):
-        best = [max((t[k] for t in scored), default=0.0) for k in (2, 3, 4)]
-        return [(0, len(text), *best)]  # a banner or signature block: its lines belong together
+        best = tuple(max((cos[k] for _s, _e, cos in scored), default=0.0) for k in range(len(COSINES)))
+        return [(0, len(text), best)]  # a banner or signature block: its lines belong together
     sentences = [t for t in scored if has_words(text[t[0]:t[1]])]
     if not sentences:
-        return [(0, len(text), 0.0, 0.0, 0.0)]
+        return [(0, len(text), (0.0,) * len(COSINES))]
     spans = []
-    for i, (s, e, c, a, b) in enumerate(sentences):
+    for i, (s, e, cos) in enumerate(sentences):
         if e - s < SHORT_SENTENCE_CHARS and i + 1 < len(sentences):
-            nxt = sentences[i + 1]
-            e, c, a, b = nxt[1], max(c, nxt[2]), max(a, nxt[3]), max(b, nxt[4])
-        spans.append((s, e, c, a, b))
+            _s, e, nxt = sentences[i + 1]
+            cos = tuple(max(a, b) for a, b in zip(cos, nxt))
+        spans.append((s, e, cos))
     return spans
 
 
@@ -147,18 +166,17 @@ class QuestionView:
 def featurise(result: SearchResult, view: QuestionView, max_hits: int = 10) -> tuple[list[Candidate], np.ndarray]:
     """Candidates of the first ``max_hits`` hits and their feature matrix (rows in :data:`FEATURES` order)."""
     hits = result.hits[:max_hits]
-    candidates = [Candidate(i, s, e, c, a, b) for i, hit in enumerate(hits) for s, e, c, a, b in candidate_spans(hit)]
+    candidates = [Candidate(i, s, e, *cos) for i, hit in enumerate(hits) for s, e, cos in candidate_spans(hit)]
     if not candidates:
         return [], np.zeros((0, len(FEATURES)), np.float32)
     refs = result.references
     top_fused = hits[0].score or 1.0
     best_bm25 = {name: max((h.scores.get(name, 0.0) for h in hits), default=0.0) or 1.0 for name in ("bm25", "bm25_sentence")}
     best_cosine = max(c.cosine for c in candidates)
-    passage_best, passage_best_adapted, passage_best_bare = {}, {}, {}
+    passage_best = {kind: {} for kind in COSINES}  # kind → hit → its best candidate's cosine
     for c in candidates:
-        passage_best[c.hit] = max(passage_best.get(c.hit, -1.0), c.cosine)
-        passage_best_adapted[c.hit] = max(passage_best_adapted.get(c.hit, -1.0), c.adapted)
-        passage_best_bare[c.hit] = max(passage_best_bare.get(c.hit, -1.0), c.bare)
+        for kind in COSINES:
+            passage_best[kind][c.hit] = max(passage_best[kind].get(c.hit, -1.0), getattr(c, kind))
     rows = []
     for c in candidates:
         hit = hits[c.hit]
@@ -168,11 +186,13 @@ def featurise(result: SearchResult, view: QuestionView, max_hits: int = 10) -> t
             "inverse_rank": 1.0 / (c.hit + 1),
             "cosine": c.cosine,
             "cosine_gap": c.cosine - best_cosine,
-            "best_in_passage": float(c.cosine >= passage_best[c.hit]),
+            "best_in_passage": float(c.cosine >= passage_best["cosine"][c.hit]),
             "adapted_cosine": c.adapted,
-            "adapted_best_in_passage": float(c.adapted >= passage_best_adapted[c.hit]),
+            "adapted_best_in_passage": float(c.adapted >= passage_best["adapted"][c.hit]),
             "bare_cosine": c.bare,
-            "bare_best_in_passage": float(c.bare >= passage_best_bare[c.hit]),
+            "bare_best_in_passage": float(c.bare >= passage_best["bare"][c.hit]),
+            "adapted_bare_cosine": c.adapted_bare,
+            "adapted_bare_best_in_passage": float(c.adapted_bare >= passage_best["adapted_bare"][c.hit]),
             "word_overlap": word_overlap(view.terms, text),
             "passage_overlap": word_overlap(view.terms, hit.chunk.text),
             "heading_overlap": word_overlap(view.terms, f"{hit.doc.title} {hit.chunk.heading_path}"),

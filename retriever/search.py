@@ -62,6 +62,8 @@ class Hit:
     #: each sentence's cosine with the question when embedded alone, without the heading path its
     #: neighbours share (order of ``sentence_scores``; empty where not scored)
     bare_cosines: list[float] = field(default_factory=list)
+    #: each sentence embedded alone against the adapted question vector (order of ``sentence_scores``)
+    adapted_bare_cosines: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -204,35 +206,39 @@ class Retriever:
         scores = self._bm25_scores(self.index.sentence_bm25, bigrams)
         return [] if scores is None else self._by_chunk(_top(scores, n * 4, allowed))[:n]
 
+    def _sentence_rows(self, row: int) -> slice:
+        """The rows of the sentence arrays that hold chunk ``row``'s sentences."""
+        return slice(self._chunk_sentences[row], self._chunk_sentences[row + 1])
+
     def sentence_scores(self, row: int, vector: np.ndarray) -> list[tuple[int, int, float]]:
         """Cosine of the query with each sentence of chunk ``row``: ``(start, end, cosine)``
         (empty without sentence vectors: see :meth:`score_hit_sentences`)."""
         if not self.has_sentence_vectors:
             return []
-        first, last = self._chunk_sentences[row], self._chunk_sentences[row + 1]
-        cosines = np.asarray(self.index.sentence_embeddings[first:last], dtype=np.float32) @ vector
-        return [(int(s), int(e), float(c)) for (_, s, e), c in zip(self.index.sentences[first:last], cosines)]
+        rows = self._sentence_rows(row)
+        cosines = np.asarray(self.index.sentence_embeddings[rows], dtype=np.float32) @ vector
+        return [(int(s), int(e), float(c)) for (_, s, e), c in zip(self.index.sentences[rows], cosines)]
 
     def bare_cosines(self, row: int, vector: np.ndarray) -> list[float]:
         """Cosine of the query with each sentence of chunk ``row`` embedded alone (order of
         :meth:`sentence_scores`; empty without sentence vectors)."""
         if not self.has_sentence_vectors:
             return []
-        first, last = self._chunk_sentences[row], self._chunk_sentences[row + 1]
-        return [float(c) for c in np.asarray(self.index.sentence_bare[first:last], dtype=np.float32) @ vector]
+        return [float(c) for c in np.asarray(self.index.sentence_bare[self._sentence_rows(row)], dtype=np.float32) @ vector]
 
     def span_vectors(self, row: int, start: int, end: int) -> np.ndarray:
         """The vectors of the sentences of chunk ``row`` that overlap ``[start, end)`` (a quote)."""
         if not self.has_sentence_vectors:
             return np.zeros((0, self.index.embeddings.shape[1]), np.float32)
-        first, last = self._chunk_sentences[row], self._chunk_sentences[row + 1]
-        spans = np.asarray(self.index.sentences[first:last])
+        rows = self._sentence_rows(row)
+        spans = np.asarray(self.index.sentences[rows])
         inside = (spans[:, 1] < end) & (spans[:, 2] > start)
-        return np.asarray(self.index.sentence_embeddings[first:last], dtype=np.float32)[inside]
+        return np.asarray(self.index.sentence_embeddings[rows], dtype=np.float32)[inside]
 
     def adapt_hits(self, result: "SearchResult", adapter=None, n: int | None = None) -> None:
-        """Set each hit's ``adapted_cosines`` (the first ``n``): its sentences' cosines with the
-        question vector through ``adapter`` (this retriever's own by default; none: left empty).
+        """Set each hit's ``adapted_cosines`` and ``adapted_bare_cosines`` (the first ``n``): its
+        sentences' cosines, with their heading path and alone, with the question vector through
+        ``adapter`` (this retriever's own by default; none: left empty).
         Training uses another adapter on the same hits (eval/train_ranker.py)."""
         adapter = adapter or self.adapter
         if adapter is None or result.query_vector is None or not self.has_sentence_vectors:
@@ -240,6 +246,7 @@ class Retriever:
         vector = adapter.adapt(result.query_vector)
         for hit in result.hits[:n]:
             hit.adapted_cosines = [c for _s, _e, c in self.sentence_scores(hit.row, vector)]
+            hit.adapted_bare_cosines = self.bare_cosines(hit.row, vector)
 
     def score_hit_sentences(self, result: "SearchResult", n: int = 1) -> None:
         """Without a sentence index: embed the sentences of the first ``n`` hits now (one batch)
@@ -256,9 +263,7 @@ class Retriever:
             return
         todo = []
         for hit in result.hits[:n]:
-            row = hit.row
-            first, last = self._chunk_sentences[row], self._chunk_sentences[row + 1]
-            todo += [(hit, int(s), int(e)) for _, s, e in self.index.sentences[first:last]]
+            todo += [(hit, int(s), int(e)) for _, s, e in self.index.sentences[self._sentence_rows(hit.row)]]
         if not todo:
             return
         texts = [sentence_text(hit.chunk, hit.chunk.text[s:e]) for hit, s, e in todo]
@@ -267,12 +272,14 @@ class Retriever:
         vectors, bare = both[:len(todo)], both[len(todo):]
         cosines = vectors @ result.query_vector
         bare_cosines = bare @ result.query_vector
-        adapted = vectors @ self.adapter.adapt(result.query_vector) if self.adapter is not None else None
+        adapted_vector = self.adapter.adapt(result.query_vector) if self.adapter is not None else None
         for hit in result.hits[:n]:
             mine = [i for i, (h, _s, _e) in enumerate(todo) if h is hit]
             hit.sentence_scores = [(todo[i][1], todo[i][2], float(cosines[i])) for i in mine]
-            hit.adapted_cosines = [float(adapted[i]) for i in mine] if adapted is not None else []
             hit.bare_cosines = [float(bare_cosines[i]) for i in mine]
+            if adapted_vector is not None:
+                hit.adapted_cosines = [float(c) for c in vectors[mine] @ adapted_vector]
+                hit.adapted_bare_cosines = [float(c) for c in bare[mine] @ adapted_vector]
         result.sentence_top = max(result.sentence_top, float(cosines.max()))
 
     def sparse(self, query: str, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:

@@ -21,15 +21,18 @@ pytestmark = pytest.mark.slow
 #: (first-quote precision, answer recall, refusal rate) floors per held-out set, and the caps every
 #: set shares: false refusals, quotes per answer, non-verbatim quotes. Filled from the session-9 run;
 #: session 11's second sentence cosine raised the mean first-quote precision (0.726 -> 0.753) and
-#: moved set26's from 0.689 to 0.671 (two questions), so its floor is that run's, one question below.
+#: moved set26's from 0.689 to 0.671 (two questions), so its floor was that run's, one question below;
+#: session 12's cosine of the sentence alone against the adapted question vector raised the mean again
+#: (0.753 -> 0.767); the sets it raised are guarded two questions below their new level (measured on a
+#: bfloat16 index only; a float32 one has differed by a question a set).
 FLOORS = {
-    "dev": {"first_quote_precision": 0.831, "answer_recall": 0.861, "refusal_rate": 0.899, "recall@5": 0.972},
+    "dev": {"first_quote_precision": 0.857, "answer_recall": 0.861, "refusal_rate": 0.899, "recall@5": 0.972},
     "holdout": {"first_quote_precision": 0.63, "answer_recall": 0.564, "refusal_rate": 0.818, "recall@5": 0.82},
-    "holdout2": {"first_quote_precision": 0.711, "answer_recall": 0.777, "refusal_rate": 0.866, "recall@5": 0.866},
+    "holdout2": {"first_quote_precision": 0.773, "answer_recall": 0.799, "refusal_rate": 0.866, "recall@5": 0.866},
     "holdout3": {"first_quote_precision": 0.794, "answer_recall": 0.852, "refusal_rate": 0.909, "recall@5": 0.97},
     "holdout4": {"first_quote_precision": 0.763, "answer_recall": 0.818, "refusal_rate": 0.749, "recall@5": 0.969},
     "set26": {"first_quote_precision": 0.658, "answer_recall": 0.679, "refusal_rate": 0.653, "recall@5": 0.935},
-    "holdout5": {"first_quote_precision": 0.547, "answer_recall": 0.628, "refusal_rate": 0.681, "recall@5": 0.885},
+    "holdout5": {"first_quote_precision": 0.598, "answer_recall": 0.67, "refusal_rate": 0.681, "recall@5": 0.885},
 }
 #: The target is 1.5 quotes per answer on average; held out, set26 came to 1.64 (README), hence 1.75 here;
 #: false refusals came to 0.21 at most (holdout: 8 of its 39 answerable questions), hence 0.25.

@@ -17,7 +17,7 @@ from ingest.schema import Chunk, SourceDocument
 from ingest.structure import pack_sentences, split_sentences
 from policyqa.answer import Citation, QuestionError, clean_question, compose, prepare, verify
 from policyqa.config import Config
-from policyqa.ranker import QuoteRanker, candidate_spans
+from policyqa.ranker import COSINES, QuoteRanker, candidate_spans, sentence_cosines
 from retriever.search import Hit, SearchResult
 
 PROPS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -159,6 +159,21 @@ def _hits(text: str, cosines: list[float], limit: int = 400) -> list[Hit]:
     return hits
 
 
+
+def test_a_missing_cosine_kind_takes_the_one_it_corrects():
+    """Without an adapter the adapted cosines are the plain ones and the adapted-alone ones the
+    alone ones; with every kind present each is its own."""
+    hit = _hits("第一条 本办法适用于全体职工，自发布之日起施行。第二条 职工每年享受带薪年休假，具体天数按工龄确定。", [0.5, 0.4])[0]
+    n = len(hit.sentence_scores)
+    plain = [c for _s, _e, c in hit.sentence_scores]
+    hit.bare_cosines = [0.1 * (i + 1) for i in range(n)]
+    assert sentence_cosines(hit) == list(zip(plain, plain, hit.bare_cosines, hit.bare_cosines))
+    hit.adapted_cosines = [0.2] * n
+    hit.adapted_bare_cosines = [0.3] * n
+    assert sentence_cosines(hit) == list(zip(plain, [0.2] * n, hit.bare_cosines, [0.3] * n))
+    assert all(len(cosines) == len(COSINES) for _s, _e, cosines in candidate_spans(hit))
+
+
 cosine = st.floats(-1, 1, allow_nan=False)
 
 
@@ -166,7 +181,7 @@ cosine = st.floats(-1, 1, allow_nan=False)
 @given(doc_text_long, st.lists(cosine, min_size=1, max_size=8), max_chars)
 def test_every_candidate_quote_is_verbatim(text, cosines, limit):
     for number, hit in enumerate(_hits(text, cosines, limit), start=1):
-        for start, end, _cosine, _adapted, _bare in candidate_spans(hit):
+        for start, end, _cosines in candidate_spans(hit):
             assert 0 <= start < end <= len(hit.chunk.text)
             citation = Citation(number, hit, hit.chunk.text[start:end], start, end)
             verify([citation])  # raises NotVerbatimError otherwise

@@ -75,7 +75,15 @@ def test_hits_carry_adapted_cosines_and_the_ranker_reads_them(qa):
     assert any(abs(a - c) > 1e-3 for h in hits for (_s, _e, c), a in zip(h.sentence_scores, h.adapted_cosines))
     column = FEATURES.index("adapted_cosine")
     assert {round(float(v), 5) for v in prepared.matrix[:, column]} <= {round(a, 5) for h in hits for a in h.adapted_cosines} | {0.0}
+    # each sentence embedded alone, against the adapted vector too
+    retriever = qa.live.retriever
+    adapted = retriever.adapter.adapt(prepared.result.query_vector)
+    for h in hits:
+        assert np.allclose(h.adapted_bare_cosines, retriever.bare_cosines(h.row, adapted), atol=1e-6)
+        assert not np.allclose(h.adapted_bare_cosines, h.adapted_cosines, atol=1e-3)
+    column = FEATURES.index("adapted_bare_cosine")
+    assert {round(float(v), 5) for v in prepared.matrix[:, column]} <= {round(a, 5) for h in hits for a in h.adapted_bare_cosines} | {0.0}
 
     plain = qa.live.retriever.reconfigured(dataclasses.replace(qa.config.search_settings(), query_adapter="none"))
     result = plain.search(question)
-    assert plain.adapter is None and all(not h.adapted_cosines for h in result.hits)
+    assert plain.adapter is None and all(not h.adapted_cosines and not h.adapted_bare_cosines for h in result.hits)

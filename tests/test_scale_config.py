@@ -162,6 +162,10 @@ def test_stored_sentence_vectors_score_the_hits_as_embedding_them_at_question_ti
         assert np.allclose([c for _s, _e, c in mine.sentence_scores], [c for _s, _e, c in theirs.sentence_scores], atol=2e-3)
         # each sentence alone: stored in float16, or embedded at question time with its view
         assert len(mine.bare_cosines) == len(mine.sentence_scores) and np.allclose(mine.bare_cosines, theirs.bare_cosines, atol=2e-3)
+        # and both against the adapted question vector
+        for kind in ("adapted_cosines", "adapted_bare_cosines"):
+            ours, reference_cosines = getattr(mine, kind), getattr(theirs, kind)
+            assert len(ours) == len(mine.sentence_scores) and np.allclose(ours, reference_cosines, atol=2e-3), kind
     assert data.sentence_bare.dtype == np.float16 and len(data.sentence_bare) == data.manifest["sentence_count"]
     assert any(abs(b - c) > 0.01 for h in result.hits for (_s, _e, c), b in zip(h.sentence_scores, h.bare_cosines))
     assert not answer.refused and answer.citations[0].quote == "第六条 每年九月十日为教师节。"
