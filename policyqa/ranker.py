@@ -5,13 +5,13 @@ search result: each retriever's score and rank for the passage, the sentence's o
 question and with the question's adapted vector (a learned linear correction toward how documents
 state things, retriever/query_adapter.py), the same two cosines of the sentence embedded alone (the
 stored sentence vector carries the heading path, which all sentences of an article share and which
-drowns what tells them apart), word and character-bigram overlap, whether the passage is the document or article the
-question names, and whether it is a document's apparatus (banner, 文号, signature). A logistic
-regression gives the probability that the sentence states the answer. The answer quotes the best
-candidates that clear the model's bars, one per passage, a sentence that states the asked-for
-figure first; when the best clears none, the question is refused. (Features for "states the asked
-kind of figure" were tried and left out: on held-out sets they made near-miss figure questions
-quote some other figure instead of being refused.)
+drowns what tells them apart), word and character-bigram overlap, whether the passage is the
+document or article the question names, and whether it is a document's apparatus (banner, 文号,
+signature). A logistic regression gives the probability that the sentence states the answer. The
+answer quotes the best candidates that clear the model's bars, one per passage, a sentence that
+states the asked-for figure first; when the best clears none, the question is refused. (Features
+for "states the asked kind of figure" were tried and left out: on held-out sets they made
+near-miss figure questions quote some other figure instead of being refused.)
 
 The model is fitted by ``policyqa train`` from the committed question sets (``eval/train_ranker.py``)
 and kept as a small JSON file (``policyqa/data/ranker.json``): feature list, standardisation,
