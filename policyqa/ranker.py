@@ -113,7 +113,8 @@ def sentence_cosines(hit: Hit) -> list[tuple[float, ...]]:
 
     adapted = kind(hit.adapted_cosines, plain)
     bare = kind(hit.bare_cosines, plain)
-    adapted_bare = kind(hit.adapted_bare_cosines, bare if adapted is plain else adapted)
+    has_adapter = len(hit.adapted_cosines) == len(plain)
+    adapted_bare = kind(hit.adapted_bare_cosines, adapted if has_adapter else bare)
     return list(zip(plain, adapted, bare, adapted_bare))
 
 
