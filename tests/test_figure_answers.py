@@ -28,8 +28,17 @@ def test_figure_questions_the_texts_leave_open_are_refused(qa, question, kind):
 
 
 def test_the_answer_names_the_follow_up_the_texts_leave_open(qa):
-    answer = qa.ask("我们学校想按本地产业开个新专业，学校自己能做主吗？多久能调整一次？")
+    # no text gives a notice period for a new 专业
+    answer = qa.ask("我们学校想按本地产业开个新专业，学校自己能做主吗？要提前多少天报备？")
     assert not answer.refused, answer.reason
     assert any("自主设置" in c.quote for c in answer.citations)
-    assert "多久能调整一次" in answer.notice and "期限" in answer.notice
+    assert "要提前多少天报备" in answer.notice and "期限" in answer.notice
     assert answer.to_dict()["notice"] == answer.notice
+
+
+def test_a_follow_up_the_quotes_answer_gets_no_notice(qa):
+    # the reform plan says how often: 每年调整1次专业
+    answer = qa.ask("我们学校想按本地产业开个新专业，学校自己能做主吗？多久能调整一次？")
+    assert not answer.refused, answer.reason
+    assert any("每年调整1次" in c.quote for c in answer.citations)
+    assert "没有给出" not in answer.notice

@@ -251,13 +251,13 @@ def test_a_follow_up_the_texts_leave_open_is_named_beside_the_answer(browser_pag
     # a main question the texts answer, with a follow-up asking for a 期限 they do not give
     page = browser_page
     page.get_by_role("tab", name="问答").click()  # earlier tests leave another tab open
-    _ask(page, "我们学校想按本地产业开个新专业，学校自己能做主吗？多久能调整一次？")
+    _ask(page, "我们学校想按本地产业开个新专业，学校自己能做主吗？要提前多少天报备？")
     page.wait_for_function("() => document.querySelector('#pq-chat').innerText.includes('现有政策文件没有给出')", timeout=TIMEOUT_MS)
     page.wait_for_function("() => !document.querySelector('#pq-chat').innerText.includes('正在查找')")
     page.wait_for_timeout(300)
     chat = page.locator("#pq-chat").inner_text()
-    answer = chat[chat.rindex("多久能调整一次？"):]  # this turn: the notice, then the quoted answer
-    assert "“多久能调整一次”所问的具体期限，现有政策文件没有给出" in answer and "自主设置专业" in answer
+    answer = chat[chat.rindex("要提前多少天报备？"):]  # this turn: the notice, then the quoted answer
+    assert "“要提前多少天报备”所问的具体期限，现有政策文件没有给出" in answer and "自主设置专业" in answer
     assert "文档信息不足" not in answer
     page.screenshot(path=str(DOCS / "screenshot-follow-up.png"))
 
