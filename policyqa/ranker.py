@@ -299,10 +299,17 @@ def choose(candidates: list[Candidate], probabilities: np.ndarray, hits: list[Hi
            figure_states: list[bool] | None = None) -> list[int]:
     """Indices of the candidates to quote, best first: none when the best is under the refusal bar;
     else the best and up to ``max_quotes - 1`` more from other passages that clear ``extra_from``.
-    When the question asks for a figure, quotes that state it go first."""
+    Only passages of preferred documents (``Hit.preferred``) compete when one of them clears the
+    refusal bar. When the question asks for a figure, quotes that state it go first."""
     if not candidates:
         return []
     order = sorted(range(len(candidates)), key=lambda i: (-probabilities[i], candidates[i].hit, candidates[i].start))
+    # a document the preference step demoted (an older version, a local rule of a place the question
+    # does not name) is quoted only when nothing preferred clears the bar: the ranker's cosines
+    # cannot tell a local rule's sentence from the national one it repeats
+    preferred = [i for i in order if hits[candidates[i].hit].preferred]
+    if preferred and probabilities[preferred[0]] >= ranker.refuse_below:
+        order = preferred
     if probabilities[order[0]] < ranker.refuse_below:
         return []
     chosen = [order[0]]

@@ -64,6 +64,9 @@ class Hit:
     bare_cosines: list[float] = field(default_factory=list)
     #: each sentence embedded alone against the adapted question vector (order of ``sentence_scores``)
     adapted_bare_cosines: list[float] = field(default_factory=list)
+    #: False when the preference step demoted the document for this question (an older version, a
+    #: local rule of a place the question does not name, an abolished text: retriever/preference.py)
+    preferred: bool = True
 
     def to_dict(self) -> dict:
         return {
@@ -357,7 +360,7 @@ class Retriever:
         about = asks_about_document(query)
         if 0 < cfg.apparatus_weight != 1:
             fused = self._reweigh_apparatus(fused, cfg.apparatus_weight, about, refs.documents)
-        fused = self._prefer(query, fused, refs.documents)
+        fused, demoted = self._prefer(query, fused, refs.documents)
         fused = self._apply_references(fused, refs, allowed, about=about)[:k]
         per_score = {name: dict(r) for name, r in rankings.items()}
         per_rank = {name: {i: rank for rank, (i, _) in enumerate(r, start=1)} for name, r in rankings.items()}
@@ -375,6 +378,7 @@ class Retriever:
                     sentence_scores=self.sentence_scores(row, vector),
                     row=row,
                     bare_cosines=self.bare_cosines(row, vector),
+                    preferred=chunk.doc_id not in demoted,
                 )
             )
         result = SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, expansion=expansion,
@@ -386,16 +390,19 @@ class Retriever:
         """The id of the document chunk ``row`` belongs to."""
         return self._row_doc[int(np.searchsorted(self._row_starts, row, side="right")) - 1]
 
-    def _prefer(self, query: str, fused: list[tuple[int, float]], named: tuple[str, ...]) -> list[tuple[int, float]]:
+    def _prefer(self, query: str, fused: list[tuple[int, float]],
+                named: tuple[str, ...]) -> tuple[list[tuple[int, float]], frozenset[str]]:
         """Current versions before superseded ones, national documents before local ones unless
-        the question names the place, abolished ones last (retriever/preference.py)."""
+        the question names the place, abolished ones last (retriever/preference.py); with the ids
+        of the documents so demoted."""
         prefs = self.preferences
         if not (prefs.groups or prefs.regions or any(s.status for s in prefs.documents.values())):
-            return fused
+            return fused, frozenset()
         rows_doc = {row: self.doc_of_row(row) for row, _ in fused}
         factors = prefs.factors(query, set(rows_doc.values()), named,
                                 self.config.local_weight, self.config.superseded_weight)
-        return prefer(fused, rows_doc.__getitem__, factors)
+        demoted = frozenset(d for d, (tier, factor) in factors.items() if tier > 0 or factor < 1)
+        return prefer(fused, rows_doc.__getitem__, factors), demoted
 
     def standing_doc(self, doc: SourceDocument) -> SourceDocument:
         """``doc`` marked superseded when a newer version is in this index (builds before the

@@ -8,7 +8,7 @@ import unicodedata
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from retriever.views import MIN_SENTENCE_CHARS
@@ -17,7 +17,7 @@ from ingest.schema import Chunk, SourceDocument
 from ingest.structure import pack_sentences, split_sentences
 from policyqa.answer import Citation, QuestionError, clean_question, compose, prepare, verify
 from policyqa.config import Config
-from policyqa.ranker import COSINES, QuoteRanker, candidate_spans, sentence_cosines
+from policyqa.ranker import COSINES, Bars, Candidate, QuoteRanker, candidate_spans, choose, sentence_cosines
 from retriever.search import Hit, SearchResult
 
 PROPS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -158,6 +158,33 @@ def _hits(text: str, cosines: list[float], limit: int = 400) -> list[Hit]:
                         ranks={"bm25": rank}, sentence_scores=scores))
     return hits
 
+
+
+_ARTICLES = "".join(f"第{n}条 职工在本单位工作满{n}年的，按照本办法第{n}项享受相应待遇。\n" for n in range(1, 13))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1), st.booleans()), min_size=1, max_size=12), st.floats(0.05, 0.95),
+       st.floats(0.05, 0.95))
+def test_a_demoted_document_is_quoted_only_when_nothing_preferred_clears_the_bar(flags, refuse_below, extra_from):
+    """A passage the preference step demoted (an older version, a local rule of a place the question
+    does not name) never comes before or beside a preferred one that clears the refusal bar; when
+    none does, the choice is the one without preferences."""
+    hits = _hits(_ARTICLES, [0.5])[: len(flags)]
+    assume(len(hits) == len(flags))
+    probabilities = np.array([p for p, _ in flags])
+    candidates = [Candidate(i, 0, len(h.chunk.text), 0.5) for i, h in enumerate(hits)]
+    bars = Bars(refuse_below, max(extra_from, refuse_below))
+    plain = choose(candidates, probabilities, hits, bars)
+    for hit, (_p, preferred) in zip(hits, flags):
+        hit.preferred = preferred
+    chosen = choose(candidates, probabilities, hits, bars)
+    clearing = [i for i, (p, preferred) in enumerate(flags) if preferred and p >= refuse_below]
+    if clearing:
+        assert chosen and all(flags[i][1] for i in chosen)
+        assert probabilities[chosen[0]] == max(probabilities[i] for i in clearing)
+    else:
+        assert chosen == plain
 
 
 def test_a_missing_cosine_kind_takes_the_one_it_corrects():

@@ -240,6 +240,18 @@ def test_national_rule_first_unless_the_place_is_named(versions_qa):
     assert hit.to_dict()["region"] == "上海市"
 
 
+def test_a_local_rule_is_quoted_only_for_its_place(versions_qa):
+    question = "职业学校教师到企业实践的培训经费由谁保障？"
+    hits = versions_qa.search(question).hits
+    assert {h.chunk.doc_id for h in hits if not h.preferred} >= {LOCAL, OLD}
+    answer = versions_qa.ask(question)
+    assert not answer.refused, answer.reason
+    assert all(c.hit.preferred for c in answer.citations)
+    assert LOCAL not in {c.hit.chunk.doc_id for c in answer.citations}, "not even as a further quote"
+    placed = versions_qa.ask("上海职业学校教师到企业实践的培训经费由谁保障？")
+    assert not placed.refused and placed.citations[0].hit.chunk.doc_id == LOCAL
+
+
 def test_abolished_document_is_quoted_only_when_named(versions_qa):
     result = versions_qa.search("职业学校教师进修的费用怎么列支？", k=50)
     assert result.hits[0].chunk.doc_id == "jinxiu-guiding-2019"
