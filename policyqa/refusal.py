@@ -163,7 +163,8 @@ def unknown_place(ctx: RefusalContext) -> str:
     return ""
 
 
-_RELATIVE_TIME = re.compile(r"今年|明年|去年|最新")
+#: Words that date a question by the day it is asked (policyqa/data/relative_time.tsv).
+_RELATIVE_TIME = re.compile(alternation([pattern for pattern, _why in read_table(DATA_DIR / "relative_time.tsv", 2)]))
 
 
 def unknown_time(ctx: RefusalContext) -> str:

@@ -5,6 +5,7 @@ import pytest
 
 from policyqa.refusal import (
     _INSTRUCTION, RefusalContext, asked_figures, missing_figure, occurs, places_in, term_coverage, unknown_article,
+    unknown_time,
 )
 from retriever.text import tokenize
 
@@ -140,3 +141,22 @@ def test_a_named_document_counts_as_a_known_word():
     ctx = dataclasses.replace(_ctx("49号文的标题是什么？", []), vocabulary={"通知"}, min_term_coverage=0.25)
     assert unknown_terms(ctx)  # 49号文 and 标题 are not corpus words
     assert not unknown_terms(dataclasses.replace(ctx, reference_spans=("49号文",)))
+
+
+def _dated(query: str, vocabulary=()) -> str:
+    return unknown_time(RefusalContext(query, 0.9, [], set(vocabulary), set(), 0.0, 0.0))
+
+
+@pytest.mark.parametrize("question, word", [
+    ("明年的带薪年休假天数会变吗？", "明年"),
+    ("最新的工资支付规定是怎么写的？", "最新"),
+    ("去年出台的社保政策有哪些？", "去年"),
+])
+def test_a_question_dated_by_the_day_of_asking_is_refused(question, word):
+    assert f"“{word}”" in _dated(question)
+
+
+def test_a_year_is_refused_only_when_the_texts_never_name_it():
+    assert _dated("2019年的方案对实训基地怎么要求？", {"2019"}) == ""
+    assert "2031年" in _dated("2031年的方案对实训基地怎么要求？", {"2019"})
+    assert _dated("职工的年休假怎么安排？") == ""
