@@ -122,10 +122,17 @@ def percentiles(values: list[float]) -> dict:
     return {"p50_ms": round(pick(50), 1), "p95_ms": round(pick(95), 1), "n": len(values)}
 
 
+#: The question files measured by default: every set of eval/data but the sealed one, which is run
+#: once, by hand, never by a benchmark.
+DEV_SETS = sorted(p.name for p in (ROOT / "eval" / "data").glob("*.jsonl") if p.name != "sealed.jsonl")
+
+
 def questions(names: list[str]) -> list[dict]:
+    """The questions of each file: a name in eval/data (set26.jsonl) or a path to the file."""
     from eval.run import load_questions
 
-    return [q for name in names for q in load_questions(ROOT / "eval" / "data" / name)]
+    return [q for name in names
+            for q in load_questions(Path(name) if Path(name).is_file() else ROOT / "eval" / "data" / name)]
 
 
 def latencies(qa, qs: list[dict]) -> dict:
@@ -172,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mix", action="store_true", help="also ingest data/policies and score the eval sets")
     parser.add_argument("--reuse-index", type=Path, help="copy this index of data/policies first (only new files embedded)")
     parser.add_argument("--index", type=Path, default=None, help="index folder (default: a new temporary one)")
-    parser.add_argument("--questions", nargs="*", default=sorted(p.name for p in (ROOT / "eval" / "data").glob("*.jsonl")))
+    parser.add_argument("--questions", nargs="*", default=DEV_SETS, help="question files: names in eval/data or paths")
     parser.add_argument("--n", type=int, default=60, help="questions timed for search/ask latency")
     parser.add_argument("--skip-ingest", action="store_true", help="measure an index built before (--index)")
     parser.add_argument("--out", type=Path)
