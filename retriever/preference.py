@@ -74,6 +74,11 @@ class Preferences:
         return out
 
 
+def demoted(factors: Mapping[str, tuple[int, float]]) -> frozenset[str]:
+    """The documents ``factors`` (doc_id → (tier, factor)) put down: a lower tier or a factor under 1."""
+    return frozenset(d for d, (tier, factor) in factors.items() if tier > 0 or factor < 1)
+
+
 def prefer(fused: list[tuple[int, float]], doc_of_row, factors: Mapping[str, tuple[int, float]]) -> list[tuple[int, float]]:
     """``fused`` (row, score) re-scored by ``factors`` (doc_id → (tier, factor)) and re-sorted:
     tier first, then score; ties keep their order."""

@@ -18,7 +18,7 @@ from ingest.structure import EFFECTIVE_CLAUSE, ISSUE_DATE, is_apparatus
 from ingest.jurisdiction import jurisdiction
 from ingest.versions import superseded_by
 from retriever.fusion import fuse
-from retriever.preference import Preferences, Standing, prefer
+from retriever.preference import Preferences, Standing, demoted, prefer
 from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
 from retriever.references import (
@@ -360,7 +360,7 @@ class Retriever:
         about = asks_about_document(query)
         if 0 < cfg.apparatus_weight != 1:
             fused = self._reweigh_apparatus(fused, cfg.apparatus_weight, about, refs.documents)
-        fused, demoted = self._prefer(query, fused, refs.documents)
+        fused, demoted_docs = self._prefer(query, fused, refs.documents)
         fused = self._apply_references(fused, refs, allowed, about=about)[:k]
         per_score = {name: dict(r) for name, r in rankings.items()}
         per_rank = {name: {i: rank for rank, (i, _) in enumerate(r, start=1)} for name, r in rankings.items()}
@@ -378,7 +378,7 @@ class Retriever:
                     sentence_scores=self.sentence_scores(row, vector),
                     row=row,
                     bare_cosines=self.bare_cosines(row, vector),
-                    preferred=chunk.doc_id not in demoted,
+                    preferred=chunk.doc_id not in demoted_docs,
                 )
             )
         result = SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, expansion=expansion,
@@ -401,8 +401,7 @@ class Retriever:
         rows_doc = {row: self.doc_of_row(row) for row, _ in fused}
         factors = prefs.factors(query, set(rows_doc.values()), named,
                                 self.config.local_weight, self.config.superseded_weight)
-        demoted = frozenset(d for d, (tier, factor) in factors.items() if tier > 0 or factor < 1)
-        return prefer(fused, rows_doc.__getitem__, factors), demoted
+        return prefer(fused, rows_doc.__getitem__, factors), demoted(factors)
 
     def standing_doc(self, doc: SourceDocument) -> SourceDocument:
         """``doc`` marked superseded when a newer version is in this index (builds before the

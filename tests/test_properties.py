@@ -163,7 +163,7 @@ def _hits(text: str, cosines: list[float], limit: int = 400) -> list[Hit]:
 _ARTICLES = "".join(f"第{n}条 职工在本单位工作满{n}年的，按照本办法第{n}项享受相应待遇。\n" for n in range(1, 13))
 
 
-@settings(max_examples=200, deadline=None)
+@PROPS
 @given(st.lists(st.tuples(st.floats(0, 1), st.booleans()), min_size=1, max_size=12), st.floats(0.05, 0.95),
        st.floats(0.05, 0.95))
 def test_a_demoted_document_is_quoted_only_when_nothing_preferred_clears_the_bar(flags, refuse_below, extra_from):

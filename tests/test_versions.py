@@ -16,7 +16,7 @@ from ingest.jurisdiction import jurisdiction, named_regions, place_stem
 from ingest.loaders import load_document
 from ingest.schema import SourceDocument
 from ingest.versions import asked_year, superseded_by, version_key, wanted_versions
-from retriever.preference import Preferences, Standing, prefer
+from retriever.preference import Preferences, Standing, demoted, prefer
 
 OLD_LAW = """\
 title: 《中华人民共和国职业培训法》
@@ -202,6 +202,9 @@ def test_prefer_demotes_superseded_local_and_abolished():
     assert order("上海某事怎么办？") == ["sh", "old", "new", "gone"]
     assert order("1996年某法怎么规定？")[:2] == ["old", "sh"]  # 0.8 vs 0.45
     assert order("某办法怎么规定？", named=("gone",))[0] == "gone"
+    everyone = {"old", "new", "sh", "gone"}
+    assert demoted(prefs.factors("某事怎么办？", everyone)) == {"old", "sh", "gone"}
+    assert demoted(prefs.factors("上海某事怎么办？", everyone)) == {"old", "gone"}  # 上海 promotes its rule
 
 
 # -- search and answers over a real index ------------------------------------------------------
