@@ -122,11 +122,6 @@ def percentiles(values: list[float]) -> dict:
     return {"p50_ms": round(pick(50), 1), "p95_ms": round(pick(95), 1), "n": len(values)}
 
 
-#: The question files measured by default: every set of eval/data but the sealed one, which is run
-#: once, by hand, never by a benchmark.
-DEV_SETS = sorted(p.name for p in (ROOT / "eval" / "data").glob("*.jsonl") if p.name != "sealed.jsonl")
-
-
 def questions(names: list[str]) -> list[dict]:
     """The questions of each file: a name in eval/data (set26.jsonl) or a path to the file."""
     from eval.run import load_questions
@@ -171,6 +166,8 @@ def mixed_scores(qa, qs: list[dict]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from eval.train_ranker import TRAIN_SETS
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--archive", type=Path, default=ARCHIVE)
     parser.add_argument("--unpacked", type=Path, default=UNPACKED, help="where to unpack it (under /tmp)")
@@ -179,7 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mix", action="store_true", help="also ingest data/policies and score the eval sets")
     parser.add_argument("--reuse-index", type=Path, help="copy this index of data/policies first (only new files embedded)")
     parser.add_argument("--index", type=Path, default=None, help="index folder (default: a new temporary one)")
-    parser.add_argument("--questions", nargs="*", default=DEV_SETS, help="question files: names in eval/data or paths")
+    # by default the ranker's training sets, never the sealed one, which is run once, by hand
+    parser.add_argument("--questions", nargs="*", default=[f"{name}.jsonl" for name in TRAIN_SETS],
+                        help="question files: names in eval/data or paths")
     parser.add_argument("--n", type=int, default=60, help="questions timed for search/ask latency")
     parser.add_argument("--skip-ingest", action="store_true", help="measure an index built before (--index)")
     parser.add_argument("--out", type=Path)
