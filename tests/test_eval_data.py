@@ -18,8 +18,10 @@ HOLDOUT3 = PROJECT_ROOT / "eval" / "data" / "holdout3.jsonl"
 HOLDOUT4 = PROJECT_ROOT / "eval" / "data" / "holdout4.jsonl"
 SET26 = PROJECT_ROOT / "eval" / "data" / "set26.jsonl"
 HOLDOUT5 = PROJECT_ROOT / "eval" / "data" / "holdout5.jsonl"
+HOLDOUT6 = PROJECT_ROOT / "eval" / "data" / "holdout6.jsonl"
+HOLDOUT7 = PROJECT_ROOT / "eval" / "data" / "holdout7.jsonl"
 SEALED = PROJECT_ROOT / "eval" / "data" / "sealed.jsonl"
-ALL = (DEV, RETRIEVAL, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, SET26, HOLDOUT5, SEALED)
+ALL = (DEV, RETRIEVAL, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, SET26, HOLDOUT5, HOLDOUT6, HOLDOUT7, SEALED)
 
 
 def _records(path):

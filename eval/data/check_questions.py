@@ -4,9 +4,9 @@
 Usage:
     python3 eval/data/check_questions.py [FILE ...] [--corpus DIR]
 
-With no FILE arguments it checks eval/data/dev.jsonl,
-tests/data/retrieval_questions.jsonl, eval/data/holdout.jsonl, eval/data/holdout2.jsonl, eval/data/holdout3.jsonl and eval/data/holdout4.jsonl
-(paths relative to the repository root).
+With no FILE arguments it checks tests/data/retrieval_questions.jsonl and every
+eval/data/*.jsonl except the sealed set, whose per-document counts it would print (the tests
+check that one silently).
 The corpus defaults to data/policies/ in the repository root.
 
 Each line must be one JSON object:
@@ -49,12 +49,8 @@ _WS = re.compile(r"\s+")
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_CORPUS = os.path.join(REPO_ROOT, "data", "policies")
 DEFAULT_FILES = (
-    os.path.join(REPO_ROOT, "eval", "data", "dev.jsonl"),
     os.path.join(REPO_ROOT, "tests", "data", "retrieval_questions.jsonl"),
-    os.path.join(REPO_ROOT, "eval", "data", "holdout.jsonl"),
-    os.path.join(REPO_ROOT, "eval", "data", "holdout2.jsonl"),
-    os.path.join(REPO_ROOT, "eval", "data", "holdout3.jsonl"),
-    os.path.join(REPO_ROOT, "eval", "data", "holdout4.jsonl"),
+    *sorted(p for p in glob.glob(os.path.join(REPO_ROOT, "eval", "data", "*.jsonl")) if not p.endswith("sealed.jsonl")),
 )
 
 
