@@ -156,6 +156,26 @@ def test_a_question_dated_by_the_day_of_asking_is_refused(question, word):
     assert f"“{word}”" in _dated(question)
 
 
+@pytest.mark.parametrize("question, word", [
+    ("今年的职业技能大赛什么时候报名？", "今年"),
+    ("明年社保缴费基数会调整吗？", "明年"),
+    ("去年发的那个关于技工院校的通知说了什么？", "去年"),
+])
+def test_a_year_word_that_dates_a_policy_or_event_is_refused(question, word):
+    assert f"“{word}”" in _dated(question)
+
+
+@pytest.mark.parametrize("question", [
+    "我今年刚考上公办职校的编制，试用期有多长？",
+    "孩子明年上高职，国家有哪些资助？",
+    "我们厂去年搬到了郊区，上下班路上出了事故算工伤吗？",
+    "我今年的年假还没休，能留到明年吗？",
+])
+def test_a_year_word_in_the_askers_own_story_is_not_a_reason_to_refuse(question):
+    # the texts answer these like any other question: the year dates the asker's life, not the rule
+    assert _dated(question) == ""
+
+
 def test_a_year_is_refused_only_when_the_texts_never_name_it():
     assert _dated("2019年的方案对实训基地怎么要求？", {"2019"}) == ""
     assert "2031年" in _dated("2031年的方案对实训基地怎么要求？", {"2019"})
