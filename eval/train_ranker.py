@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 DATA = Path(__file__).resolve().parent / "data"
 #: The question sets a model is trained on (eval/data/<name>.jsonl); ``sealed`` is not among them.
-TRAIN_SETS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "set26", "holdout5")
+TRAIN_SETS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "set26", "holdout5", "holdout6", "holdout7")
 #: Regularisation of the logistic regression (inverse strength); chosen once by cross-validation.
 C = 1.0
 #: A false refusal rate above this on the training questions rules a refusal bar out.
