@@ -55,3 +55,12 @@ def test_no_question_in_two_files():
     for i, first in enumerate(sets):
         for second in sets[i + 1 :]:
             assert first & second == set()
+
+
+def test_the_checker_checks_every_set_but_the_sealed_one_by_default():
+    # its default list once stopped at holdout4 and silently skipped every later set
+    from eval.data.check_questions import DEFAULT_FILES
+
+    checked = {p.rsplit("/", 1)[-1] for p in DEFAULT_FILES}
+    shipped = {p.name for p in (PROJECT_ROOT / "eval" / "data").glob("*.jsonl")}
+    assert checked == shipped - {"sealed.jsonl"} | {"retrieval_questions.jsonl"}
