@@ -22,7 +22,7 @@ from ingest.versions import superseded_by
 from retriever import store
 from retriever.settings import BuildSettings
 from retriever.text import char_bigrams, tokenize
-from retriever.views import encode_sentences, passage_text, sentence_text, sentence_units
+from retriever.views import alone_in_chunk, bare_text, encode_sentences, passage_text, sentence_text, sentence_units
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,9 @@ def ingest_lock(root: Path):
 
 def _settings(config: BuildSettings, model_id: str) -> dict:
     # Anything that changes chunks or vectors; a difference forces re-embedding everything.
-    return {"model": model_id, "chunker_version": CHUNKER_VERSION, "chunk_max_chars": config.chunk_max_chars, "sparse": config.sparse}
+    # bare_view 2: a chunk's only sentence takes its view's vector as its bare one (views.bare_text)
+    return {"model": model_id, "chunker_version": CHUNKER_VERSION, "chunk_max_chars": config.chunk_max_chars, "sparse": config.sparse,
+            "bare_view": 2}
 
 
 def _previous_build(config: BuildSettings, rebuild: bool) -> tuple[store.IndexData | None, str]:
@@ -307,7 +309,9 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
 
         texts = [passage_text(c, docs_by_id[c.doc_id]) for c in chunks]
         views = [sentence_text(chunks[row], chunks[row].text[s:e]) for row, s, e in sentences] if with_vectors else []
-        bare = [chunks[row].text[s:e] for row, s, e in sentences] if with_vectors else []
+        alone = alone_in_chunk(sentences) if with_vectors else []
+        bare = [bare_text(view, chunks[row].text[s:e], lone)
+                for view, (row, s, e), lone in zip(views, sentences, alone)] if with_vectors else []
         # sentence BM25 keeps the title and heading path, as chunk BM25 does
         sentence_lexical = [passage_text(chunks[row], docs_by_id[chunks[row].doc_id], chunks[row].text[s:e])
                             for row, s, e in sentences] if with_sentences else []

@@ -27,7 +27,7 @@ from retriever.references import (
 from retriever.settings import SearchSettings
 from retriever.store import IndexData
 from retriever.text import STOPWORDS, char_bigrams, cut, normalise_query, tokenize
-from retriever.views import encode_sentences, sentence_text
+from retriever.views import bare_text, encode_sentences, sentence_text
 
 log = logging.getLogger(__name__)
 
@@ -264,15 +264,21 @@ class Retriever:
             best = max((c for hit in result.hits for _s, _e, c in hit.sentence_scores), default=0.0)
             result.sentence_top = max(result.sentence_top, best)
             return
-        todo = []
+        todo, alone = [], []
         for hit in result.hits[:n]:
-            todo += [(hit, int(s), int(e)) for _, s, e in self.index.sentences[self._sentence_rows(hit.row)]]
+            rows = self.index.sentences[self._sentence_rows(hit.row)]
+            todo += [(hit, int(s), int(e)) for _, s, e in rows]
+            alone += [len(rows) == 1] * len(rows)
         if not todo:
             return
         texts = [sentence_text(hit.chunk, hit.chunk.text[s:e]) for hit, s, e in todo]
-        # one batch: each sentence with its heading path, then alone
-        both = encode_sentences(self.embedder, texts + [hit.chunk.text[s:e] for hit, s, e in todo])
-        vectors, bare = both[:len(todo)], both[len(todo):]
+        bare_texts = [bare_text(view, hit.chunk.text[s:e], lone) for view, (hit, s, e), lone in zip(texts, todo, alone)]
+        # one batch: each sentence with its heading path and, where it has siblings, alone
+        distinct = list(dict.fromkeys(texts + bare_texts))
+        encoded = encode_sentences(self.embedder, distinct)
+        position = {text: i for i, text in enumerate(distinct)}
+        vectors = encoded[[position[t] for t in texts]]
+        bare = encoded[[position[t] for t in bare_texts]]
         cosines = vectors @ result.query_vector
         bare_cosines = bare @ result.query_vector
         adapted_vector = self.adapter.adapt(result.query_vector) if self.adapter is not None else None

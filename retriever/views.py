@@ -35,6 +35,24 @@ def encode_sentences(embedder, texts: list[str], show_progress: bool = False) ->
     return embedder.encode_passages(list(texts), show_progress=show_progress)
 
 
+def bare_text(view: str, sentence: str, alone: bool) -> str:
+    """What a sentence's second vector embeds: the sentence without the heading path its sibling
+    sentences share (that shared path drowns what tells them apart). A chunk's only sentence has no
+    siblings, so its view (:func:`sentence_text`) serves and no second encoding is needed: 19 % of
+    the sentence characters of the 26 documents, and cross-validated over nine question sets first-
+    quote precision 0.748 -> 0.757 (README, "Ingest throughput")."""
+    return view if alone else sentence
+
+
+def alone_in_chunk(rows: np.ndarray) -> np.ndarray:
+    """bool per row of :func:`sentence_units` (``chunk row, start, end``): the chunk's only sentence."""
+    chunk_rows = np.asarray(rows, dtype=np.int64).reshape(-1, 3)[:, 0]
+    if not len(chunk_rows):
+        return np.zeros(0, dtype=bool)
+    counts = np.bincount(chunk_rows)
+    return counts[chunk_rows] == 1
+
+
 #: A sentence needs this many characters to be a retrieval unit of its own.
 MIN_SENTENCE_CHARS = 6
 

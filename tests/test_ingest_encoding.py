@@ -60,3 +60,32 @@ def test_each_distinct_text_is_encoded_once(tmp_path, embedder, sentence_index):
     preamble = texts.index("为保障职工休息休假权利，制定本规定。")
     views = np.asarray(index.sentence_embeddings, dtype=np.float32)
     assert np.allclose(views[preamble], bare[preamble], atol=1e-3)
+
+    # a chunk's only sentence has no siblings sharing its heading path: its view serves as its bare
+    # vector, and the sentence is never encoded alone
+    lone = texts.index("第一条 职工连续工作满一年的，享受带薪年休假。")
+    assert "第一条 职工连续工作满一年的，享受带薪年休假。" not in counting.texts
+    assert np.allclose(views[lone], bare[lone], atol=1e-3)
+    # a sentence with a sibling is encoded alone as well
+    assert "第二条 本规定由甲地人事部门负责解释。" in counting.texts
+
+
+def test_query_time_sentences_follow_the_same_rule(tmp_path, embedder):
+    # without stored sentence vectors, the answer embeds the hits' sentences itself: a lone sentence
+    # gets its view's vector as its bare one, as ingest would have stored it
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(HEADER.format(title="丙地职工休假规定") + "第一条 职工连续工作满一年的，享受带薪年休假。\n"
+                                  "第二条 本规定由丙地人事部门负责解释。" + CLOSING + "\n", encoding="utf-8")
+    cfg = Config.load(index_dir=tmp_path / "index", corpus_dir=corpus, sentence_index="off")
+    assert not ingest(cfg, embedder=embedder, progress=False).errors
+    from policyqa.qa import PolicyQA
+
+    qa = PolicyQA(cfg, embedder=embedder).load()
+    result = qa.search("职工工作满一年能休年假吗？")
+    qa.live.retriever.score_hit_sentences(result, n=3)
+    by_text = {h.chunk.text: h for h in result.hits}
+    lone = by_text["第一条 职工连续工作满一年的，享受带薪年休假。"]
+    assert lone.bare_cosines == pytest.approx([c for _s, _e, c in lone.sentence_scores], abs=1e-4)
+    pair = by_text["第二条 本规定由丙地人事部门负责解释。" + CLOSING]
+    assert pair.bare_cosines != pytest.approx([c for _s, _e, c in pair.sentence_scores], abs=1e-4)
