@@ -39,6 +39,8 @@ FIGURE_KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
     (kind, re.compile(asks.replace("{NUM}", _NUM)), re.compile(answer.replace("{NUM}", _NUM)))
     for kind, asks, answer, _why in read_table(DATA_DIR / "figures.tsv", 4)
 ]
+#: 几 that means "a few", not "how many" (policyqa/data/indefinite.tsv): masked before figure words match.
+_INDEFINITE = re.compile(alternation([pattern for pattern, _why in read_table(DATA_DIR / "indefinite.tsv", 2)]))
 
 
 @dataclass
@@ -189,7 +191,9 @@ def unknown_article(ctx: RefusalContext) -> str:
 
 
 def asked_figures(query: str) -> list[tuple[str, re.Pattern]]:
-    """The kinds of figure a question asks for, with the pattern an answer must contain."""
+    """The kinds of figure a question asks for, with the pattern an answer must contain (a 几 that
+    only estimates, as in 那几天 or 好几次, asks for nothing)."""
+    query = _INDEFINITE.sub("□", query)
     return [(kind, answer) for kind, asks, answer in FIGURE_KINDS if asks.search(query)]
 
 

@@ -15,6 +15,7 @@ TABLES = {
     "ingest/data/places.tsv": 3,
     "policyqa/data/figures.tsv": 4,
     "policyqa/data/relative_time.tsv": 2,
+    "policyqa/data/indefinite.tsv": 2,
 }
 EVAL_ID = re.compile(r"\b[A-Z]\d{3}\b")
 
