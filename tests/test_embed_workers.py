@@ -124,3 +124,12 @@ def test_workers_die_with_a_killed_ingest(tmp_path):
     while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(pid) for pid in workers), "a worker outlived its killed parent"
+
+
+@pytest.mark.parametrize("value, message", [("-1", "embed_workers 不能为负数"), ("two", "embed_workers 需要数字")])
+def test_a_bad_worker_count_is_named_before_anything_loads(monkeypatch, value, message):
+    from policyqa.config import Config
+
+    monkeypatch.setenv("POLICYQA_EMBED_WORKERS", value)
+    with pytest.raises(ValueError, match=message):
+        Config.load()
