@@ -73,7 +73,7 @@ def test_asked_figures_and_what_answers_them():
     assert asked_figures("上周那几天一直下雨，单位能让员工在家办公吗？") == []
     assert asked_figures("我问过人事好几次了，合同还是不给签，怎么办？") == []
     assert asked_figures("过几天我要去外地培训，路费谁出？") == []
-    assert asked_figures("我在这里干了十几年，能签无固定期限合同吗？") == []
+    assert asked_figures("他出差了十几天，差旅补助怎么申请？") == []
     # ... while 几 alone still asks, also after a word that only estimates elsewhere in the question
     assert [k for k, _ in asked_figures("婚假一共有几天？")] == ["期限"]
     assert [k for k, _ in asked_figures("那几天加班，要多给几天调休？")] == ["期限"]
