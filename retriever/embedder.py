@@ -162,7 +162,7 @@ class Embedder:
     def from_settings(cls, settings) -> "Embedder":
         """The embedder a configuration names (``Config`` or ``BuildSettings``)."""
         return cls(settings.model, settings.cache_dir, sparse=settings.sparse, batch_size=settings.batch_size,
-                   precision=settings.embed_precision, workers=getattr(settings, "embed_workers", 1))
+                   precision=settings.embed_precision, workers=settings.embed_workers)
 
     @property
     def has_sparse(self) -> bool:

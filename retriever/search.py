@@ -27,7 +27,7 @@ from retriever.references import (
 from retriever.settings import SearchSettings
 from retriever.store import IndexData
 from retriever.text import STOPWORDS, char_bigrams, cut, normalise_query, tokenize
-from retriever.views import bare_text, encode_sentences, sentence_text
+from retriever.views import alone_in_chunk, bare_text, encode_sentences, sentence_text
 
 log = logging.getLogger(__name__)
 
@@ -268,7 +268,7 @@ class Retriever:
         for hit in result.hits[:n]:
             rows = self.index.sentences[self._sentence_rows(hit.row)]
             todo += [(hit, int(s), int(e)) for _, s, e in rows]
-            alone += [len(rows) == 1] * len(rows)
+            alone += list(alone_in_chunk(rows))
         if not todo:
             return
         texts = [sentence_text(hit.chunk, hit.chunk.text[s:e]) for hit, s, e in todo]

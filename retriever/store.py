@@ -15,8 +15,9 @@ Layout (documented in the README, readable without this code)::
         sentence_embeddings.npy    float32 [sentences, dim]             } only when the manifest's
         sentences.faiss            inner-product index over them        } "sentence_index" is true
         bm25_sentences/            bm25s index over character bigrams   } (see sentence_views)
-        sentence_bare.npy          float16 [sentences, dim]: each sentence alone, without its heading (a chunk's only sentence: its view's vector)
-                                   path (the quote ranker's second cosine); with sentence_embeddings.npy
+        sentence_bare.npy          float16 [sentences, dim]: each sentence alone, without its heading
+                                   path (the quote ranker's second cosine; a chunk's only sentence:
+                                   its view's vector); with sentence_embeddings.npy
 
     A build whose manifest has "sentence_vectors" true and "sentence_index" false holds
     sentence_embeddings.npy alone (float16): the sentences of the hits are scored from it

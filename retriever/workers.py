@@ -66,7 +66,8 @@ def stop_tqdm_monitor() -> None:
 
 def worker_count(requested: int, n_texts: int, cpus: int | None = None) -> int:
     """How many workers encode ``n_texts``: ``requested`` (0: one per core, at most 4), fewer when
-    there are too few texts to share, and 1 (this process) where :func:`can_fork` says no."""
+    there are too few texts to share, and 1 (this process) where :func:`can_fork` says no. Before
+    it asks, tqdm's monitor thread is stopped (:func:`stop_tqdm_monitor`)."""
     cpus = cpus or os.cpu_count() or 1
     wanted = min(cpus, 4) if requested <= 0 else requested
     wanted = min(wanted, n_texts // MIN_TEXTS_PER_WORKER)
@@ -95,7 +96,7 @@ def encode_forked(encode: Callable[[list[str], Callable[[int], None]], np.ndarra
     done_buffer = mmap.mmap(-1, 8 * workers)
     out = np.frombuffer(rows_buffer, dtype=np.float32, count=n * dim).reshape(n, dim)
     done = np.frombuffer(done_buffer, dtype=np.int64, count=workers)
-    pids: dict[int, int] = {}
+    pids: set[int] = set()
     parent = os.getpid()
     try:
         for k, rows in enumerate(shares([len(t) for t in texts], workers)):
@@ -114,13 +115,13 @@ def encode_forked(encode: Callable[[list[str], Callable[[int], None]], np.ndarra
                     log.exception("嵌入子进程出错")
                 finally:
                     os._exit(status)
-            pids[pid] = k
+            pids.add(pid)
         failures = []
         while pids:
             for pid in list(pids):
                 finished, status = os.waitpid(pid, os.WNOHANG)
                 if finished:
-                    pids.pop(pid)
+                    pids.discard(pid)
                     code = os.waitstatus_to_exitcode(status)
                     if code != 0:
                         failures.append(f"退出码 {code}" if code > 0 else f"被信号 {-code} 终止")
