@@ -115,6 +115,23 @@ def release_free_heap() -> None:
 
 _libc = None
 
+
+def store_linear_weights_in_bf16(model) -> int:
+    """Keep ``model``'s linear layers (weights and biases) in bf16; returns how many were cast.
+
+    Under bf16 autocast a linear layer casts its float32 weight to bf16 at every call: storing it
+    in bf16 gives the same vectors (bit for bit, checked on AVX2 and AMX) without that cast. Only
+    for a forked worker's own copy of the model: the parent's weights stay float32, since it
+    also encodes questions, which are not autocast."""
+    import torch
+
+    cast = 0
+    for layer in model.modules():
+        if isinstance(layer, torch.nn.Linear) and layer.weight.dtype != torch.bfloat16:
+            layer.to(torch.bfloat16)
+            cast += 1
+    return cast
+
 #: Texts encoded between two :func:`release_free_heap` calls (rows sorted by length first, so each
 #: piece's batches still hold texts of about one length).
 TRIM_EVERY = 1024
@@ -207,12 +224,20 @@ class Embedder:
                     bar.update(done - bar.n)
 
                 try:
-                    return encode_forked(lambda share, advance: self._encode_passages_here(share, 1, advance),
-                                         texts, self.dim, workers, progress)
+                    return encode_forked(self._encode_in_worker, texts, self.dim, workers, progress)
                 except WorkerError as exc:
                     log.warning("%s：改在本进程内嵌入", exc)
                     bar.reset()
             return self._encode_passages_here(texts, os.cpu_count() or 1, bar.update)
+
+    def _encode_in_worker(self, texts: list[str], advance) -> np.ndarray:
+        """A forked worker's share, on one thread; in bf16 with the linear weights stored in bf16
+        (:func:`store_linear_weights_in_bf16`, the worker's copy only): the same vectors, about
+        5 % less CPU (README, "Ingest throughput")."""
+        if self.precision == "bfloat16":
+            with torch_threads(1):  # a fork has no OpenMP pool: a parallel cast would wait on it for ever
+                store_linear_weights_in_bf16(self.st)
+        return self._encode_passages_here(texts, 1, advance)
 
     def _encode_passages_here(self, texts: list[str], threads: int, advance) -> np.ndarray:
         """:meth:`encode_passages` in this process on ``threads`` threads; ``advance(n)`` after

@@ -10,6 +10,7 @@ import threading
 import numpy as np
 import pytest
 
+from retriever.embedder import store_linear_weights_in_bf16, torch_threads
 from retriever.workers import MIN_TEXTS_PER_WORKER, WorkerError, encode_forked, shares, worker_count
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked (POSIX)")
@@ -85,6 +86,39 @@ def test_forked_passages_match_one_process(embedder):
         embedder.workers = workers_before
     assert forked.shape == here.shape
     assert float(np.min(np.sum(forked * here, axis=1))) > 0.9999
+
+
+def test_bf16_weights_give_the_vectors_autocast_gives(embedder):
+    """What a bf16 worker does to its copy of the model changes no vector (bit for bit)."""
+    import copy
+
+    import torch
+
+    texts = ["职业学校教师每年至少有一个月在企业实践。", "用人单位应当按时足额支付劳动报酬。", "第三条 本条例自公布之日起施行。"]
+    twin = copy.deepcopy(embedder.st)
+    assert store_linear_weights_in_bf16(twin) >= 6 * 12  # query, key, value, output, two feed-forward a layer
+    assert store_linear_weights_in_bf16(twin) == 0  # all cast already
+    with torch_threads(1), torch.autocast("cpu", dtype=torch.bfloat16):
+        as_stored = embedder.st.encode(texts, convert_to_numpy=True)
+        cast = twin.encode(texts, convert_to_numpy=True)
+    np.testing.assert_array_equal(cast, as_stored)
+
+
+def test_bf16_workers_leave_the_parent_model_in_float32(embedder):
+    """Workers cast their own copies; the parent still encodes questions with float32 weights."""
+    import torch
+
+    texts = [f"第{i}条 用人单位应当在{i % 9 + 1}日内支付工资。" for i in range(2 * MIN_TEXTS_PER_WORKER)]
+    before = (embedder.precision, embedder.workers)
+    try:
+        embedder.workers = 1
+        here = embedder.encode_passages(texts)  # float32 on CPUs without bf16 units, else bf16
+        embedder.precision, embedder.workers = "bfloat16", 2
+        forked = embedder.encode_passages(texts)
+    finally:
+        embedder.precision, embedder.workers = before
+    assert {p.dtype for p in embedder.st.parameters()} == {torch.float32}
+    assert float(np.min(np.sum(forked * here, axis=1))) > 0.999
 
 
 def test_workers_die_with_a_killed_ingest(tmp_path):
