@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 MIN_TEXTS_PER_WORKER = 64
 #: How often the parent looks at its workers (and moves the progress bar), in seconds.
 POLL_SECONDS = 0.05
+#: Workers that report no finished text for this long are taken as hung (a child can wait for ever
+#: on a lock or thread pool that did not survive the fork) and stopped; the caller then encodes
+#: in-process. A worker reports every 1,024 texts: even 1,024 of the longest chunks in float32 on
+#: one slow core take a few minutes.
+STALL_SECONDS = 900.0
 
 
 class WorkerError(RuntimeError):
@@ -85,11 +90,13 @@ def shares(lengths: list[int], workers: int) -> list[list[int]]:
 
 
 def encode_forked(encode: Callable[[list[str], Callable[[int], None]], np.ndarray], texts: list[str], dim: int,
-                  workers: int, on_progress: Callable[[int], None] | None = None) -> np.ndarray:
+                  workers: int, on_progress: Callable[[int], None] | None = None,
+                  stall_s: float = STALL_SECONDS) -> np.ndarray:
     """``encode(texts, advance)`` of each worker's share of ``texts``, run in ``workers`` forked
     processes, as float32 rows in the order of ``texts``. ``encode`` runs in the child and calls
     ``advance(n)`` as it finishes ``n`` texts; ``on_progress(total done)`` runs in the parent.
-    Raises :class:`WorkerError` when a worker fails (the caller may then encode here instead)."""
+    Raises :class:`WorkerError` when a worker fails, or when none has advanced for ``stall_s``
+    seconds (the workers are then killed); the caller may then encode here instead."""
     n = len(texts)
     # anonymous shared memory: what a child writes there, the parent reads; nothing is pickled
     rows_buffer = mmap.mmap(-1, max(1, n * dim * 4))
@@ -117,6 +124,7 @@ def encode_forked(encode: Callable[[list[str], Callable[[int], None]], np.ndarra
                     os._exit(status)
             pids.add(pid)
         failures = []
+        last_done, last_change = -1, time.monotonic()
         while pids:
             for pid in list(pids):
                 finished, status = os.waitpid(pid, os.WNOHANG)
@@ -125,8 +133,13 @@ def encode_forked(encode: Callable[[list[str], Callable[[int], None]], np.ndarra
                     code = os.waitstatus_to_exitcode(status)
                     if code != 0:
                         failures.append(f"退出码 {code}" if code > 0 else f"被信号 {-code} 终止")
+            total = int(done.sum())
             if on_progress:
-                on_progress(int(done.sum()))
+                on_progress(total)
+            if total != last_done:
+                last_done, last_change = total, time.monotonic()
+            elif pids and time.monotonic() - last_change > stall_s:  # the finally below kills them
+                raise WorkerError(f"{len(pids)} 个嵌入子进程 {stall_s:.0f} 秒没有进展，已终止")
             if pids:
                 time.sleep(POLL_SECONDS)
         if failures:

@@ -73,6 +73,25 @@ def test_a_failed_worker_is_reported(how):
         encode_forked(encode, texts, 2, 2)
 
 
+def test_a_hung_worker_is_stopped():
+    """A worker that stops advancing (a lock that did not survive the fork) is killed and reported
+    instead of being waited on for ever."""
+    import time
+
+    texts = [f"句{i}" for i in range(200)]
+
+    def encode(share, advance):
+        if "句0" not in share:
+            time.sleep(600)  # hangs
+        advance(len(share))
+        return lengths_of(share)
+
+    started = time.monotonic()
+    with pytest.raises(WorkerError, match="1 个嵌入子进程 1 秒没有进展"):
+        encode_forked(encode, texts, 2, 2, stall_s=1.0)
+    assert time.monotonic() - started < 30
+
+
 def test_forked_passages_match_one_process(embedder):
     texts = [f"第{i}条 职业学校教师每年至少有{i % 12 + 1}个月在企业实践。" for i in range(3 * MIN_TEXTS_PER_WORKER)]
     workers_before = embedder.workers
