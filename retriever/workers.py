@@ -28,11 +28,23 @@ log = logging.getLogger(__name__)
 MIN_TEXTS_PER_WORKER = 64
 #: How often the parent looks at its workers (and moves the progress bar), in seconds.
 POLL_SECONDS = 0.05
-#: Workers that report no finished text for this long are taken as hung (a child can wait for ever
-#: on a lock or thread pool that did not survive the fork) and stopped; the caller then encodes
-#: in-process. A worker reports every 1,024 texts: even 1,024 of the longest chunks in float32 on
-#: one slow core take a few minutes.
-STALL_SECONDS = 900.0
+#: Workers that finish no text and spend no CPU time for this long are taken as hung and stopped;
+#: the caller then encodes in-process. A child can wait for ever on a lock or thread pool that did
+#: not survive the fork, asleep; a slow one (a worker reports every 1,024 texts, minutes apart for
+#: long chunks on a slow core) keeps spending CPU. Where the CPU time cannot be read (no Linux
+#: ``/proc``) workers count as busy, so nothing is stopped there.
+STALL_SECONDS = 120.0
+
+
+def cpu_ticks(pid: int) -> int | None:
+    """CPU time (user + system, in clock ticks) spent so far by process ``pid``; None where
+    ``/proc/<pid>/stat`` cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()  # the name, in (), may hold spaces
+        return int(fields[11]) + int(fields[12])  # utime and stime: fields 14 and 15 of the line
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 class WorkerError(RuntimeError):
@@ -95,8 +107,8 @@ def encode_forked(encode: Callable[[list[str], Callable[[int], None]], np.ndarra
     """``encode(texts, advance)`` of each worker's share of ``texts``, run in ``workers`` forked
     processes, as float32 rows in the order of ``texts``. ``encode`` runs in the child and calls
     ``advance(n)`` as it finishes ``n`` texts; ``on_progress(total done)`` runs in the parent.
-    Raises :class:`WorkerError` when a worker fails, or when none has advanced for ``stall_s``
-    seconds (the workers are then killed); the caller may then encode here instead."""
+    Raises :class:`WorkerError` when a worker fails, or when the workers finish no text and spend
+    no CPU time for ``stall_s`` seconds (they are then killed); the caller may then encode here instead."""
     n = len(texts)
     # anonymous shared memory: what a child writes there, the parent reads; nothing is pickled
     rows_buffer = mmap.mmap(-1, max(1, n * dim * 4))
@@ -124,7 +136,7 @@ def encode_forked(encode: Callable[[list[str], Callable[[int], None]], np.ndarra
                     os._exit(status)
             pids.add(pid)
         failures = []
-        last_done, last_change = -1, time.monotonic()
+        last_seen, last_change = None, time.monotonic()
         while pids:
             for pid in list(pids):
                 finished, status = os.waitpid(pid, os.WNOHANG)
@@ -136,10 +148,12 @@ def encode_forked(encode: Callable[[list[str], Callable[[int], None]], np.ndarra
             total = int(done.sum())
             if on_progress:
                 on_progress(total)
-            if total != last_done:
-                last_done, last_change = total, time.monotonic()
+            ticks = [cpu_ticks(pid) for pid in pids]
+            seen = (total, None if None in ticks else sum(ticks))
+            if seen != last_seen or seen[1] is None:
+                last_seen, last_change = seen, time.monotonic()
             elif pids and time.monotonic() - last_change > stall_s:  # the finally below kills them
-                raise WorkerError(f"{len(pids)} 个嵌入子进程 {stall_s:.0f} 秒没有进展，已终止")
+                raise WorkerError(f"{len(pids)} 个嵌入子进程 {stall_s:.0f} 秒既无进展也不占用 CPU，已终止")
             if pids:
                 time.sleep(POLL_SECONDS)
         if failures:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from retriever.embedder import store_linear_weights_in_bf16, torch_threads
-from retriever.workers import MIN_TEXTS_PER_WORKER, WorkerError, encode_forked, shares, worker_count
+from retriever.workers import MIN_TEXTS_PER_WORKER, WorkerError, cpu_ticks, encode_forked, shares, worker_count
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked (POSIX)")
 
@@ -73,8 +73,9 @@ def test_a_failed_worker_is_reported(how):
         encode_forked(encode, texts, 2, 2)
 
 
+@pytest.mark.skipif(cpu_ticks(os.getpid()) is None, reason="reads CPU time from Linux /proc")
 def test_a_hung_worker_is_stopped():
-    """A worker that stops advancing (a lock that did not survive the fork) is killed and reported
+    """A worker asleep for good (a lock that did not survive the fork) is killed and reported
     instead of being waited on for ever."""
     import time
 
@@ -82,14 +83,32 @@ def test_a_hung_worker_is_stopped():
 
     def encode(share, advance):
         if "句0" not in share:
-            time.sleep(600)  # hangs
+            time.sleep(600)  # hangs, asleep
         advance(len(share))
         return lengths_of(share)
 
     started = time.monotonic()
-    with pytest.raises(WorkerError, match="1 个嵌入子进程 1 秒没有进展"):
+    with pytest.raises(WorkerError, match="1 个嵌入子进程 1 秒既无进展也不占用 CPU"):
         encode_forked(encode, texts, 2, 2, stall_s=1.0)
     assert time.monotonic() - started < 30
+
+
+@pytest.mark.skipif(cpu_ticks(os.getpid()) is None, reason="reads CPU time from Linux /proc")
+def test_a_slow_worker_is_not_taken_for_a_hung_one():
+    """A worker that finishes no text for longer than the limit but keeps computing is waited for."""
+    import time
+
+    texts = [f"句{i}" for i in range(200)]
+
+    def encode(share, advance):
+        end = time.monotonic() + 2.5
+        while time.monotonic() < end:  # busy: spends CPU, reports nothing
+            pass
+        advance(len(share))
+        return lengths_of(share)
+
+    out = encode_forked(encode, texts, 2, 2, stall_s=1.0)
+    np.testing.assert_array_equal(out, lengths_of(texts))
 
 
 def test_forked_passages_match_one_process(embedder):
