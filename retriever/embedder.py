@@ -70,6 +70,23 @@ def resolve_precision(precision: str, flags: set[str] | None = None) -> str:
     return "bfloat16" if native_bf16(flags) else "float32"
 
 
+def store_linear_weights_in_bf16(model) -> int:
+    """Keep ``model``'s linear layers (weights and biases) in bf16; returns how many were cast.
+
+    Under bf16 autocast a linear layer casts its float32 weight to bf16 at every call: storing it
+    in bf16 gives the same vectors (bit for bit, checked on AVX2 and AMX) without that cast. Only
+    for a forked worker's own copy of the model: the parent's weights stay float32, since it
+    also encodes questions, which are not autocast."""
+    import torch
+
+    cast = 0
+    for layer in model.modules():
+        if isinstance(layer, torch.nn.Linear) and layer.weight.dtype != torch.bfloat16:
+            layer.to(torch.bfloat16)
+            cast += 1
+    return cast
+
+
 #: Characters per passage batch: a batch's attention scores grow with the square of its length and
 #: glibc keeps the heap at its high-water mark, so long texts go in smaller batches. On a 10 % sample
 #: of the bench corpus the ingest's peak fell from 2.69 to 2.38 GB at the same CPU time.
@@ -114,23 +131,6 @@ def release_free_heap() -> None:
 
 
 _libc = None
-
-
-def store_linear_weights_in_bf16(model) -> int:
-    """Keep ``model``'s linear layers (weights and biases) in bf16; returns how many were cast.
-
-    Under bf16 autocast a linear layer casts its float32 weight to bf16 at every call: storing it
-    in bf16 gives the same vectors (bit for bit, checked on AVX2 and AMX) without that cast. Only
-    for a forked worker's own copy of the model: the parent's weights stay float32, since it
-    also encodes questions, which are not autocast."""
-    import torch
-
-    cast = 0
-    for layer in model.modules():
-        if isinstance(layer, torch.nn.Linear) and layer.weight.dtype != torch.bfloat16:
-            layer.to(torch.bfloat16)
-            cast += 1
-    return cast
 
 #: Texts encoded between two :func:`release_free_heap` calls (rows sorted by length first, so each
 #: piece's batches still hold texts of about one length).

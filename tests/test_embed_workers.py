@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -77,8 +78,6 @@ def test_a_failed_worker_is_reported(how):
 def test_a_hung_worker_is_stopped():
     """A worker asleep for good (a lock that did not survive the fork) is killed and reported
     instead of being waited on for ever."""
-    import time
-
     texts = [f"句{i}" for i in range(200)]
 
     def encode(share, advance):
@@ -96,8 +95,6 @@ def test_a_hung_worker_is_stopped():
 @pytest.mark.skipif(cpu_ticks(os.getpid()) is None, reason="reads CPU time from Linux /proc")
 def test_a_slow_worker_is_not_taken_for_a_hung_one():
     """A worker that finishes no text for longer than the limit but keeps computing is waited for."""
-    import time
-
     texts = [f"句{i}" for i in range(200)]
 
     def encode(share, advance):
@@ -163,7 +160,6 @@ def test_workers_die_with_a_killed_ingest(tmp_path):
     # an ingest killed mid-pass (Ctrl-C twice, the OOM killer, a fault test) leaves no worker encoding on
     import subprocess
     import sys
-    import time
 
     script = tmp_path / "parent.py"
     script.write_text(
