@@ -165,14 +165,37 @@ class QuestionView:
 
 
 def featurise(result: SearchResult, view: QuestionView, max_hits: int = 10) -> tuple[list[Candidate], np.ndarray]:
-    """Candidates of the first ``max_hits`` hits and their feature matrix (rows in :data:`FEATURES` order)."""
+    """Candidates of the first ``max_hits`` hits and their feature matrix (rows in :data:`FEATURES` order).
+
+    A document the preference step demoted (an older version, a local rule of a place the question
+    does not name) never competes with a preferred one: :func:`choose` quotes it only when nothing
+    preferred clears the bar. So the candidates of preferred documents are measured against each
+    other alone (their passage rank, share of the best fused score, gaps and ranks), as they would be
+    in an index without the demoted documents; the demoted candidates, against all."""
     hits = result.hits[:max_hits]
     candidates = [Candidate(i, s, e, *cos) for i, hit in enumerate(hits) for s, e, cos in candidate_spans(hit)]
     if not candidates:
         return [], np.zeros((0, len(FEATURES)), np.float32)
+    rows = _feature_rows(result, view, hits, candidates, list(range(len(hits))))
+    preferred = [i for i, hit in enumerate(hits) if hit.preferred]
+    if 0 < len(preferred) < len(hits):
+        mine = [j for j, c in enumerate(candidates) if hits[c.hit].preferred]
+        if mine:
+            own = _feature_rows(result, view, hits, [candidates[j] for j in mine], preferred)
+            for j, row in zip(mine, own):
+                rows[j] = row
+    return candidates, np.asarray([[f[name] for name in FEATURES] for f in rows], dtype=np.float32)
+
+
+def _feature_rows(result: SearchResult, view: QuestionView, hits: list[Hit], candidates: list[Candidate],
+                  competing: list[int]) -> list[dict[str, float]]:
+    """The features of ``candidates``, measured against each other and against the hits numbered
+    ``competing`` (in order: a passage's rank is its place among them)."""
     refs = result.references
-    top_fused = hits[0].score or 1.0
-    best_bm25 = {name: max((h.scores.get(name, 0.0) for h in hits), default=0.0) or 1.0 for name in ("bm25", "bm25_sentence")}
+    place = {i: n for n, i in enumerate(competing)}
+    hits_in = [hits[i] for i in competing]
+    top_fused = hits_in[0].score or 1.0
+    best_bm25 = {name: max((h.scores.get(name, 0.0) for h in hits_in), default=0.0) or 1.0 for name in ("bm25", "bm25_sentence")}
     best_cosine = max(c.cosine for c in candidates)
     passage_best = {kind: {} for kind in COSINES}  # kind → hit → its best candidate's cosine
     for c in candidates:
@@ -184,7 +207,7 @@ def featurise(result: SearchResult, view: QuestionView, max_hits: int = 10) -> t
         text = hit.chunk.text[c.start:c.end]
         f = {
             "fused_share": hit.score / top_fused,
-            "inverse_rank": 1.0 / (c.hit + 1),
+            "inverse_rank": 1.0 / (place[c.hit] + 1),
             "cosine": c.cosine,
             "cosine_gap": c.cosine - best_cosine,
             "best_in_passage": float(c.cosine >= passage_best["cosine"][c.hit]),
@@ -214,7 +237,7 @@ def featurise(result: SearchResult, view: QuestionView, max_hits: int = 10) -> t
             f[f"{name}_inverse_rank"] = 1.0 / rank if rank else 0.0
         rows.append(f)
     _add_relative(rows)
-    return candidates, np.asarray([[f[name] for name in FEATURES] for f in rows], dtype=np.float32)
+    return rows
 
 
 def _add_relative(rows: list[dict[str, float]]) -> None:

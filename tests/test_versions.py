@@ -255,6 +255,34 @@ def test_a_local_rule_is_quoted_only_for_its_place(versions_qa):
     assert not placed.refused and placed.citations[0].hit.chunk.doc_id == LOCAL
 
 
+def test_demoted_documents_do_not_change_how_preferred_candidates_are_measured(versions_qa):
+    """A local rule or an older version ranked among the hits must not lower the national passage's
+    standing (its rank, its share of the best score, its gaps to the best candidate): those are what
+    the ranker weighs against the refusal bar, and the demoted document is not quoted beside it."""
+    import dataclasses
+
+    import numpy as np
+
+    from policyqa.ranker import featurise
+
+    question = "职业学校教师到企业实践的培训经费由谁保障？"
+    prepared = versions_qa.prepare(question)
+    max_hits = versions_qa.config.rank_hits
+    hits = prepared.result.hits[:max_hits]
+    kept = [i for i, h in enumerate(hits) if h.preferred]
+    assert 0 < len(kept) < len(hits), "the question must find both preferred and demoted documents"
+    assert not hits[0].preferred or any(not h.preferred for h in hits[:kept[-1]]), "a demoted hit must rank among preferred ones"
+
+    candidates, matrix = featurise(prepared.result, prepared.view, max_hits=max_hits)
+    alone = dataclasses.replace(prepared.result, hits=[hits[i] for i in kept])
+    view = dataclasses.replace(prepared.view, apparatus=[prepared.view.apparatus[i] for i in kept])
+    alone_candidates, alone_matrix = featurise(alone, view, max_hits=max_hits)
+
+    mine = [j for j, c in enumerate(candidates) if hits[c.hit].preferred]
+    assert [(kept[c.hit], c.start, c.end) for c in alone_candidates] == [(candidates[j].hit, candidates[j].start, candidates[j].end) for j in mine]
+    np.testing.assert_allclose(matrix[mine], alone_matrix, rtol=1e-6, atol=1e-7)
+
+
 def test_abolished_document_is_quoted_only_when_named(versions_qa):
     result = versions_qa.search("职业学校教师进修的费用怎么列支？", k=50)
     assert result.hits[0].chunk.doc_id == "jinxiu-guiding-2019"
