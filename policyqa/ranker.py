@@ -176,65 +176,71 @@ def featurise(result: SearchResult, view: QuestionView, max_hits: int = 10) -> t
     candidates = [Candidate(i, s, e, *cos) for i, hit in enumerate(hits) for s, e, cos in candidate_spans(hit)]
     if not candidates:
         return [], np.zeros((0, len(FEATURES)), np.float32)
-    rows = _feature_rows(result, view, hits, candidates, list(range(len(hits))))
+    passage_best = {kind: {} for kind in COSINES}  # kind → hit → its best candidate's cosine
+    for c in candidates:
+        for kind in COSINES:
+            passage_best[kind][c.hit] = max(passage_best[kind].get(c.hit, -1.0), getattr(c, kind))
+    own = [_own_features(result, view, hits[c.hit], c, passage_best) for c in candidates]
+    rows = _measured(own, candidates, hits, list(range(len(hits))))
     preferred = [i for i, hit in enumerate(hits) if hit.preferred]
     if 0 < len(preferred) < len(hits):
         mine = [j for j, c in enumerate(candidates) if hits[c.hit].preferred]
         if mine:
-            own = _feature_rows(result, view, hits, [candidates[j] for j in mine], preferred)
-            for j, row in zip(mine, own):
+            for j, row in zip(mine, _measured([own[j] for j in mine], [candidates[j] for j in mine], hits, preferred)):
                 rows[j] = row
     return candidates, np.asarray([[f[name] for name in FEATURES] for f in rows], dtype=np.float32)
 
 
-def _feature_rows(result: SearchResult, view: QuestionView, hits: list[Hit], candidates: list[Candidate],
-                  competing: list[int]) -> list[dict[str, float]]:
-    """The features of ``candidates``, measured against each other and against the hits numbered
-    ``competing`` (in order: a passage's rank is its place among them)."""
+def _own_features(result: SearchResult, view: QuestionView, hit: Hit, c: Candidate,
+                  passage_best: dict[str, dict[int, float]]) -> dict[str, float]:
+    """The features of candidate ``c`` that do not depend on which other candidates it competes with."""
     refs = result.references
+    text = hit.chunk.text[c.start:c.end]
+    f = {
+        "cosine": c.cosine,
+        "best_in_passage": float(c.cosine >= passage_best["cosine"][c.hit]),
+        "adapted_cosine": c.adapted,
+        "adapted_best_in_passage": float(c.adapted >= passage_best["adapted"][c.hit]),
+        "bare_cosine": c.bare,
+        "bare_best_in_passage": float(c.bare >= passage_best["bare"][c.hit]),
+        "adapted_bare_cosine": c.adapted_bare,
+        "adapted_bare_best_in_passage": float(c.adapted_bare >= passage_best["adapted_bare"][c.hit]),
+        "word_overlap": word_overlap(view.terms, text),
+        "passage_overlap": word_overlap(view.terms, hit.chunk.text),
+        "heading_overlap": word_overlap(view.terms, f"{hit.doc.title} {hit.chunk.heading_path}"),
+        "log_length": math.log1p(len(text)),
+        "first_sentence": float(c.start == 0),
+        "apparatus": float(c.hit < len(view.apparatus) and view.apparatus[c.hit]),
+        "bigram_overlap": bigram_overlap(view.bigrams, text),
+        "named_document": float(hit.chunk.doc_id in refs.documents),
+        "other_document_named": float(bool(refs.documents) and hit.chunk.doc_id not in refs.documents),
+        "named_article": float(refs.article is not None and heading_matches(hit.chunk.heading, refs.article)),
+        "sentence_top": result.sentence_top,
+        "dense_top": result.dense_top,
+    }
+    for name in RANKINGS:
+        rank = hit.ranks.get(name)
+        f[f"{name}_inverse_rank"] = 1.0 / rank if rank else 0.0
+    return f
+
+
+def _measured(own: list[dict[str, float]], candidates: list[Candidate], hits: list[Hit],
+              competing: list[int]) -> list[dict[str, float]]:
+    """``own`` (the candidates' own features) completed by those measured against each other and
+    against the hits numbered ``competing`` (in order: a passage's rank is its place among them)."""
     place = {i: n for n, i in enumerate(competing)}
     hits_in = [hits[i] for i in competing]
     top_fused = hits_in[0].score or 1.0
     best_bm25 = {name: max((h.scores.get(name, 0.0) for h in hits_in), default=0.0) or 1.0 for name in ("bm25", "bm25_sentence")}
     best_cosine = max(c.cosine for c in candidates)
-    passage_best = {kind: {} for kind in COSINES}  # kind → hit → its best candidate's cosine
-    for c in candidates:
-        for kind in COSINES:
-            passage_best[kind][c.hit] = max(passage_best[kind].get(c.hit, -1.0), getattr(c, kind))
     rows = []
-    for c in candidates:
+    for f, c in zip(own, candidates):
         hit = hits[c.hit]
-        text = hit.chunk.text[c.start:c.end]
-        f = {
-            "fused_share": hit.score / top_fused,
-            "inverse_rank": 1.0 / (place[c.hit] + 1),
-            "cosine": c.cosine,
-            "cosine_gap": c.cosine - best_cosine,
-            "best_in_passage": float(c.cosine >= passage_best["cosine"][c.hit]),
-            "adapted_cosine": c.adapted,
-            "adapted_best_in_passage": float(c.adapted >= passage_best["adapted"][c.hit]),
-            "bare_cosine": c.bare,
-            "bare_best_in_passage": float(c.bare >= passage_best["bare"][c.hit]),
-            "adapted_bare_cosine": c.adapted_bare,
-            "adapted_bare_best_in_passage": float(c.adapted_bare >= passage_best["adapted_bare"][c.hit]),
-            "word_overlap": word_overlap(view.terms, text),
-            "passage_overlap": word_overlap(view.terms, hit.chunk.text),
-            "heading_overlap": word_overlap(view.terms, f"{hit.doc.title} {hit.chunk.heading_path}"),
-            "log_length": math.log1p(len(text)),
-            "first_sentence": float(c.start == 0),
-            "apparatus": float(c.hit < len(view.apparatus) and view.apparatus[c.hit]),
-            "bigram_overlap": bigram_overlap(view.bigrams, text),
-            "named_document": float(hit.chunk.doc_id in refs.documents),
-            "other_document_named": float(bool(refs.documents) and hit.chunk.doc_id not in refs.documents),
-            "named_article": float(refs.article is not None and heading_matches(hit.chunk.heading, refs.article)),
-            "sentence_top": result.sentence_top,
-            "dense_top": result.dense_top,
-        }
+        f = {**f, "fused_share": hit.score / top_fused, "inverse_rank": 1.0 / (place[c.hit] + 1),
+             "cosine_gap": c.cosine - best_cosine}
         for name in RANKINGS:
             score = hit.scores.get(name, 0.0)
             f[f"{name}_score"] = score / best_bm25[name] if name in best_bm25 else score
-            rank = hit.ranks.get(name)
-            f[f"{name}_inverse_rank"] = 1.0 / rank if rank else 0.0
         rows.append(f)
     _add_relative(rows)
     return rows
