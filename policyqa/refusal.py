@@ -41,6 +41,8 @@ FIGURE_KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
 ]
 #: 几 that means "a few", not "how many" (policyqa/data/indefinite.tsv): masked before figure words match.
 _INDEFINITE = re.compile(alternation([pattern for pattern, _why in read_table(DATA_DIR / "indefinite.tsv", 2)]))
+#: Marks of a yes/no sub-question (policyqa/data/yes_no.tsv), where 几 is indefinite too.
+_YES_NO = re.compile(alternation([pattern for pattern, _why in read_table(DATA_DIR / "yes_no.tsv", 2)]))
 
 
 @dataclass
@@ -190,20 +192,37 @@ def unknown_article(ctx: RefusalContext) -> str:
     return f"{where}中没有第{number}条"
 
 
-def asked_figures(query: str) -> list[tuple[str, re.Pattern]]:
-    """The kinds of figure a question asks for, with the pattern an answer must contain (a 几 that
-    only estimates, as in 那几天 or 好几次, asks for nothing)."""
-    query = _INDEFINITE.sub("□", query)
-    return [(kind, answer) for kind, asks, answer in FIGURE_KINDS if asks.search(query)]
-
-
+#: A sub-question: the text between ？ ? ； ; (see :func:`question_parts`).
+_SUB_QUESTION = re.compile(r"[^？?；;]+")
+#: Where a clause of a sub-question ends.
+_CLAUSE_END = re.compile(r"[，,]")
 #: A sub-question needs this many characters to stand on its own (not 是吗？ or 对不对？).
 MIN_PART_CHARS = 6
 
 
+def asked_figures(query: str) -> list[tuple[str, re.Pattern]]:
+    """The kinds of figure a question asks for, with the pattern an answer must contain (a 几 that
+    only estimates, as in 那几天 or 好几次, or stands in a yes/no sub-question, as in 能休几天吗,
+    asks for nothing)."""
+    query = _SUB_QUESTION.sub(lambda part: _mask_yes_no(part[0]), _INDEFINITE.sub("□", query))
+    return [(kind, answer) for kind, asks, answer in FIGURE_KINDS if asks.search(query)]
+
+
+def _mask_yes_no(part: str) -> str:
+    """``part`` (one sub-question) with 几 masked where a yes/no question covers it: in the clause of
+    its last yes/no mark and the clauses before it, which set that question up (「脱产学几个月，工资
+    还发吗」). A clause after it asks on its own (「单位给不给假，能休几天」 asks how many days)."""
+    marks = list(_YES_NO.finditer(part))
+    if not marks:
+        return part
+    clause_end = _CLAUSE_END.search(part, marks[-1].end())
+    cut = clause_end.start() if clause_end else len(part)
+    return part[:cut].replace("几", "□") + part[cut:]
+
+
 def question_parts(query: str) -> list[str]:
     """The sub-questions of a question: its pieces between ？ ? ； ; (empty ones dropped)."""
-    return [part.strip() for part in re.split(r"[？?；;]", query) if part.strip()]
+    return [part[0].strip() for part in _SUB_QUESTION.finditer(query) if part[0].strip()]
 
 
 def unanswered_figures(query: str, quotes: list[str]) -> list[tuple[str, str]]:

@@ -84,6 +84,29 @@ def test_asked_figures_and_what_answers_them():
     assert not kinds["期限"].search("从2019年起实施") and not kinds["期限"].search("每年组织一次")
 
 
+
+def test_periods_in_years_months_or_weeks_and_ages_are_figures():
+    for question in ("实习一般要几个月？", "评一次职称要隔多少年？", "集训要几周？", "读完要几年？"):
+        assert [k for k, _ in asked_figures(question)] == ["期限"], question
+    kinds = dict(asked_figures("参加这个比赛要满几周岁？"))
+    assert list(kinds) == ["年龄"]  # not also a period of 几周
+    assert kinds["年龄"].search("年满十六周岁的学生") and not kinds["年龄"].search("学制三年")
+    assert asked_figures("孩子上几年级可以报名？") == []  # a school year, not a period
+    assert asked_figures("近几年学费一直在涨，补助怎么申请？") == []  # "in recent years"
+
+
+def test_a_yes_no_question_asks_for_no_figure():
+    # 几 under 吗, 是否 or an A-not-A verb is "a few" (疑问代词的虚指), in its clause and those before it
+    assert asked_figures("培训能请几天假吗？") == []
+    assert asked_figures("合同里能不能约定几年内不许调岗？") == []
+    assert asked_figures("是否需要先工作几年？") == []
+    assert asked_figures("单位派我去进修几个月，这期间工资还发吗？") == []
+    # ... not in a clause after it, nor in another sub-question
+    assert [k for k, _ in asked_figures("单位给不给报销，一年能报几次？")] == ["次数"]
+    assert [k for k, _ in asked_figures("可以请假吗？一次最多几天？")] == ["期限"]
+    assert not missing_figure(_ctx("可以请几天假吗？", ["经批准可以请假。"]))
+
+
 def _ctx(query, quotes):
     return RefusalContext(query=query, sentence_top=0.9, quotes=quotes, vocabulary=set(), titles=set(),
                           min_dense_score=0.86, min_term_coverage=0.3)
