@@ -207,7 +207,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     hits = result.hits[:config.rank_hits]
     apparatus = [bool(is_apparatus and is_apparatus(h.row)) for h in hits]
     bigrams = frozenset(char_bigrams(result.query) + [g for term in result.expansion for g in char_bigrams(term)])
-    view = QuestionView(question_terms(result.query, idf), figures, apparatus, bigrams)
+    view = QuestionView(question_terms(result.query, idf), apparatus, bigrams)
     candidates, matrix = featurise(result, view, max_hits=config.rank_hits)
     states = [bool(figures) and all(p.search(result.hits[c.hit].chunk.text[c.start:c.end]) for p in figures) for c in candidates]
     about_document = asks_about_document(result.query)

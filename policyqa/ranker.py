@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,7 +158,6 @@ class QuestionView:
     """What the features need to know about the question beside the search result."""
 
     terms: dict[str, float]  # content words → IDF
-    figures: list[re.Pattern] = field(default_factory=list)  # what a quote must match to state the asked figure
     apparatus: list[bool] = field(default_factory=list)  # per hit: only banner/文号/title/signature lines
     bigrams: frozenset[str] = frozenset()  # character bigrams of the question and its official words
 

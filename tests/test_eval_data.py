@@ -20,8 +20,9 @@ SET26 = PROJECT_ROOT / "eval" / "data" / "set26.jsonl"
 HOLDOUT5 = PROJECT_ROOT / "eval" / "data" / "holdout5.jsonl"
 HOLDOUT6 = PROJECT_ROOT / "eval" / "data" / "holdout6.jsonl"
 HOLDOUT7 = PROJECT_ROOT / "eval" / "data" / "holdout7.jsonl"
+HOLDOUT8 = PROJECT_ROOT / "eval" / "data" / "holdout8.jsonl"
 SEALED = PROJECT_ROOT / "eval" / "data" / "sealed.jsonl"
-ALL = (DEV, RETRIEVAL, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, SET26, HOLDOUT5, HOLDOUT6, HOLDOUT7, SEALED)
+ALL = (DEV, RETRIEVAL, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, SET26, HOLDOUT5, HOLDOUT6, HOLDOUT7, HOLDOUT8, SEALED)
 
 
 def _records(path):
