@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mix", action="store_true", help="also ingest data/policies and score the eval sets")
     parser.add_argument("--reuse-index", type=Path, help="copy this index of data/policies first (only new files embedded)")
     parser.add_argument("--index", type=Path, default=None, help="index folder (default: a new temporary one)")
-    # by default the ranker's training sets, never the sealed one, which is run once, by hand
+    # by default the ranker's training sets, never a sealed one, which is run once, by hand
     parser.add_argument("--questions", nargs="*", default=[f"{name}.jsonl" for name in TRAIN_SETS],
                         help="question files: names in eval/data or paths")
     parser.add_argument("--n", type=int, default=60, help="questions timed for search/ask latency")

@@ -11,7 +11,7 @@ as they will for a question nobody has labelled. ``policyqa train --cv`` reports
 cross-validated by question set: for each set, an adapter and a ranker trained on all the others
 answer it.
 
-The sealed set is never read here.
+The sealed sets are never read here.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from retriever.query_adapter import DEFAULT_ADAPTER, QueryAdapter, fit_adapter
 log = logging.getLogger(__name__)
 
 DATA = Path(__file__).resolve().parent / "data"
-#: The question sets a model is trained on (eval/data/<name>.jsonl); ``sealed`` is not among them.
+#: The question sets a model is trained on (eval/data/<name>.jsonl); no sealed set (``sealed``, ``sealed2``) is among them.
 TRAIN_SETS = ("dev", "holdout", "holdout2", "holdout3", "holdout4", "set26", "holdout5", "holdout6", "holdout7")
 #: Regularisation of the logistic regression (inverse strength); chosen once by cross-validation.
 C = 1.0

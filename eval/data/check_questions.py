@@ -5,7 +5,7 @@ Usage:
     python3 eval/data/check_questions.py [FILE ...] [--corpus DIR]
 
 With no FILE arguments it checks tests/data/retrieval_questions.jsonl and every
-eval/data/*.jsonl except the sealed set, whose per-document counts it would print (the tests
+eval/data/*.jsonl except the sealed sets (sealed*.jsonl), whose per-document counts it would print (the tests
 check that one silently).
 The corpus defaults to data/policies/ in the repository root.
 
@@ -50,7 +50,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 DEFAULT_CORPUS = os.path.join(REPO_ROOT, "data", "policies")
 DEFAULT_FILES = (
     os.path.join(REPO_ROOT, "tests", "data", "retrieval_questions.jsonl"),
-    *sorted(p for p in glob.glob(os.path.join(REPO_ROOT, "eval", "data", "*.jsonl")) if not p.endswith("sealed.jsonl")),
+    *sorted(p for p in glob.glob(os.path.join(REPO_ROOT, "eval", "data", "*.jsonl")) if not os.path.basename(p).startswith("sealed")),
 )
 
 
