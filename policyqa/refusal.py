@@ -210,8 +210,8 @@ def asked_figures(query: str) -> list[tuple[str, re.Pattern]]:
 
 def _mask_yes_no(part: str) -> str:
     """``part`` (one sub-question) with 几 masked where a yes/no question covers it: in the clause of
-    its last yes/no mark and the clauses before it, which set that question up (「脱产学几个月，工资
-    还发吗」). A clause after it asks on its own (「单位给不给假，能休几天」 asks how many days)."""
+    its last yes/no mark and the clauses before it, which set that question up (「我在外地挂职几个月，
+    社保还由原单位交吗」). A clause after it asks on its own (「单位给不给报销，一年能报几次」 asks how many times)."""
     marks = list(_YES_NO.finditer(part))
     if not marks:
         return part
