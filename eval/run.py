@@ -51,6 +51,15 @@ class QuestionFileError(ValueError):
     """A malformed question file; the message lists every bad line."""
 
 
+class SealedSetError(ValueError):
+    """A sealed set (``sealed*.jsonl``) asked for without ``--unseal``: it is run once, at the end."""
+
+
+def is_sealed(path: str | Path) -> bool:
+    """Whether ``path`` is a sealed question set (eval/data/README.md): ``sealed*.jsonl``."""
+    return Path(path).name.startswith("sealed")
+
+
 # -- question file ---------------------------------------------------------------------------
 
 
@@ -306,8 +315,11 @@ def summary_table(report: dict) -> str:
 
 
 def run_eval(config: Config, questions_path, out_dir, compare: bool = False, check_targets: bool = False,
-             update_index: bool = False) -> int:
+             update_index: bool = False, unseal: bool = False) -> int:
     """Run the eval; returns the exit code (1 when ``check_targets`` and a target is missed).
+
+    A sealed set runs only with ``unseal`` (``policyqa eval --unseal``): its figures are the
+    headline because nobody tuned on them, and every run spends some of that.
 
     The index is only read: measuring never changes what it measures. A stale index (the corpus
     folder differs from it) is reported in the log and the report; ``update_index`` brings it up
@@ -316,6 +328,8 @@ def run_eval(config: Config, questions_path, out_dir, compare: bool = False, che
 
     started = time.perf_counter()
     questions_path, out_dir = Path(questions_path), Path(out_dir)
+    if is_sealed(questions_path) and not unseal:
+        raise SealedSetError(f"{questions_path} 是封存的评测集，只在工作结束时运行一次；确需运行请加 --unseal（并在 README 中记录这次运行）")
     questions = load_questions(questions_path)  # before anything slow: a bad file fails fast
     log.info("问题文件 %s：%d 个问题", questions_path, len(questions))
     out_dir.mkdir(parents=True, exist_ok=True)

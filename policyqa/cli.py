@@ -79,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--check-targets", action="store_true", help="exit 1 when a target is missed")
     p.add_argument("--update-index", action="store_true",
                    help="ingest the corpus folder into the index first (by default eval only reads the index and reports a stale one)")
+    p.add_argument("--unseal", action="store_true",
+                   help="allow a sealed set (eval/data/sealed*.jsonl), which is run once, at the end of the work")
     _add_config_flags(p)
 
     p = sub.add_parser("train", help="fit the quote ranker from the question sets (policyqa/data/ranker.json)")
@@ -189,7 +191,7 @@ def cmd_eval(args, config: Config) -> int:
     from eval.run import run_eval
 
     return run_eval(config, args.questions, args.out, compare=args.compare, check_targets=args.check_targets,
-                    update_index=args.update_index)
+                    update_index=args.update_index, unseal=args.unseal)
 
 
 def cmd_train(args, config: Config) -> int:

@@ -108,6 +108,22 @@ def test_cli_reports_a_bad_question_file_before_loading_anything(tmp_path, capsy
     assert not (tmp_path / "none").exists()
 
 
+def test_a_sealed_set_runs_only_when_unsealed(tmp_path, capsys):
+    # the sealed sets' figures are the headline because nobody tuned on them: no run by accident
+    from policyqa.cli import main
+
+    for name in ("sealed.jsonl", "sealed2.jsonl"):
+        path = PROJECT_ROOT / "eval" / "data" / name
+        assert main(["eval", "--questions", str(path), "--out", str(tmp_path / "out"), "--index", str(tmp_path / "none")]) == 2
+        assert "--unseal" in capsys.readouterr().err
+        assert not (tmp_path / "out").exists() and not (tmp_path / "none").exists()
+    # with --unseal the guard lets a sealed file through: what stops this one is its own bad line
+    path = tmp_path / "sealed_copy.jsonl"
+    path.write_text('{"id": "X1"}\n', encoding="utf-8")
+    assert main(["eval", "--questions", str(path), "--out", str(tmp_path / "out"), "--index", str(tmp_path / "none"), "--unseal"]) == 2
+    assert f"{path}:1:" in capsys.readouterr().err  # the file's own problem, past the guard
+
+
 # -- naive baseline ----------------------------------------------------------------------------
 
 
