@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from eval import metrics
+from eval.data.check_questions import is_sealed
 from policyqa.config import Config
 
 log = logging.getLogger(__name__)
@@ -53,11 +54,6 @@ class QuestionFileError(ValueError):
 
 class SealedSetError(ValueError):
     """A sealed set (``sealed*.jsonl``) asked for without ``--unseal``: it is run once, at the end."""
-
-
-def is_sealed(path: str | Path) -> bool:
-    """Whether ``path`` is a sealed question set (eval/data/README.md): ``sealed*.jsonl``."""
-    return Path(path).name.startswith("sealed")
 
 
 # -- question file ---------------------------------------------------------------------------

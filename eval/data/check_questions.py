@@ -48,9 +48,16 @@ _WS = re.compile(r"\s+")
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_CORPUS = os.path.join(REPO_ROOT, "data", "policies")
+
+
+def is_sealed(path: str) -> bool:
+    """Whether ``path`` (a file, or a set's name) is a sealed question set: ``sealed*.jsonl``."""
+    return os.path.basename(str(path)).startswith("sealed")
+
+
 DEFAULT_FILES = (
     os.path.join(REPO_ROOT, "tests", "data", "retrieval_questions.jsonl"),
-    *sorted(p for p in glob.glob(os.path.join(REPO_ROOT, "eval", "data", "*.jsonl")) if not os.path.basename(p).startswith("sealed")),
+    *sorted(p for p in glob.glob(os.path.join(REPO_ROOT, "eval", "data", "*.jsonl")) if not is_sealed(p)),
 )
 
 
