@@ -27,20 +27,20 @@ pytestmark = pytest.mark.slow
 #: bfloat16 index only; a float32 one has differed by a question a set). Session 14 added holdout6 and
 #: holdout7 to the training sets (each guarded two questions below its cross-validated figures); with
 #: nine sets dev's first-quote precision went 0.870 -> 0.851 and holdout4's answer recall 0.849 -> 0.818,
-#: so those floors are two questions below the new figures. Session 18's figure words (几年, 几个月,
-#: 几岁 under the yes/no mask) and instruction lines raised refusal on set26, holdout5, holdout6 and
-#: holdout7 (0.769 -> 0.846, 0.818 -> 0.909, 0.800 -> 0.850, 0.650 -> 0.800); those refusal floors are
-#: two questions below the new figures.
+#: so those floors are two questions below the new figures. Session 18's figure words (几年, 几个月
+#: under the yes/no mask) raised refusal on set26, holdout5, holdout6 and holdout7 by one question
+#: each (0.769 -> 0.808, 0.818 -> 0.864, 0.800 -> 0.850, 0.650 -> 0.700); those refusal floors are two
+#: questions below the new figures.
 FLOORS = {
     "dev": {"first_quote_precision": 0.83, "answer_recall": 0.861, "refusal_rate": 0.899, "recall@5": 0.972},
     "holdout": {"first_quote_precision": 0.63, "answer_recall": 0.564, "refusal_rate": 0.818, "recall@5": 0.82},
     "holdout2": {"first_quote_precision": 0.773, "answer_recall": 0.799, "refusal_rate": 0.866, "recall@5": 0.866},
     "holdout3": {"first_quote_precision": 0.794, "answer_recall": 0.852, "refusal_rate": 0.909, "recall@5": 0.97},
     "holdout4": {"first_quote_precision": 0.763, "answer_recall": 0.757, "refusal_rate": 0.749, "recall@5": 0.969},
-    "set26": {"first_quote_precision": 0.658, "answer_recall": 0.679, "refusal_rate": 0.769, "recall@5": 0.935},
-    "holdout5": {"first_quote_precision": 0.598, "answer_recall": 0.67, "refusal_rate": 0.818, "recall@5": 0.885},
+    "set26": {"first_quote_precision": 0.658, "answer_recall": 0.679, "refusal_rate": 0.731, "recall@5": 0.935},
+    "holdout5": {"first_quote_precision": 0.598, "answer_recall": 0.67, "refusal_rate": 0.773, "recall@5": 0.885},
     "holdout6": {"first_quote_precision": 0.719, "answer_recall": 0.733, "refusal_rate": 0.75, "recall@5": 0.916},
-    "holdout7": {"first_quote_precision": 0.530, "answer_recall": 0.566, "refusal_rate": 0.70, "recall@5": 0.866},
+    "holdout7": {"first_quote_precision": 0.530, "answer_recall": 0.566, "refusal_rate": 0.60, "recall@5": 0.866},
 }
 #: The target is 1.5 quotes per answer on average; held out, set26 came to 1.64 (README), hence 1.75 here;
 #: false refusals came to 0.21 at most (holdout: 8 of its 39 answerable questions), hence 0.25.
