@@ -142,6 +142,16 @@ def citation_quotes_gold(citation: dict, gold: Sequence[dict], threshold: float 
                                                           or g["doc"] == citation["doc"]], threshold)
 
 
+def quote_focus(citation: dict, gold: Sequence[dict]) -> float:
+    """Share of a citation's (normalised) quote covered by its longest common substring with a gold
+    quote of the document it cites (the best one): 1.0 when the quote is all gold."""
+    quote = normalise(citation.get("quote", ""))
+    same_doc = [g for g in gold if not citation.get("doc") or not g.get("doc") or g["doc"] == citation["doc"]]
+    if not quote or not same_doc:
+        return 0.0
+    return max(longest_common_substring(quote, normalise(g["quote"])) for g in same_doc) / len(quote)
+
+
 def is_verbatim(citation: dict) -> bool:
     """A citation's quote is non-empty and a substring of the passage text it cites."""
     quote = citation.get("quote") or ""
@@ -239,6 +249,7 @@ def judge_question(question: dict, prediction: dict, k: int = 10) -> dict:
     cited = [passage_supports_gold(c, gold) for c in citations] if answerable else [False] * len(citations)
     quotes_ok = [quote_matches_gold(c.get("quote", ""), gold) for c in citations] if answerable else [False] * len(citations)
     gold_quotes = [citation_quotes_gold(c, gold) for c in citations] if answerable else [False] * len(citations)
+    first = normalise(citations[0].get("quote", "")) if citations else ""
     return {
         "id": question["id"],
         "persona": question.get("persona", ""),
@@ -252,6 +263,10 @@ def judge_question(question: dict, prediction: dict, k: int = 10) -> dict:
         "supporting_citations": sum(cited),
         "matching_quotes": sum(quotes_ok),
         "first_quote_ok": bool(gold_quotes and gold_quotes[0]),
+        "first_quote_chars": len(first) if citations else None,
+        # of a right first quote, the share that is gold: a longer quote matches a gold sentence
+        # more easily, so this says what the match cost the reader
+        "first_quote_focus": quote_focus(citations[0], gold) if gold_quotes and gold_quotes[0] else None,
         "any_quote_ok": any(gold_quotes),
         "non_verbatim": sum(1 for c in citations if not is_verbatim(c)),
         "latency_ms": float(prediction.get("latency_ms") or 0.0),
@@ -314,6 +329,8 @@ def aggregate(judged: Sequence[dict]) -> dict:
     metrics["citations_per_answer"] = ratio(all_citations, len(answered))
     metrics["first_quote_precision"] = ratio(sum(1 for j in answered if j.get("first_quote_ok")), len(answered))
     metrics["answer_recall"] = ratio(sum(1 for j in answerable if j.get("any_quote_ok")), len(answerable))
+    metrics["first_quote_chars"] = mean(j["first_quote_chars"] for j in answered if j.get("first_quote_chars") is not None)
+    metrics["first_quote_focus"] = mean(j["first_quote_focus"] for j in answered if j.get("first_quote_focus") is not None)
     metrics["max_quotes"] = max((j["n_citations"] for j in answered), default=0)
     metrics["non_verbatim_quotes"] = sum(j["non_verbatim"] for j in judged)
     metrics["refusal_rate"] = ratio(sum(1 for j in unanswerable if j["refused"]), len(unanswerable))
@@ -415,7 +432,7 @@ def score_run(questions: Sequence[dict], predictions: Sequence[dict], n_slowest:
         "worst": worst,
         "refusal_threshold": refusal_threshold_sweep(judged, refusal_threshold),
         "per_question": [
-            {k: j[k] for k in ("id", "persona", "answerable", "refused", "first_relevant_rank", "n_citations", "supporting_citations", "matching_quotes", "first_quote_ok", "any_quote_ok", "non_verbatim", "latency_ms", "dense_top")}
+            {k: j[k] for k in ("id", "persona", "answerable", "refused", "first_relevant_rank", "n_citations", "supporting_citations", "matching_quotes", "first_quote_ok", "any_quote_ok", "first_quote_chars", "first_quote_focus", "non_verbatim", "latency_ms", "dense_top")}
             for j in judged
         ],
     }

@@ -38,6 +38,7 @@ PERSONAS = ("teacher", "hr", "public")
 TABLE_METRICS = (
     "recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10",
     "citation_precision", "citation_recall", "quote_precision",
+    "first_quote_precision", "answer_recall", "citations_per_answer", "first_quote_chars", "first_quote_focus",
     "refusal_rate", "false_refusal_rate", "non_verbatim_quotes",
     "latency_p50_ms", "latency_p95_ms",
 )

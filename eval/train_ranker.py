@@ -266,7 +266,7 @@ def cross_validate(qa, sets: tuple[str, ...] = TRAIN_SETS, samples: list[Sample]
 
 
 #: The figures ``--cv`` prints, in this order.
-REPORTED = ("recall@5", "first_quote_precision", "answer_recall", "citation_precision", "citations_per_answer",
+REPORTED = ("recall@5", "first_quote_precision", "answer_recall", "first_quote_focus", "citation_precision", "citations_per_answer",
             "refusal_rate", "false_refusal_rate", "non_verbatim_quotes")
 
 

@@ -225,3 +225,21 @@ def test_refusal_threshold_sweep():
     assert sweep["best_threshold"] == 0.825
     assert (sweep["refusal_rate"], sweep["false_refusal_rate"]) == (1.0, 0.0)
     assert sweep["at_current"] == {"threshold": 0.86, "refusal_rate": 1.0, "false_refusal_rate": 0.5}
+
+
+def test_first_quote_focus_is_the_gold_share_of_a_right_first_quote():
+    """A quote padded around its gold sentence still matches it; focus says how much of what the
+    reader got was the answer: 60 gold characters in a quote of 80 is 0.75."""
+    gold = [{"doc": "《甲》", "quote": QUOTE[:60]}]
+    question = {"id": "T1", "question": "?", "answerable": True, "gold": gold}
+    padded = {"refused": False, "citations": [{"doc": "《甲》", "quote": OTHER[:10] + QUOTE[:60] + OTHER[10:20], "text": ""}]}
+    exact = {"refused": False, "citations": [{"doc": "《甲》", "quote": QUOTE[:60], "text": ""}]}
+    wrong = {"refused": False, "citations": [{"doc": "《甲》", "quote": OTHER[:80], "text": ""}]}
+    judged = [m.judge_question(question, p) for p in (padded, exact, wrong)]
+    assert [j["first_quote_chars"] for j in judged] == [80, 60, 80]
+    assert judged[0]["first_quote_focus"] == pytest.approx(0.75)
+    assert judged[1]["first_quote_focus"] == 1.0
+    assert judged[2]["first_quote_focus"] is None  # a wrong first quote has no focus to speak of
+    overall = m.aggregate(judged)
+    assert overall["first_quote_chars"] == pytest.approx(220 / 3, abs=1e-4)
+    assert overall["first_quote_focus"] == pytest.approx(0.875)
