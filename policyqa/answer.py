@@ -20,7 +20,7 @@ from ingest.structure import EFFECTIVE_CLAUSE, ISSUE_DATE
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import asks_about_document, heading_matches
 from retriever.search import Hit, SearchResult
-from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise
+from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise, quote_span
 from policyqa.refusal import (
     AFTER_QUOTES, BEFORE_QUOTES, RefusalContext, asked_figures, first_reason, places_in, unanswered_figures, weak_evidence,
 )
@@ -246,7 +246,8 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
         for number, i in enumerate(picked, start=1):
             c = prepared.candidates[i]
             hit = result.hits[c.hit]
-            citations.append(Citation(number, hit, hit.chunk.text[c.start:c.end], c.start, c.end, float(probabilities[i])))
+            start, end = quote_span(hit.chunk.text, c.start, c.end)  # a clause of a series of cases: the whole series
+            citations.append(Citation(number, hit, hit.chunk.text[start:end], start, end, float(probabilities[i])))
         reason = _check_quotes(citations, ctx) if citations else NO_ANSWER_REASON
     if reason:
         return Answer(prepared.text, REFUSAL_TEXT, True, [], result.hits, notice=notice, reason=reason, **about)

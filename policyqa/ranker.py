@@ -21,16 +21,19 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from ingest.rules import alternation, read_table
 from retriever.references import heading_matches
 from retriever.search import Hit, SearchResult
 from retriever.text import has_words
 
-MODEL_PATH = Path(__file__).resolve().parent / "data" / "ranker.json"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MODEL_PATH = DATA_DIR / "ranker.json"
 MODEL_VERSION = 1
 
 #: A chunk this short without a sentence end is a block of lines (a signature and its date): one candidate.
@@ -136,6 +139,38 @@ def candidate_spans(hit: Hit) -> list[tuple[int, int, tuple[float, ...]]]:
             cos = tuple(max(a, b) for a, b in zip(cos, nxt))
         spans.append((s, e, cos))
     return spans
+
+
+#: How a clause opens when it names one case of a series (policyqa/data/quote_units.tsv), matched
+#: after any article number (第三条 …).
+_CASE_CLAUSE = re.compile(r"\s*(?:第[一二三四五六七八九十百千零〇\d]+条\s*)?(?:" +
+                          alternation([pattern for pattern, _why in read_table(DATA_DIR / "quote_units.tsv", 2)]) + ")")
+#: Where a sentence ends for quoting: 。！？ or a line end (not ；, which only ends a clause).
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
+_CLAUSE_END = re.compile(r"[；;]")
+#: A series of cases longer than this is not quoted whole: the reader must still find the answer in it.
+MAX_CASES_CHARS = 200
+
+
+def quote_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of ``text`` to quote for the candidate clause ``[start, end)``: the whole sentence
+    when its ；-clauses are a series of cases (at least two open as ``quote_units.tsv`` says, as in
+    「满1年不满5年的，…；满5年的，…。」), since one case alone reads as the whole rule; else the
+    candidate itself. The sentence runs from the last 。！？ or line end before ``start`` to the
+    first at or after the candidate's end, with any closing quote mark."""
+    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    while left < start and (text[left].isspace() or text[left] in "”’」』）)"):
+        left += 1
+    found = _SENTENCE_END.search(text, max(end - 1, left))
+    right = found.end() if found else len(text)
+    while right < len(text) and text[right] in "”’」』）)":
+        right += 1
+    sentence = text[left:right].rstrip()
+    right = left + len(sentence)
+    if (left, right) == (start, end) or right - left > MAX_CASES_CHARS:
+        return start, end
+    cases = sum(1 for clause in _CLAUSE_END.split(sentence) if _CASE_CLAUSE.match(clause))
+    return (left, right) if cases >= 2 else (start, end)
 
 
 def word_overlap(terms: dict[str, float], text: str) -> float:

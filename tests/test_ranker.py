@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from eval.data.check_questions import is_sealed
-from policyqa.ranker import FEATURES, MODEL_PATH, ModelError, QuoteRanker, candidate_spans
+from policyqa.ranker import FEATURES, MAX_CASES_CHARS, MODEL_PATH, ModelError, QuoteRanker, candidate_spans, quote_span
 
 
 def test_shipped_model_loads_with_its_feature_list():
@@ -107,3 +107,34 @@ def test_candidates_carry_the_cosine_of_the_sentence_alone(qa):
     column = FEATURES.index("bare_cosine")
     assert {round(float(v), 5) for v in prepared.matrix[:, column]} <= {round(b, 5) for h in hits for b in h.bare_cosines} | {0.0}
     assert set(FEATURES) >= {"bare_cosine_gap", "bare_cosine_rank", "bare_best_in_passage"}
+
+
+def _quoted(text: str, clause: str) -> str:
+    start = text.index(clause)
+    return text[slice(*quote_span(text, start, start + len(clause)))]
+
+
+def test_a_clause_of_a_series_of_cases_is_quoted_with_its_sentence():
+    """A sentence whose ；-clauses each name a case (…的，…；…的，…) is one rule: a clause of it is
+    quoted with the whole sentence, article number included; a clause of any other sentence alone."""
+    schedule = "第九条 工作满1年不满5年的，补贴100元；满5年不满10年的，补贴200元；满10年的，补贴300元。\n补贴按月发放。"
+    assert _quoted(schedule, "满10年的，补贴300元。") == schedule.split("\n")[0]
+    assert _quoted(schedule, "满5年不满10年的，补贴200元；") == schedule.split("\n")[0]
+    assert _quoted(schedule, "补贴按月发放。") == "补贴按月发放。"
+    measures = "要完善培训制度；要健全评价机制。"
+    assert _quoted(measures, "要健全评价机制。") == "要健全评价机制。"
+    one_case = "申请人逾期未补正的，视为撤回申请；材料齐全后重新受理。"
+    assert _quoted(one_case, "材料齐全后重新受理。") == "材料齐全后重新受理。"
+    long_series = "；".join(f"第{i}类情形中当事人未按规定办理相关手续的，由主管部门依法责令改正" for i in range(1, 9)) + "。"
+    assert len(long_series) > MAX_CASES_CHARS
+    assert _quoted(long_series, long_series.split("；")[2] + "；") == long_series.split("；")[2] + "；"
+
+
+def test_an_answer_quotes_a_graded_schedule_whole(qa):
+    """A question about a schedule gets all its grades: a reader with any length of service sees
+    the figure that is theirs, not one grade that reads as the whole rule."""
+    answer = qa.ask("带薪年休假有多少天？")
+    assert not answer.refused, answer.reason
+    first = answer.citations[0]
+    assert all(days in first.quote for days in ("5天", "10天", "15天")), first.quote
+    assert first.hit.chunk.text[first.quote_start:first.quote_end] == first.quote
