@@ -21,10 +21,13 @@ HOLDOUT5 = PROJECT_ROOT / "eval" / "data" / "holdout5.jsonl"
 HOLDOUT6 = PROJECT_ROOT / "eval" / "data" / "holdout6.jsonl"
 HOLDOUT7 = PROJECT_ROOT / "eval" / "data" / "holdout7.jsonl"
 HOLDOUT8 = PROJECT_ROOT / "eval" / "data" / "holdout8.jsonl"
+HOLDOUT9 = PROJECT_ROOT / "eval" / "data" / "holdout9.jsonl"
 SEALED = PROJECT_ROOT / "eval" / "data" / "sealed.jsonl"
-#: the sealed set of session 18, never run: only validated here, silently
+#: the sealed sets of sessions 18 and 19: only validated here, silently
 SEALED2 = PROJECT_ROOT / "eval" / "data" / "sealed2.jsonl"
-ALL = (DEV, RETRIEVAL, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, SET26, HOLDOUT5, HOLDOUT6, HOLDOUT7, HOLDOUT8, SEALED, SEALED2)
+SEALED3 = PROJECT_ROOT / "eval" / "data" / "sealed3.jsonl"
+ALL = (DEV, RETRIEVAL, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, SET26, HOLDOUT5, HOLDOUT6, HOLDOUT7, HOLDOUT8, HOLDOUT9,
+       SEALED, SEALED2, SEALED3)
 
 
 def _records(path):
@@ -62,8 +65,10 @@ def test_no_question_in_two_files():
 
 def test_the_checker_checks_every_set_but_the_sealed_one_by_default():
     # its default list once stopped at holdout4 and silently skipped every later set
-    from eval.data.check_questions import DEFAULT_FILES
+    from eval.data.check_questions import DEFAULT_FILES, is_sealed
 
     checked = {p.rsplit("/", 1)[-1] for p in DEFAULT_FILES}
     shipped = {p.name for p in (PROJECT_ROOT / "eval" / "data").glob("*.jsonl")}
-    assert checked == shipped - {"sealed.jsonl", "sealed2.jsonl"} | {"retrieval_questions.jsonl"}
+    sealed = {name for name in shipped if is_sealed(name)}
+    assert {"sealed.jsonl", "sealed2.jsonl", "sealed3.jsonl"} <= sealed
+    assert checked == shipped - sealed | {"retrieval_questions.jsonl"}
