@@ -39,6 +39,9 @@ FIGURE_KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
     (kind, re.compile(asks.replace("{NUM}", _NUM)), re.compile(answer.replace("{NUM}", _NUM)))
     for kind, asks, answer, _why in read_table(DATA_DIR / "figures.tsv", 4)
 ]
+#: What puts a quoted phrase in reported speech (policyqa/data/reported_speech.tsv): such a quote is no term.
+_REPORTED_SPEECH = re.compile("(?:" + alternation([pattern for pattern, _why in read_table(DATA_DIR / "reported_speech.tsv", 2)])
+                              + r")[，,：:]?$")
 #: 几 that means "a few", not "how many" (policyqa/data/indefinite.tsv): masked before figure words match.
 _INDEFINITE = re.compile(alternation([pattern for pattern, _why in read_table(DATA_DIR / "indefinite.tsv", 2)]))
 #: Marks of a yes/no sub-question (policyqa/data/yes_no.tsv), where 几 is indefinite too.
@@ -132,7 +135,10 @@ def unknown_document(ctx: RefusalContext) -> str:
         bare = bare_title(named)
         if not any(bare in t or t in bare for t in indexed):
             return f"文档库中没有《{named}》"
-    for term in re.findall(r"[“\"「]([^”\"」]{2,20})[”\"」]", ctx.query):
+    for found in re.finditer(r"[“\"「]([^”\"」]{2,20})[”\"」]", ctx.query):
+        term = found.group(1)
+        if _REPORTED_SPEECH.search(ctx.query, 0, found.start()):
+            continue  # 合同里写着“…”: what someone said or wrote, not a term the asker names
         if not occurs(term, ctx.vocabulary):
             return f"文档中没有出现“{term}”"
     return ""

@@ -5,7 +5,7 @@ import pytest
 
 from policyqa.refusal import (
     _INSTRUCTION, RefusalContext, asked_figures, missing_figure, occurs, places_in, term_coverage, unknown_article,
-    unknown_time,
+    unknown_document, unknown_time,
 )
 from retriever.text import tokenize
 
@@ -208,3 +208,15 @@ def test_a_year_is_refused_only_when_the_texts_never_name_it():
     assert _dated("2019年的方案对实训基地怎么要求？", {"2019"}) == ""
     assert "2031年" in _dated("2031年的方案对实训基地怎么要求？", {"2019"})
     assert _dated("职工的年休假怎么安排？") == ""
+
+
+def test_a_quoted_phrase_is_a_term_unless_it_reports_what_someone_said_or_wrote():
+    """A “term” the corpus never uses is unknown (「什么是“三高计划”？」); a quote after a verb of
+    saying or writing is reported speech, which the law need not repeat."""
+    vocabulary = set(tokenize("用人单位招用人员，不得以性别为由拒绝录用。劳动合同应当具备以下条款"))
+    ctx = lambda query: dataclasses.replace(_ctx(query, []), vocabulary=vocabulary)  # noqa: E731
+    assert unknown_document(ctx("什么是“三高计划”？"))
+    assert unknown_document(ctx("单位的“弹性打卡”制度合法吗？"))
+    assert not unknown_document(ctx("招聘启事上写着“限本地户口”，这合法吗？"))
+    assert not unknown_document(ctx("人事说：“试用期不交社保”，对吗？"))
+    assert not unknown_document(ctx("合同里注明“不得兼职”，有效吗？"))
