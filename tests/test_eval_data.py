@@ -23,7 +23,7 @@ HOLDOUT7 = PROJECT_ROOT / "eval" / "data" / "holdout7.jsonl"
 HOLDOUT8 = PROJECT_ROOT / "eval" / "data" / "holdout8.jsonl"
 HOLDOUT9 = PROJECT_ROOT / "eval" / "data" / "holdout9.jsonl"
 SEALED = PROJECT_ROOT / "eval" / "data" / "sealed.jsonl"
-#: the sealed sets of sessions 18 and 19: only validated here, silently
+#: sealed2 (run once, at the end of session 19) and sealed3 (never run): only validated here, silently
 SEALED2 = PROJECT_ROOT / "eval" / "data" / "sealed2.jsonl"
 SEALED3 = PROJECT_ROOT / "eval" / "data" / "sealed3.jsonl"
 ALL = (DEV, RETRIEVAL, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, SET26, HOLDOUT5, HOLDOUT6, HOLDOUT7, HOLDOUT8, HOLDOUT9,
