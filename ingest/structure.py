@@ -31,7 +31,8 @@ HEADING_LEVEL = {kind: level for level, (kind, _) in enumerate(HEADING_PATTERNS)
 #: Characters that end a sentence; a paragraph ending without one may be cut by a page break.
 SENTENCE_END = "。；！？!?;"
 PARAGRAPH_END = SENTENCE_END + "：:”’」』）)…"
-_CLOSERS = "”’」』）)"
+#: Closing quote marks and brackets that belong to the sentence they close (after its 。).
+CLOSERS = "”’」』）)"
 #: A line shorter than this is a title, signature or list line, never a page-broken paragraph.
 MIN_BROKEN_LINE = 40
 
@@ -131,7 +132,7 @@ def split_sentences(text: str) -> list[Span]:
         ch = text[i]
         if ch in SENTENCE_END or ch == "\n":
             end = i + 1
-            while end < n and text[end] in _CLOSERS:
+            while end < n and text[end] in CLOSERS:
                 end += 1
             if text[start:end].strip():
                 spans.append(_strip_span(text, start, end))

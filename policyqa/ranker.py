@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.rules import alternation, read_table
+from ingest.structure import CLOSERS
 from retriever.references import heading_matches
 from retriever.search import Hit, SearchResult
 from retriever.text import has_words
@@ -159,11 +160,11 @@ def quote_span(text: str, start: int, end: int) -> tuple[int, int]:
     candidate itself. The sentence runs from the last 。！？ or line end before ``start`` to the
     first at or after the candidate's end, with any closing quote mark."""
     left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    while left < start and (text[left].isspace() or text[left] in "”’」』）)"):
+    while left < start and (text[left].isspace() or text[left] in CLOSERS):
         left += 1
     found = _SENTENCE_END.search(text, max(end - 1, left))
     right = found.end() if found else len(text)
-    while right < len(text) and text[right] in "”’」』）)":
+    while right < len(text) and text[right] in CLOSERS:
         right += 1
     sentence = text[left:right].rstrip()
     right = left + len(sentence)
