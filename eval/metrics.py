@@ -116,14 +116,15 @@ def supports(passage: str, quote: str, threshold: float = SUPPORT_THRESHOLD) -> 
     return has_common_substring(normalise(passage), q, need)
 
 
+def gold_of_document(item: dict, gold: Sequence[dict]) -> list[dict]:
+    """The gold entries of the document ``item`` (a passage or citation, ``{"doc", …}``) is from;
+    all of them when either side names no document."""
+    return [g for g in gold if not item.get("doc") or not g.get("doc") or g["doc"] == item["doc"]]
+
+
 def passage_supports_gold(passage: dict, gold: Sequence[dict], threshold: float = SUPPORT_THRESHOLD) -> bool:
     """Whether a retrieved/cited passage (``{"doc", "text"}``) supports any gold entry."""
-    for g in gold:
-        if passage.get("doc") and g.get("doc") and passage["doc"] != g["doc"]:
-            continue
-        if supports(passage.get("text", ""), g["quote"], threshold):
-            return True
-    return False
+    return any(supports(passage.get("text", ""), g["quote"], threshold) for g in gold_of_document(passage, gold))
 
 
 def quote_matches_gold(quote: str, gold: Sequence[dict], threshold: float = SUPPORT_THRESHOLD) -> bool:
@@ -138,15 +139,14 @@ def quote_matches_gold(quote: str, gold: Sequence[dict], threshold: float = SUPP
 def citation_quotes_gold(citation: dict, gold: Sequence[dict], threshold: float = SUPPORT_THRESHOLD) -> bool:
     """Whether a citation's quote matches a gold quote of the document it cites (see
     :func:`quote_matches_gold`; the same sentence in another document is not the answer)."""
-    return quote_matches_gold(citation.get("quote", ""), [g for g in gold if not citation.get("doc") or not g.get("doc")
-                                                          or g["doc"] == citation["doc"]], threshold)
+    return quote_matches_gold(citation.get("quote", ""), gold_of_document(citation, gold), threshold)
 
 
 def quote_focus(citation: dict, gold: Sequence[dict]) -> float:
     """Share of a citation's (normalised) quote covered by its longest common substring with a gold
     quote of the document it cites (the best one): 1.0 when the quote is all gold."""
     quote = normalise(citation.get("quote", ""))
-    same_doc = [g for g in gold if not citation.get("doc") or not g.get("doc") or g["doc"] == citation["doc"]]
+    same_doc = gold_of_document(citation, gold)
     if not quote or not same_doc:
         return 0.0
     return max(longest_common_substring(quote, normalise(g["quote"])) for g in same_doc) / len(quote)

@@ -88,7 +88,6 @@ def test_asked_figures_and_what_answers_them():
     assert not kinds["期限"].search("从2019年起实施") and not kinds["期限"].search("每年组织一次")
 
 
-
 def test_periods_in_years_months_or_weeks_are_figures():
     for question in ("实习一般要几个月？", "评一次职称要隔多少年？", "集训要几周？", "读完要几年？"):
         assert [k for k, _ in asked_figures(question)] == ["期限"], question
