@@ -57,7 +57,7 @@ class Config:
     embed_precision: str = "auto"
     #: Ingest's passage encodings shared among this many forked processes of one thread each:
     #: ``0`` = one per core (at most 4), ``1`` = this process alone with a thread per core. Two
-    #: one-thread processes spend about 15 % less CPU than one process of two threads (README, "Ingest
+    #: one-thread processes spend about 15 % less CPU than one process of two threads (docs/journal.md, "Ingest
     #: throughput"). A process running other threads (the page) always encodes in-process.
     embed_workers: int = 0
     #: Chunking: longest piece of a paragraph/article, in characters.

@@ -1,7 +1,7 @@
 """When to refuse: a table of small, pure checks, each returning a reason or "".
 
 A wrong citation is worse than no answer, so a question is refused when any check fires. The
-checks and their thresholds were calibrated on eval/data/dev.jsonl (see README, "Refusals"):
+checks and their thresholds were calibrated on eval/data/dev.jsonl (see README, "Answers and refusals"):
 
 - ``instruction``: the text addresses the system (忽略前面的规则, 写一首诗, 编一份文件…), not a policy;
 - ``weak_evidence``: the best single-sentence cosine is below ``min_dense_score``;

@@ -233,7 +233,7 @@ class Embedder:
     def _encode_in_worker(self, texts: list[str], advance) -> np.ndarray:
         """A forked worker's share, on one thread; in bf16 with the linear weights stored in bf16
         (:func:`store_linear_weights_in_bf16`, the worker's copy only): the same vectors, about
-        5 % less CPU (README, "Ingest throughput")."""
+        5 % less CPU (docs/journal.md, "Ingest throughput")."""
         if self.precision == "bfloat16":
             with torch_threads(1):  # a fork has no OpenMP pool: a parallel cast would wait on it for ever
                 store_linear_weights_in_bf16(self.st)

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 DEFAULT_ADAPTER = Path(__file__).resolve().parent / "data" / "query_adapter.npz"
 FORMAT = "policyqa-query-adapter"
 #: Ridge penalty of the fit. Chosen once, leave-one-question-set-out: 0.5, 1, 2 and 3 all lifted
-#: every mean figure; 1 lifted first-quote precision and answer recall most (README, "Evaluation").
+#: every mean figure; 1 lifted first-quote precision and answer recall most (docs/journal.md, "Evaluation").
 RIDGE = 1.0
 
 

@@ -24,7 +24,7 @@ def sentence_text(chunk: Chunk, text: str) -> str:
     sentence itself, so every sentence of a document would look like its title. Until index
     format 3 a sentence was embedded twice, with and without the title, and the two vectors summed;
     on the 26-document corpus this one view ranked as well (recall@1 summed over six question sets
-    4.36 against 4.29) at a third less ingest work (README, "Ingest throughput")."""
+    4.36 against 4.29) at a third less ingest work (docs/journal.md, "Ingest throughput")."""
     return f"{chunk.heading_path}\n{text}".strip()
 
 
@@ -40,7 +40,7 @@ def bare_text(view: str, sentence: str, alone: bool) -> str:
     sentences share (that shared path drowns what tells them apart). A chunk's only sentence has no
     siblings, so its view (:func:`sentence_text`) serves and no second encoding is needed: 19 % of
     the sentence characters of the 26 documents, and cross-validated over nine question sets first-
-    quote precision 0.748 -> 0.754 (README, Evaluation, "Session 14")."""
+    quote precision 0.748 -> 0.754 (docs/journal.md, Evaluation, "Session 14")."""
     return view if alone else sentence
 
 

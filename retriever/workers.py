@@ -3,7 +3,7 @@
 On these 2-core machines one process with two torch threads spends 23 % more CPU than one thread
 on the same texts (the model's matrices are small, so the threads spend much of their time
 meeting), while two forked processes of one thread each encode the same texts with 14 % less CPU
-and 14 % less wall time than the two threads (README, "Ingest throughput"). A fork shares the
+and 14 % less wall time than the two threads (docs/journal.md, "Ingest throughput"). A fork shares the
 loaded model with the parent page for page, so a worker costs no model load.
 
 A process that runs other threads (the page's server re-ingesting an upload) does not fork: the

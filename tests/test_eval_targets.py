@@ -44,7 +44,7 @@ FLOORS = {
     "holdout6": {"first_quote_precision": 0.719, "answer_recall": 0.733, "refusal_rate": 0.75, "recall@5": 0.916},
     "holdout7": {"first_quote_precision": 0.530, "answer_recall": 0.566, "refusal_rate": 0.60, "recall@5": 0.866},
 }
-#: The target is 1.5 quotes per answer on average; held out, set26 came to 1.64 (README), hence 1.75 here;
+#: The target is 1.5 quotes per answer on average; held out, set26 came to 1.64 (docs/journal.md), hence 1.75 here;
 #: false refusals came to 0.21 at most (holdout: 8 of its 39 answerable questions), hence 0.25.
 CAPS = {"false_refusal_rate": 0.25, "citations_per_answer": 1.75, "non_verbatim_quotes": 0}
 
