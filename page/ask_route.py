@@ -53,7 +53,8 @@ class AskRoute:
     """ASGI middleware serving :data:`PATH`; everything else goes on to ``app``.
 
     ``answer(question, docs) -> dict`` is the page's own API function without Gradio
-    (``PageHandlers.answer_json``); it raises ``ValueError`` for a question it refuses to take."""
+    (``PageHandlers.answer_json``); it raises :class:`BadRequest` for input it cannot take. Any
+    other exception is the server's fault (a damaged index row): HTTP 500, logged."""
 
     def __init__(self, app, answer: Callable[[str, list[str] | None], dict], concurrency: int = 2, max_waiting: int = 200):
         self.app = app
@@ -87,7 +88,7 @@ class AskRoute:
         try:
             async with self._slots:
                 result = await asyncio.get_running_loop().run_in_executor(None, self.answer, question, docs)
-        except ValueError as exc:  # QuestionError and other refusals of the input
+        except BadRequest as exc:  # input the answer cannot take (an empty question, an unknown document)
             await _reply(send, 400, {"error": str(exc)})
             return
         except Exception:

