@@ -14,7 +14,6 @@ from pathlib import Path
 from ingest.jurisdiction import jurisdiction
 from ingest.schema import SourceDocument, quoted_title
 
-SUPPORTED_SUFFIXES = {".txt", ".md", ".docx", ".html", ".htm", ".pdf"}
 HEADER_KEYS = {"title", "doc_number", "issuer", "date", "source_url", "status"}
 _HEADER_LINE = re.compile(r"^([a-z_]+):\s?(.*)$")
 #: Files larger than this are refused (a policy document is a few hundred KB at most).
@@ -140,6 +139,8 @@ READERS = {
     ".docx": _read_docx,
     ".pdf": _read_pdf,
 }
+#: The file types a corpus folder may hold: those a reader exists for.
+SUPPORTED_SUFFIXES = frozenset(READERS)
 
 
 def split_header(text: str) -> tuple[dict[str, str], str]:

@@ -39,6 +39,12 @@ _CALL = re.compile(r"^/gradio_api/call/([^/]+)")
 _UPLOAD = re.compile(r"^/gradio_api/upload/?$")
 
 
+def passwords_match(given, expected: str | None) -> bool:
+    """Constant-time comparison; never true without a configured password or for an empty one."""
+    if not expected or not isinstance(given, str) or not given:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
 class PasswordGate:
     """The admin password: constant-time checks, rate-limited, and who logged in from where."""
 
@@ -71,7 +77,7 @@ class PasswordGate:
         wait = self.wait_s()
         if wait > 0:
             return False, f"密码错误次数过多，请 {wait:.0f} 秒后再试。"
-        ok = isinstance(given, str) and bool(given) and hmac.compare_digest(given.encode("utf-8"), self.password.encode("utf-8"))
+        ok = passwords_match(given, self.password)
         with self._lock:
             if ok:
                 if address:

@@ -1,5 +1,5 @@
-"""Adding a document from the page: check the password, sanitise the name, validate the file,
-store it in the corpus folder without overwriting anything, then re-ingest.
+"""Adding a document from the page (after page/guard.py has checked the password): sanitise the
+name, validate the file, store it in the corpus folder without overwriting anything, then re-ingest.
 
 The file is loaded (and checked for duplicate content) *before* it is stored, so a file that
 cannot be used never enters the corpus folder; if the ingest itself fails, the stored file is
@@ -7,7 +7,6 @@ removed again and the old index keeps serving (builds are published atomically).
 """
 from __future__ import annotations
 
-import hmac
 import os
 import re
 import shutil
@@ -17,26 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.chunker import chunk_within_limit
-from ingest.loaders import LoadError, doc_id_for, find_documents, load_document
+from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, doc_id_for, find_documents, load_document
 from ingest.schema import SourceDocument, quoted_title
 from retriever.text import strip_control
 
-ALLOWED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_UPLOAD_LABEL = "20mb"  # the same limit for Gradio's launch(max_file_size=...)
+#: What the page accepts: every type the loaders read (ingest/loaders.py), in a fixed order for the label.
+ALLOWED_SUFFIXES = tuple(sorted(SUPPORTED_SUFFIXES))
+MAX_UPLOAD_BYTES = 20 * 2**20
+MAX_UPLOAD_LABEL = f"{MAX_UPLOAD_BYTES // 2**20}mb"  # the same limit for Gradio's launch(max_file_size=...)
 MAX_STEM_CHARS = 80
 _KEEP = set("-_（）()《》〔〕【】[]·、，,.+")
 
 
 class UploadError(ValueError):
     """An upload that was refused; the message is shown to the admin."""
-
-
-def check_password(given: str | None, expected: str | None) -> bool:
-    """Constant-time comparison; never true without a configured password."""
-    if not expected or not isinstance(given, str) or not given:
-        return False
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
 def sanitize_filename(name: str) -> str:
@@ -93,9 +86,16 @@ def store_upload(
     except OSError as exc:
         raise UploadError(f"{name}: 无法读取上传的文件（{exc.strerror}）") from None
     if size > max_bytes:
-        raise UploadError(f"{name}: 文件过大（{size / 1e6:.1f} MB，上限 {max_bytes / 1e6:.0f} MB）")
-    corpus_dir = Path(corpus_dir)
-    corpus_dir.mkdir(parents=True, exist_ok=True)
+        raise UploadError(f"{name}: 文件过大（{size / 2**20:.1f} MB，上限 {max_bytes / 2**20:.0f} MB）")
+    try:
+        doc = _probe(src, name, max_chars)
+        return _store(src, name, doc, Path(corpus_dir), existing)
+    except OSError as exc:  # a full disk, a read-only corpus folder, a file system without hard links
+        raise UploadError(f"{name}: 无法保存到文档目录（{exc.strerror or exc}），文件未保存，索引未改变。") from None
+
+
+def _probe(src: Path, name: str, max_chars: int) -> SourceDocument:
+    """The upload loaded from a private copy, or :class:`UploadError`: nothing in the corpus folder yet."""
     with tempfile.TemporaryDirectory(prefix="policyqa-upload-") as tmp:
         probe = Path(tmp) / name
         shutil.copyfile(src, probe)
@@ -104,6 +104,12 @@ def store_upload(
             chunk_within_limit(doc, max_chars)  # and too many chunks: one file never holds the ingest slot for hours
         except LoadError as exc:
             raise UploadError(f"{exc}（文件未保存，索引未改变）") from None
+    return doc
+
+
+def _store(src: Path, name: str, doc: SourceDocument, corpus_dir: Path, existing) -> StoredFile:
+    """``src`` linked into ``corpus_dir`` under a free name (never overwriting), unless its content is there."""
+    corpus_dir.mkdir(parents=True, exist_ok=True)
     key = "".join(doc.text.split())
     for other in existing.values():
         if "".join(other.text.split()) == key:
@@ -128,7 +134,13 @@ def store_upload(
             raise UploadError(f"{name}: 同名文件太多，请改名后再上传。")
     finally:
         os.unlink(part)
-    doc = load_document(dest)
+    try:
+        doc = load_document(dest)  # the same bytes as the probe, now with their place in the corpus
+    except (LoadError, OSError) as exc:
+        dest.unlink(missing_ok=True)  # what is refused is not left behind
+        if isinstance(exc, LoadError):
+            raise UploadError(f"{exc}（文件未保存，索引未改变）") from None
+        raise
     return StoredFile(dest, doc, renamed_from=name if dest.name != name else "")
 
 

@@ -23,7 +23,8 @@ from ingest.schema import Chunk, SourceDocument
 from page import render
 from page.exact import MAX_OCCURRENCES, ExactIndex, normalise_phrase, results_html
 from page.feedback import answer_record, append_feedback, feedback_entry
-from page.upload import UploadError, check_password, sanitize_filename, store_upload
+from page.guard import passwords_match
+from page.upload import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, MAX_UPLOAD_LABEL, UploadError, sanitize_filename, store_upload
 from policyqa.answer import RELATED_TEXT, Answer, Citation
 from policyqa.config import PROJECT_ROOT, REFUSAL_TEXT
 from retriever.search import Hit
@@ -309,12 +310,35 @@ def test_store_upload_never_overwrites_and_validates_first(tmp_path):
     assert sorted(p.name for p in corpus.iterdir()) == ["a-2.txt", "a.txt"]
 
 
-def test_check_password():
-    assert check_password("s3cret-密码", "s3cret-密码")
-    assert not check_password("wrong", "s3cret-密码")
-    assert not check_password("", "")
-    assert not check_password(None, "x")
-    assert not check_password("anything", None)
+def test_store_upload_names_a_corpus_folder_it_cannot_write(tmp_path):
+    """A corpus folder that cannot be written (here a file stands where it should be; a read-only
+    or full disk fails the same way) is a refusal naming the problem, not an exception for the page."""
+    blocked = tmp_path / "policies"
+    blocked.write_text("not a folder", encoding="utf-8")
+    new = tmp_path / "upload.txt"
+    new.write_text("title: 《乙》\n---\n第一条 新上传的文件。\n", encoding="utf-8")
+    with pytest.raises(UploadError, match="upload.txt: 无法保存到文档目录"):
+        store_upload(new, "upload.txt", blocked / "sub", {})
+    assert blocked.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_upload_accepts_what_the_loaders_read_up_to_the_size_the_page_says(tmp_path):
+    from ingest.loaders import READERS
+
+    assert set(ALLOWED_SUFFIXES) == set(READERS)
+    assert MAX_UPLOAD_LABEL == "20mb" and MAX_UPLOAD_BYTES == 20 * 2**20  # the page says 20MB
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x" * (MAX_UPLOAD_BYTES + 2**19))
+    with pytest.raises(UploadError, match=r"过大（20.5 MB，上限 20 MB）"):
+        store_upload(big, "big.txt", tmp_path / "policies", {})
+
+
+def test_passwords_match():
+    assert passwords_match("s3cret-密码", "s3cret-密码")
+    assert not passwords_match("wrong", "s3cret-密码")
+    assert not passwords_match("", "")
+    assert not passwords_match(None, "x")
+    assert not passwords_match("anything", None)
 
 
 # -- feedback -----------------------------------------------------------------------------------
