@@ -28,7 +28,7 @@ from retriever.text import STOPWORDS, char_bigrams, strip_control, strip_surroga
 
 RELATED_TEXT = "以下段落可能相关，但不足以回答该问题，仅供参考："
 #: The refusal reason when the quote ranker finds no sentence likely enough to answer.
-NO_ANSWER_REASON = "no_answering_sentence"
+NO_ANSWER_REASON = "没有句子达到引用所需的相关度"
 
 
 

@@ -21,6 +21,17 @@ from policyqa.config import Config
 log = logging.getLogger("policyqa")
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number ≥ 1 (``-k 0`` or ``-k -3`` would silently return something else)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为正整数：{text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数：{text!r}")
+    return value
+
+
 def _add_config_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("configuration (also POLICYQA_<NAME> environment variables)")
     g.add_argument("--corpus", dest="corpus_dir", type=Path, help="folder of policy files (default data/policies)")
@@ -61,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="hybrid search, without composing an answer")
     p.add_argument("question")
-    p.add_argument("-k", type=int, default=10)
+    p.add_argument("-k", type=positive_int, default=10, help="how many passages (at least 1)")
     p.add_argument("--doc", action="append", help="only this document id (repeatable)")
     p.add_argument("--json", action="store_true")
     _add_config_flags(p)
@@ -91,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="start the Gradio page")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--port", type=positive_int, default=7860)
     _add_config_flags(p)
     return parser
 

@@ -340,14 +340,19 @@ class QuoteRanker:
         return path
 
     @classmethod
-    def from_json(cls, data: dict) -> "QuoteRanker":
-        if data.get("format") != "policyqa-quote-ranker" or data.get("version") != MODEL_VERSION:
+    def from_json(cls, data) -> "QuoteRanker":
+        if not isinstance(data, dict) or data.get("format") != "policyqa-quote-ranker" or data.get("version") != MODEL_VERSION:
             raise ModelError("排序模型文件格式不符，请运行 policyqa train 重新训练")
-        if list(data["features"]) != list(FEATURES):
+        if list(data.get("features") or []) != list(FEATURES):
             raise ModelError("排序模型的特征与代码不一致，请运行 policyqa train 重新训练")
-        return cls(list(data["features"]), np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["coef"]),
-                   float(data["intercept"]), float(data["refuse_below"]), float(data["extra_from"]),
-                   int(data.get("max_quotes", 3)), dict(data.get("about", {})))
+        try:
+            arrays = [np.asarray(data[name], dtype=np.float64) for name in ("mean", "scale", "coef")]
+            if any(a.shape != (len(FEATURES),) for a in arrays):
+                raise ValueError(f"每个向量应有 {len(FEATURES)} 个数")
+            return cls(list(data["features"]), *arrays, float(data["intercept"]), float(data["refuse_below"]),
+                       float(data["extra_from"]), int(data.get("max_quotes", 3)), dict(data.get("about") or {}))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"排序模型文件不完整或已损坏（{type(exc).__name__}: {exc}），请运行 policyqa train 重新训练") from None
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "QuoteRanker":

@@ -63,7 +63,7 @@ class QueryAdapter:
                 matrix = data["matrix"].astype(np.float32)
         except (OSError, ValueError, KeyError) as exc:
             raise ValueError(f"无法读取问题向量校正文件 {path}：{exc}；请运行 policyqa train") from None
-        if header.get("format") != FORMAT or matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        if not isinstance(header, dict) or header.get("format") != FORMAT or matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
             raise ValueError(f"{path} 不是问题向量校正文件；请运行 policyqa train")
         return cls(matrix, header.get("model", ""), header.get("about", {}))
 

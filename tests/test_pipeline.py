@@ -112,6 +112,22 @@ def test_cli_reports_empty_question_without_traceback(index_config):
     assert out.returncode == 2 and "问题为空" in out.stderr and "Traceback" not in out.stderr
 
 
+def test_cli_names_a_damaged_ranker_file_and_a_bad_count_without_traceback(index_config, tmp_path):
+    ranker = tmp_path / "ranker.json"
+    ranker.write_text("[1, 2, 3]", encoding="utf-8")  # valid JSON, not a model
+    out = subprocess.run(
+        [sys.executable, "-m", "policyqa.cli", "ask", "教师节是哪一天？", "--ranker", str(ranker), "--index", str(index_config.index_dir)],
+        capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT,
+    )
+    assert out.returncode != 0 and "policyqa train" in out.stderr and "Traceback" not in out.stderr, out.stderr[-800:]
+    for k in ("0", "-3", "many"):
+        out = subprocess.run(
+            [sys.executable, "-m", "policyqa.cli", "search", "教师节", "-k", k, "--index", str(index_config.index_dir)],
+            capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT,
+        )
+        assert out.returncode == 2 and "应为正整数" in out.stderr and "Traceback" not in out.stderr, (k, out.stderr[-800:])
+
+
 def test_index_built_with_another_model_is_refused_clearly(index_config):
     with pytest.raises(store.IndexUnavailable, match="ingest --rebuild"):
         store.load_index(index_config.index_dir, model_id="BAAI/bge-small-zh-v1.5")

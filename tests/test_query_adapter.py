@@ -39,6 +39,14 @@ def test_saved_adapter_is_small_and_loads_as_fitted(tmp_path):
     assert path.stat().st_size < 400_000
 
 
+def test_a_file_that_is_no_adapter_is_refused_with_what_to_do(tmp_path):
+    path = tmp_path / "adapter.npz"
+    with open(path, "wb") as f:  # an npz whose header is JSON, but not an object
+        np.savez_compressed(f, matrix=np.eye(4, dtype=np.float16), header=np.array("[1, 2]"))
+    with pytest.raises(ValueError, match="policyqa train"):
+        QueryAdapter.load(path)
+
+
 def test_an_adapter_of_another_model_or_none_is_not_used(tmp_path):
     adapter = fit_adapter(np.eye(4), np.eye(4)[::-1], "model-a")
     path = adapter.save(tmp_path / "a.npz")

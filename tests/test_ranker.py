@@ -33,6 +33,25 @@ def test_a_model_of_other_features_is_refused_with_what_to_do(tmp_path):
         QuoteRanker.load(path)
 
 
+@pytest.mark.parametrize("damage", ["a list", "no coefficients", "short vectors", "text for a number"])
+def test_a_damaged_model_file_is_refused_with_what_to_do(tmp_path, damage):
+    """Valid JSON that is not a whole model (a hand edit, a truncated copy) names the problem and the
+    command that rebuilds it, instead of a traceback or a broadcasting error at the first question."""
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    if damage == "a list":
+        data = [data]
+    elif damage == "no coefficients":
+        del data["coef"]
+    elif damage == "short vectors":
+        data["mean"] = data["mean"][:-1]
+    else:
+        data["intercept"] = "high"
+    path = tmp_path / "ranker.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ModelError, match="policyqa train"):
+        QuoteRanker.load(path)
+
+
 def test_training_reproduces_the_committed_model(qa, ranker_samples, tmp_path):
     """`policyqa train` on the committed question sets gives the committed model and query adapter:
     the same coefficients from the same training data (deterministic); from an index built on another
