@@ -15,6 +15,7 @@ from array import array
 from dataclasses import dataclass, field
 
 from ingest.schema import Chunk, SourceDocument, quoted_title
+from ingest.structure import SENTENCE_END
 from page.render import escape_html, short_citation
 from retriever.text import strip_control, strip_surrogates, to_simplified
 
@@ -162,7 +163,6 @@ class ExactIndex:
         return result
 
 
-_SENTENCE_END = "。；！？!?;"
 
 
 def _bounds(chunk: Chunk | None, start: int, end: int, n: int) -> tuple[int, int]:
@@ -180,9 +180,9 @@ def _bounds(chunk: Chunk | None, start: int, end: int, n: int) -> tuple[int, int
 def _sentence(text: str, start: int, end: int, low: int, high: int) -> tuple[int, int]:
     """The sentence(s) holding ``start:end``, within ``low:high``: from after the previous
     。；！？ to the next one (line breaks inside a sentence do not end it)."""
-    left = max((text.rfind(ch, low, start) for ch in _SENTENCE_END), default=-1)
+    left = max((text.rfind(ch, low, start) for ch in SENTENCE_END), default=-1)
     left = low if left < low else left + 1
-    rights = [i for i in (text.find(ch, end, high) for ch in _SENTENCE_END) if i >= 0]
+    rights = [i for i in (text.find(ch, end, high) for ch in SENTENCE_END) if i >= 0]
     right = min(rights) + 1 if rights else high
     return left, right
 

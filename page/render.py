@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ingest.rules import alternation, read_table
 from ingest.schema import Chunk, SourceDocument, quoted_title
-from ingest.structure import is_apparatus
+from ingest.structure import CN_NUM, SENTENCE_END, is_apparatus
 from policyqa.answer import RELATED_TEXT, Answer
 from policyqa.config import REFUSAL_TEXT
 from retriever.text import strip_surrogates
@@ -22,7 +22,7 @@ from retriever.text import strip_surrogates
 #: Characters with a meaning in markdown or HTML: written as numeric character references in
 #: chat messages, so they always show as themselves (no links, emphasis, tags or LaTeX).
 _MD_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~$&\"'=:/@^%")
-_ARTICLE = re.compile(r"第[一二三四五六七八九十百千零〇两\d]+条")
+_ARTICLE = re.compile(rf"第[{CN_NUM}\d]+条")
 _TRAILING_MARKERS = re.compile(r"^(.*?)((?:\[\d+\])+)$", re.S)
 
 PANEL_PLACEHOLDER = '<div class="pq-empty">提问后，答案引用的原文段落会显示在这里，答案中的编号可点击跳转。</div>'
@@ -222,7 +222,7 @@ def document_view_html(doc: SourceDocument, start: int, end: int) -> str:
 
 #: Lines the related boxes leave out besides a document's apparatus (page/data/hidden_lines.tsv).
 _HIDDEN_LINE = re.compile(alternation([p for p, _why in read_table(Path(__file__).resolve().parent / "data" / "hidden_lines.tsv", 2)]))
-_SENTENCE_END = re.compile(r"[。；！？;!?]")
+_SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_END)}]")
 
 
 def shown_lines(hit) -> str:

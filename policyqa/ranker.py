@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.rules import alternation, read_table
-from ingest.structure import CLOSERS
+from ingest.structure import CLOSERS, CN_NUM
 from retriever.references import heading_matches
 from retriever.search import Hit, SearchResult
 from retriever.text import has_words
@@ -43,6 +43,12 @@ BLOCK_CHARS = 80
 SHORT_SENTENCE_CHARS = 12
 #: Retrievers whose score and rank are features (the sparse head is off by default).
 RANKINGS = ("dense", "dense_sentence", "bm25", "bm25_sentence")
+
+#: Signals that say more against the question's other candidates than alone (a 0.4 word overlap is
+#: the best for one question and poor for another): each also enters as its gap to the question's
+#: best (``_gap``; the cosine's is ``cosine_gap``) and as 1 / (1 + how many candidates beat it) (``_rank``).
+RELATIVE = ("cosine", "word_overlap", "bigram_overlap", "passage_overlap", "heading_overlap", "fused_share", "adapted_cosine",
+            "bare_cosine", "adapted_bare_cosine")
 
 FEATURES: tuple[str, ...] = (
     # the passage, as the hybrid search ranked it
@@ -75,17 +81,9 @@ FEATURES: tuple[str, ...] = (
     "sentence_top",         # the best sentence cosine in the index
     "dense_top",
     # each candidate against the question's other candidates (see RELATIVE)
-    *(f"{name}_gap" for name in ("word_overlap", "bigram_overlap", "passage_overlap", "heading_overlap", "fused_share",
-                                 "adapted_cosine", "bare_cosine", "adapted_bare_cosine")),
-    *(f"{name}_rank" for name in ("cosine", "word_overlap", "bigram_overlap", "passage_overlap", "heading_overlap", "fused_share",
-                                  "adapted_cosine", "bare_cosine", "adapted_bare_cosine")),
+    *(f"{name}_gap" for name in RELATIVE if name != "cosine"),  # the cosine's gap is cosine_gap, above
+    *(f"{name}_rank" for name in RELATIVE),
 )
-
-#: Signals that say more against the question's other candidates than alone (a 0.4 word overlap is
-#: the best for one question and poor for another): each also enters as its gap to the question's
-#: best (``_gap``; the cosine's is ``cosine_gap``) and as 1 / (1 + how many candidates beat it) (``_rank``).
-RELATIVE = ("cosine", "word_overlap", "bigram_overlap", "passage_overlap", "heading_overlap", "fused_share", "adapted_cosine",
-            "bare_cosine", "adapted_bare_cosine")
 
 
 #: The cosines each candidate carries, in this order: with the question, with the adapted question
@@ -144,7 +142,7 @@ def candidate_spans(hit: Hit) -> list[tuple[int, int, tuple[float, ...]]]:
 
 #: How a clause opens when it names one case of a series (policyqa/data/quote_units.tsv), matched
 #: after any article number (第三条 …).
-_CASE_CLAUSE = re.compile(r"\s*(?:第[一二三四五六七八九十百千零〇\d]+条\s*)?(?:" +
+_CASE_CLAUSE = re.compile(rf"\s*(?:第[{CN_NUM}\d]+条\s*)?(?:" +
                           alternation([pattern for pattern, _why in read_table(DATA_DIR / "quote_units.tsv", 2)]) + ")")
 #: Where a sentence ends for quoting: 。！？ or a line end (not ；, which only ends a clause).
 _SENTENCE_END = re.compile(r"[。！？!?\n]")

@@ -16,10 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ingest.jurisdiction import place_of
-from ingest.structure import DOCUMENT_KINDS
+from ingest.structure import CN_NUM, DOCUMENT_KINDS
 
 _DIGITS = "零一二三四五六七八九"
-_CN_NUMBER = "零〇一二三四五六七八九十百千两"
 
 
 def chinese_number(n: int) -> str:
@@ -57,7 +56,7 @@ def arabic_number(text: str) -> int | None:
 
 
 #: 第25条, 第 二十五 条, 第（十三）条; the number is read by :func:`article_of`.
-_ARTICLE = re.compile(rf"第\s*[（(]?\s*(\d{{1,4}}|[{_CN_NUMBER}]{{1,8}})\s*[）)]?\s*条")
+_ARTICLE = re.compile(rf"第\s*[（(]?\s*(\d{{1,4}}|[{CN_NUM}]{{1,8}})\s*[）)]?\s*条")
 
 
 def article_of(query: str) -> int | None:
