@@ -26,9 +26,6 @@ from page.static import CSS, EXAMPLES, JS
 from page.upload import ALLOWED_SUFFIXES, MAX_UPLOAD_LABEL
 
 TITLE = "PolicyQA 政策问答"
-#: Answers run on the CPU (~25 ms each on a CPU with native bf16, ~80 ms elsewhere, most of it the
-#: question's two encodings, Config.serving): two at a time keeps both cores busy; the rest wait in the queue.
-#: Gradio's own GRADIO_DEFAULT_CONCURRENCY_LIMIT overrides it (e.g. for bigger machines).
 def _env_int(name: str, default: int) -> int:
     try:
         return max(1, int(os.environ.get(name, "")))
@@ -36,6 +33,9 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
+#: Answers run on the CPU (~25 ms each on a CPU with native bf16, ~80 ms elsewhere, most of it the
+#: question's two encodings, Config.serving): two at a time keeps both cores busy; the rest wait in the queue.
+#: Gradio's own GRADIO_DEFAULT_CONCURRENCY_LIMIT overrides it (e.g. for bigger machines).
 QUEUE_CONCURRENCY = _env_int("GRADIO_DEFAULT_CONCURRENCY_LIMIT", 2)
 QUEUE_MAX_SIZE = 200
 #: How often an open page checks whether the index changed (an upload in another tab).

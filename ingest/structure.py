@@ -198,10 +198,10 @@ def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[Span]:
 
 #: The date under a document's signature: 2021年4月30日.
 ISSUE_DATE = re.compile(r"(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
-#: A law's or regulation's clause on when it takes effect, usually its last article:
-#: 本法自2022年5月1日起施行 / 本条例自发布之日起施行.
 #: The kinds of document (文种) a title ends with and a document calls itself by (本条例…).
 DOCUMENT_KINDS = ("法", "条例", "规定", "办法", "决定", "细则", "方案", "意见", "通知", "批复")
+#: A law's or regulation's clause on when it takes effect, usually its last article:
+#: 本法自2022年5月1日起施行 / 本条例自发布之日起施行.
 EFFECTIVE_CLAUSE = re.compile(rf"本(?:{'|'.join(DOCUMENT_KINDS)})\s*自.{{0,20}}?起\s*(?:施行|生效|执行)")
 #: Lines that are apparatus (banner, signature date, publication note, addressees): the table
 #: ingest/data/apparatus.tsv, one pattern a line with the reason it is there.

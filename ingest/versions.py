@@ -23,7 +23,8 @@ _OLD_VERSION = re.compile(r"旧版|老版|原版|原来的|修订前|修改前|�
 
 def version_key(title: str) -> str:
     """What two versions of one document share: the title without 《》, whitespace and a trailing
-    （2009年修正）/(试行) note, NFKC."""
+    note of revision or year (（2009年修正）, （2018年修订）), NFKC. A (试行) note stays: it is part of
+    the name of a trial rule, not a version date."""
     text = unicodedata.normalize("NFKC", title)
     text = re.sub(r"[《》〈〉\s]", "", text)
     return re.sub(r"[(（][^()（）]*(?:修正|修订|修改|\d{4})[^()（）]*[)）]$", "", text)

@@ -73,7 +73,6 @@ class PageHandlers:
     def __init__(self, qa, feedback_path: Path, admin_password: str | None = None):
         self.qa = qa
         self.feedback_path = Path(feedback_path)
-        self.admin_password = admin_password
         self.gate = PasswordGate(admin_password)  # rate-limited checks; opens Gradio's upload route (page/guard.py)
         self.exact = _ExactCache(qa)
 

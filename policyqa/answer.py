@@ -144,8 +144,6 @@ def _has_letters(text: str) -> bool:
 
 def term_weights(bm25) -> dict[str, float]:
     """IDF of every indexed token, read from the BM25 index (document frequency = column nnz)."""
-    import numpy as np
-
     df = np.diff(bm25.scores["indptr"])
     n = max(int(bm25.scores.get("num_docs", len(df))), 1)
     return {tok: math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5)) for tok, i in bm25.vocab_dict.items() if i < len(df)}

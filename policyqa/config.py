@@ -47,8 +47,10 @@ class Config:
     #: added nothing once sentences are indexed (MRR@10 0.863 with it, 0.870 without) and it
     #: costs a second forward pass per chunk and per query.
     sparse: bool = False
-    #: Also index every sentence on its own (vectors + BM25): ``auto`` = up to 100,000 chunks,
-    #: ``on``, ``off``. Without it only the top hits' sentences are scored, at query time.
+    #: Also index every sentence on its own: ``on`` (vectors, FAISS and BM25), ``vectors`` (the stored
+    #: vectors alone, float16, read for the hits' sentences), ``off`` (the top hits' sentences are
+    #: embedded at query time), or ``auto``: ``on`` up to 100,000 chunks, ``vectors`` up to 400,000,
+    #: ``off`` above (retriever/store.py).
     sentence_index: str = "auto"
     batch_size: int = 32
     #: What ingest's passage batches compute in: ``auto`` (bfloat16 where the CPU has native bf16

@@ -131,8 +131,8 @@ def _settings(config: BuildSettings, model_id: str) -> dict:
             "bare_view": 2}
 
 
-def _previous_build(config: BuildSettings, rebuild: bool) -> tuple[store.IndexData | None, str]:
-    """The build to reuse documents (and, unless ``rebuild``, vectors) from, and the damage
+def _previous_build(config: BuildSettings) -> tuple[store.IndexData | None, str]:
+    """The build to reuse documents (and, unless the caller rebuilds, vectors) from, and the damage
     found in the live build ('' when it loads, reads and searches).
 
     The live build is verified in full (every row read, one search on every index): a deleted
@@ -242,7 +242,7 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
     root = Path(config.index_dir)
     with ingest_lock(root):
         paths = find_documents(config.corpus_dir)
-        previous, damage = _previous_build(config, rebuild)
+        previous, damage = _previous_build(config)
         report.repaired = damage
         indexed = {Path(m.get("path", "")).name for m in previous.manifest["documents"].values()} if previous else set()
         documents, failed_names = load_corpus(paths, report, indexed, config.chunk_max_chars)

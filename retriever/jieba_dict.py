@@ -26,7 +26,7 @@ class FrozenTable:
     """A read-only ``str → value`` mapping over sorted keys (``.get``, ``in``, ``[]``), the
     parts of a dict that jieba's tokenizers use."""
 
-    def __init__(self, keys: np.ndarray, values: np.ndarray, default_missing=None):
+    def __init__(self, keys: np.ndarray, values: np.ndarray):
         self._keys = keys
         self._values = values
         self._width = keys.dtype.itemsize // 4

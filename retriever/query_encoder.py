@@ -2,7 +2,7 @@
 
 The index is built with the sentence-transformers conversion of the same 4-bit weights
 (retriever/e5_convert.py); the C engine computes the same function (cosine >= 0.9999 against
-the converted model on queries and passages, tests/test_query_encoder.py). Importing torch,
+the converted model on queries and passages, tests/test_fast_start.py). Importing torch,
 transformers and sentence-transformers takes ~11 s of CPU and loading the tokenizer another ~3 s,
 while the engine loads in ~0.5 s and encodes a question in ~10-100 ms on one thread. So
 ``policyqa ask`` and eval encode questions with it (``Config.query_encoder``), and so does the
