@@ -69,7 +69,8 @@ class ExactResult:
     normalised: str
     occurrences: list[Occurrence] = field(default_factory=list)
     total: int = 0
-    per_doc: dict[str, int] = field(default_factory=dict)  # title → occurrences (all, not only listed)
+    #: document label → occurrences (all, not only listed); two versions of one title are told apart by date
+    per_doc: dict[str, int] = field(default_factory=dict)
     limit: int = MAX_OCCURRENCES
     message: str = ""  # when nothing could be searched
 
@@ -110,6 +111,17 @@ class _DocText:
             pos = self.squeezed.find(needle, pos + 1)
 
 
+def document_labels(documents) -> dict[str, str]:
+    """doc_id → how the per-document counts name it: its 《title》, with its date (or id) where
+    another document of the index has the same title (an older and a newer version)."""
+    documents = list(documents)
+    titles: dict[str, int] = {}
+    for doc in documents:
+        titles[doc.title] = titles.get(doc.title, 0) + 1
+    return {doc.doc_id: quoted_title(doc.title) + (f"（{doc.date or doc.doc_id}）" if titles[doc.title] > 1 else "")
+            for doc in documents}
+
+
 class ExactIndex:
     """Built once per loaded index (cheap: one pass over the texts)."""
 
@@ -118,6 +130,7 @@ class ExactIndex:
         for chunk in chunks:
             by_doc.setdefault(chunk.doc_id, []).append(chunk)
         self.docs = {doc_id: _DocText(doc, by_doc.get(doc_id, [])) for doc_id, doc in documents.items()}
+        self.labels = document_labels(documents.values())
 
     def search(self, phrase: str, limit: int = MAX_OCCURRENCES, context: int = CONTEXT_CHARS, docs: list[str] | None = None) -> ExactResult:
         needle = normalise_phrase(phrase)
@@ -135,7 +148,8 @@ class ExactIndex:
             doc = entry.doc
             for start, end in entry.find(needle):
                 result.total += 1
-                result.per_doc[doc.title] = result.per_doc.get(doc.title, 0) + 1
+                label = self.labels[doc_id]
+                result.per_doc[label] = result.per_doc.get(label, 0) + 1
                 if len(result.occurrences) >= limit:
                     continue
                 chunk = entry.chunk_at(start)

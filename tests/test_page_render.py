@@ -247,6 +247,21 @@ def test_exact_caps_the_listing_and_says_so(exact, corpus):
     _check_occurrences(result, corpus[0])
 
 
+def test_exact_counts_two_versions_of_one_title_apart(tmp_path):
+    """Two versions of a law share a title; the per-document counts name each with its date."""
+    docs, chunks = {}, []
+    for name, date in (("old.txt", "1996-05-15"), ("new.txt", "2022-04-20"), ("other.txt", "2020-01-01")):
+        title = "《某某条例》" if name != "other.txt" else "《另一规定》"
+        (tmp_path / name).write_text(f"title: {title}\ndate: {date}\n---\n第一条 学校应当开展实习实训。\n", encoding="utf-8")
+        doc = load_document(tmp_path / name)
+        docs[doc.doc_id] = doc
+        chunks.extend(chunk_document(doc))
+    result = ExactIndex(docs, chunks).search("实习实训")
+    assert result.total == 3
+    assert result.per_doc == {"《某某条例》（1996-05-15）": 1, "《某某条例》（2022-04-20）": 1, "《另一规定》": 1}
+    assert "《某某条例》（1996-05-15） 1 处" in results_html(result)
+
+
 def test_exact_empty_and_hostile_phrases(exact):
     assert exact.search("  \n ").message
     out = results_html(exact.search("<img src=x onerror=alert(1)>"))
