@@ -18,7 +18,7 @@ class RuleTableError(ValueError):
 def parse_table(text: str, columns: int, source: str = "table", optional: int = 0) -> list[tuple[str, ...]]:
     """The entries of a table as tuples of ``columns`` fields (the last ``optional`` ones may be
     missing, and then are ""). Raises :class:`RuleTableError` on a line with the wrong number of
-    fields, an empty key or a key seen before."""
+    fields, an empty required field or a key seen before."""
     entries: list[tuple[str, ...]] = []
     seen: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
@@ -26,8 +26,9 @@ def parse_table(text: str, columns: int, source: str = "table", optional: int = 
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         fields = line.split("\t")
-        if not columns - optional <= len(fields) <= columns or not fields[0].strip():
-            raise RuleTableError(f"{source} 第 {number} 行应有 {columns} 列（以 Tab 分隔）：{line!r}")
+        required = columns - optional
+        if not required <= len(fields) <= columns or not all(f.strip() for f in fields[:required]):
+            raise RuleTableError(f"{source} 第 {number} 行应有 {columns} 列（以 Tab 分隔，前 {required} 列不能为空）：{line!r}")
         key = fields[0]
         if key in seen:
             raise RuleTableError(f"{source} 第 {number} 行与第 {seen[key]} 行重复：{key!r}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+from ingest.rules import parse_table
 from retriever.text import tokenize
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "data" / "colloquial.tsv"
@@ -18,22 +19,13 @@ Lexicon = dict[str, tuple[str, ...]]
 
 
 def parse_lexicon(text: str, source: str = "lexicon") -> Lexicon:
-    """``word<TAB>official words[<TAB>why]`` lines (``#`` comments, blank lines ignored) → a dict.
+    """``word<TAB>official words[<TAB>why]`` lines (a rule table, ingest/rules.py: ``#`` comments
+    and blank lines ignored, the reason optional in a user's own file) → a dict.
 
-    Raises ValueError naming the line of a malformed entry.
+    Raises ValueError (:class:`ingest.rules.RuleTableError`) naming the line of a malformed entry,
+    and of a word given twice (the second would silently win).
     """
-    lexicon: Lexicon = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        word, sep, rest = line.partition("\t")
-        official, _, _why = rest.partition("\t")  # the third column says why the entry is there
-        terms = tuple(official.split())
-        if not sep or not word.strip() or not terms:
-            raise ValueError(f"{source} 第 {number} 行格式错误（应为“口语词<Tab>规范用语”）：{line!r}")
-        lexicon[word.strip()] = terms
-    return lexicon
+    return {word.strip(): tuple(official.split()) for word, official, _why in parse_table(text, 3, source, optional=1)}
 
 
 @functools.lru_cache(maxsize=8)

@@ -19,10 +19,15 @@ def test_parse_lexicon_reads_entries_and_skips_comments():
     assert lexicon == {"老师": ("教师",), "厂里": ("企业", "用人单位")}
 
 
-@pytest.mark.parametrize("line", ["老师 教师", "老师\t", "\t教师"])
+@pytest.mark.parametrize("line", ["老师 教师", "老师\t", "\t教师", "老师\t \t空格不算规范用语", "老师\t教师\t理由\t多一列"])
 def test_malformed_lexicon_line_is_named(line):
     with pytest.raises(ValueError, match="第 2 行"):
         parse_lexicon(f"# ok\n{line}\n", "my.tsv")
+
+
+def test_a_word_given_twice_is_named_not_silently_overwritten():
+    with pytest.raises(ValueError, match="第 2 行与第 1 行重复"):
+        parse_lexicon("工资\t薪酬\n工资\t工资报酬\n", "my.tsv")
 
 
 def test_missing_lexicon_file_gives_a_clear_error(tmp_path):
