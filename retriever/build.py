@@ -21,8 +21,9 @@ from ingest.schema import Chunk, SourceDocument
 from ingest.versions import superseded_by
 from retriever import store
 from retriever.settings import BuildSettings
-from retriever.text import char_bigrams, tokenize
-from retriever.views import alone_in_chunk, bare_text, encode_sentences, passage_text, sentence_text, sentence_units
+from retriever.views import (
+    alone_in_chunk, bare_text, chunk_terms, encode_sentences, passage_text, sentence_terms, sentence_text, sentence_units,
+)
 
 log = logging.getLogger(__name__)
 
@@ -312,9 +313,6 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
         alone = alone_in_chunk(sentences) if with_vectors else []
         bare = [bare_text(view, chunks[row].text[s:e], lone)
                 for view, (row, s, e), lone in zip(views, sentences, alone)] if with_vectors else []
-        # sentence BM25 keeps the title and heading path, as chunk BM25 does
-        sentence_lexical = [passage_text(chunks[row], docs_by_id[chunks[row].doc_id], chunks[row].text[s:e])
-                            for row, s, e in sentences] if with_sentences else []
         report.embedded_chunks = chunk_source.count(None)
         if embedder is None:
             from retriever.embedder import Embedder
@@ -338,12 +336,13 @@ def ingest(config: BuildSettings, embedder=None, rebuild: bool = False, progress
             del encoded
         if with_sentences:
             sentence_faiss = store.build_faiss(sentence_embeddings, store.choose_factory(config.index_factory, len(sentences)))
-            sentence_bm25 = build_bm25([_interned(char_bigrams(text)) for text in sentence_lexical])
+            sentence_bm25 = build_bm25([_interned(sentence_terms(chunks[row], docs_by_id[chunks[row].doc_id], s, e))
+                                        for row, s, e in sentences])
         sparse = _sparse_matrix(embedder, texts, chunk_source, previous, config)
 
         factory = store.choose_factory(config.index_factory, len(chunks))
         faiss_index = store.build_faiss(embeddings, factory)
-        bm25 = build_bm25([_interned(tokenize(t)) for t in texts])
+        bm25 = build_bm25([_interned(chunk_terms(c, docs_by_id[c.doc_id])) for c in chunks])
         manifest = store.build_manifest(documents, chunks, sentences, sentence_mode, settings, embedder.dim,
                                   sparse is not None, factory, config.index_factory)
         data = store.IndexData(

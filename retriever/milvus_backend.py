@@ -42,9 +42,8 @@ from pathlib import Path
 import numpy as np
 
 from retriever import store
-from retriever.search import Retriever
-from retriever.text import char_bigrams, tokenize
-from retriever.views import passage_text
+from retriever.search import SENTENCE_FETCH, Retriever
+from retriever.views import chunk_terms, sentence_terms
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +265,7 @@ class MilvusMirror:
                 chunk = data.chunks[row]
                 yield {"row": row, "text": _clip(chunk.text), "doc_id": chunk.doc_id,
                        "vector": np.asarray(data.embeddings[row], dtype=np.float32).tolist(),
-                       "terms": _clip(" ".join(tokenize(passage_text(chunk, docs[chunk.doc_id]))))}
+                       "terms": _clip(" ".join(chunk_terms(chunk, docs[chunk.doc_id])))}
 
         self._insert(chunks_name, chunk_rows())
         if data.sentence_mode == "index":
@@ -275,10 +274,9 @@ class MilvusMirror:
             def sentence_rows():
                 for i, (row, s, e) in enumerate(data.sentences):
                     chunk = data.chunks[int(row)]
-                    with_title = passage_text(chunk, docs[chunk.doc_id], chunk.text[s:e])  # as the local sentence BM25
                     yield {"row": i, "chunk_row": int(row), "doc_id": chunk.doc_id,
                            "vector": np.asarray(data.sentence_embeddings[i], dtype=np.float32).tolist(),
-                           "terms": _clip(" ".join(char_bigrams(with_title)))}
+                           "terms": _clip(" ".join(sentence_terms(chunk, docs[chunk.doc_id], s, e)))}
 
             self._insert(sentences_name, sentence_rows())
         for name in (chunks_name, sentences_name) if data.sentence_mode == "index" else (chunks_name,):
@@ -406,7 +404,7 @@ class MilvusRetriever(Retriever):
     def dense_sentence(self, vector, n, allowed):
         if not self.has_sentence_index:
             return []
-        ranking = self._search(self.sentences_collection, vector.astype(np.float32).tolist(), "vector", "IP", n * 4, allowed)
+        ranking = self._search(self.sentences_collection, vector.astype(np.float32).tolist(), "vector", "IP", n * SENTENCE_FETCH, allowed)
         return self._by_chunk(ranking)[:n]
 
     def bm25(self, tokens, n, allowed):
@@ -415,7 +413,7 @@ class MilvusRetriever(Retriever):
     def bm25_sentence(self, bigrams, n, allowed):
         if not self.has_sentence_index or not bigrams:
             return []
-        return self._by_chunk(self._search(self.sentences_collection, " ".join(bigrams), "bm25", "BM25", n * 4, allowed))[:n]
+        return self._by_chunk(self._search(self.sentences_collection, " ".join(bigrams), "bm25", "BM25", n * SENTENCE_FETCH, allowed))[:n]
 
 
 def open_retriever(index_dir: Path, embedder, settings, model_id: str | None = None) -> MilvusRetriever:

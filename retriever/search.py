@@ -46,6 +46,11 @@ TITLE_SCAN_ROWS = 6
 _LEXICAL_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bm25")
 
 
+#: Several sentences may share a chunk: a sentence ranking fetches this many times n sentences so
+#: that n chunks are covered (both backends).
+SENTENCE_FETCH = 4
+
+
 class UnknownDocumentsError(ValueError):
     """A document filter names documents the index does not hold: the caller's input, not a fault."""
 
@@ -194,9 +199,8 @@ class Retriever:
     def dense_sentence(self, vector: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         if not self.has_sentence_index:
             return []
-        # several sentences may share a chunk: fetch more so n chunks are covered
         index = self.index
-        return self._by_chunk(self._faiss_search(index.sentence_faiss, index.sentence_embeddings, vector, n * 4, allowed))[:n]
+        return self._by_chunk(self._faiss_search(index.sentence_faiss, index.sentence_embeddings, vector, n * SENTENCE_FETCH, allowed))[:n]
 
     @staticmethod
     def _bm25_scores(bm25, tokens: list[str]) -> np.ndarray | None:
@@ -211,7 +215,7 @@ class Retriever:
         if self.index.sentence_bm25 is None:
             return []
         scores = self._bm25_scores(self.index.sentence_bm25, bigrams)
-        return [] if scores is None else self._by_chunk(_top(scores, n * 4, allowed))[:n]
+        return [] if scores is None else self._by_chunk(_top(scores, n * SENTENCE_FETCH, allowed))[:n]
 
     def _sentence_rows(self, row: int) -> slice:
         """The rows of the sentence arrays that hold chunk ``row``'s sentences."""

@@ -1,7 +1,8 @@
 """chunks → the texts that are embedded and BM25-indexed (the index's views of a chunk).
 
 Build (retriever/build.py) and search (retriever/search.py, for a corpus without a sentence
-index) both embed sentences through these functions, so their vectors are alike.
+index) both embed sentences through these functions, so their vectors are alike; both backends
+(the local index, retriever/milvus_backend.py) index the words these functions give, so they rank alike.
 """
 from __future__ import annotations
 
@@ -9,12 +10,24 @@ import numpy as np
 
 from ingest.schema import Chunk, SourceDocument
 from ingest.structure import split_sentences
+from retriever.text import char_bigrams, tokenize
 
 
 def passage_text(chunk: Chunk, doc: SourceDocument, text: str | None = None) -> str:
     """What is embedded and BM25-indexed for a chunk (or one of its sentences, ``text``):
     the document title and heading path give it context."""
     return f"{doc.title} {chunk.heading_path}\n{chunk.text if text is None else text}".strip()
+
+
+def chunk_terms(chunk: Chunk, doc: SourceDocument) -> list[str]:
+    """The words chunk BM25 indexes: jieba's search-mode tokens of :func:`passage_text`."""
+    return tokenize(passage_text(chunk, doc))
+
+
+def sentence_terms(chunk: Chunk, doc: SourceDocument, start: int, end: int) -> list[str]:
+    """The character bigrams sentence BM25 indexes for ``chunk.text[start:end]``: the sentence with
+    its title and heading path, as chunk BM25 keeps them."""
+    return char_bigrams(passage_text(chunk, doc, chunk.text[start:end]))
 
 
 def sentence_text(chunk: Chunk, text: str) -> str:
