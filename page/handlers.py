@@ -185,9 +185,9 @@ class PageHandlers:
         votes[str(index)] = votes.get(str(index), 0) + 1
         return render.feedback_status_html(confirmation(entry["vote"]))
 
-    def document_view(self, request):
-        """查看全文: ``doc_id|chunk_id`` → the whole document, the cited paragraph marked."""
-        doc_id, _, chunk_id = str(request or "").partition("|")
+    def document_view(self, target):
+        """查看全文: ``target`` (``doc_id|chunk_id``, from the page's script) → the whole document, the cited paragraph marked."""
+        doc_id, _, chunk_id = str(target or "").partition("|")
         index = self.qa.index
         meta = index.manifest["documents"].get(doc_id)
         if meta is None:

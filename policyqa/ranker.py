@@ -298,7 +298,7 @@ class Bars:
     max_quotes: int = 3
 
 
-class ModelError(RuntimeError):
+class RankerFileError(RuntimeError):
     """The ranker file is missing or does not fit this code; the message says what to do."""
 
 
@@ -340,9 +340,9 @@ class QuoteRanker:
     @classmethod
     def from_json(cls, data) -> "QuoteRanker":
         if not isinstance(data, dict) or data.get("format") != "policyqa-quote-ranker" or data.get("version") != MODEL_VERSION:
-            raise ModelError("排序模型文件格式不符，请运行 policyqa train 重新训练")
+            raise RankerFileError("排序模型文件格式不符，请运行 policyqa train 重新训练")
         if list(data.get("features") or []) != list(FEATURES):
-            raise ModelError("排序模型的特征与代码不一致，请运行 policyqa train 重新训练")
+            raise RankerFileError("排序模型的特征与代码不一致，请运行 policyqa train 重新训练")
         try:
             arrays = [np.asarray(data[name], dtype=np.float64) for name in ("mean", "scale", "coef")]
             if any(a.shape != (len(FEATURES),) for a in arrays):
@@ -350,14 +350,14 @@ class QuoteRanker:
             return cls(list(data["features"]), *arrays, float(data["intercept"]), float(data["refuse_below"]),
                        float(data["extra_from"]), int(data.get("max_quotes", 3)), dict(data.get("about") or {}))
         except (KeyError, TypeError, ValueError) as exc:
-            raise ModelError(f"排序模型文件不完整或已损坏（{type(exc).__name__}: {exc}），请运行 policyqa train 重新训练") from None
+            raise RankerFileError(f"排序模型文件不完整或已损坏（{type(exc).__name__}: {exc}），请运行 policyqa train 重新训练") from None
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "QuoteRanker":
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ModelError(f"无法读取排序模型 {path}：{exc}；请运行 policyqa train") from exc
+            raise RankerFileError(f"无法读取排序模型 {path}：{exc}；请运行 policyqa train") from exc
         return cls.from_json(data)
 
 

@@ -147,7 +147,7 @@ def unknown_document(ctx: RefusalContext) -> str:
 #: Province-level divisions and large cities (ingest/data/places.tsv): jieba also tags common
 #: nouns as places (山区, 沾边), so a place counts only when it names one of these or ends like an
 #: administrative unit.
-_PROVINCES = list(PLACE_KINDS)
+_KNOWN_PLACES = list(PLACE_KINDS)
 _ADMINISTRATIVE = re.compile(r"(?:省|市|县|自治区|自治州|特别行政区)$")
 
 
@@ -161,7 +161,7 @@ def places_in(query: str) -> list[str]:
     return [
         w for w, flag in pos_cut(query)
         if flag == "ns" and len(w) >= 2 and (
-            any(p in w for p in _PROVINCES) or (_ADMINISTRATIVE.search(w) and not _GENERIC_PLACE.search(w)))
+            any(p in w for p in _KNOWN_PLACES) or (_ADMINISTRATIVE.search(w) and not _GENERIC_PLACE.search(w)))
     ]
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from eval.data.check_questions import is_sealed
-from policyqa.ranker import FEATURES, MAX_CASES_CHARS, MODEL_PATH, ModelError, QuoteRanker, candidate_spans, quote_span
+from policyqa.ranker import FEATURES, MAX_CASES_CHARS, MODEL_PATH, RankerFileError, QuoteRanker, candidate_spans, quote_span
 
 
 def test_shipped_model_loads_with_its_feature_list():
@@ -26,10 +26,10 @@ def test_a_model_of_other_features_is_refused_with_what_to_do(tmp_path):
     data["features"] = data["features"][:-1]
     path = tmp_path / "ranker.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(ModelError, match="policyqa train"):
+    with pytest.raises(RankerFileError, match="policyqa train"):
         QuoteRanker.load(path)
     path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(ModelError, match="policyqa train"):
+    with pytest.raises(RankerFileError, match="policyqa train"):
         QuoteRanker.load(path)
 
 
@@ -48,7 +48,7 @@ def test_a_damaged_model_file_is_refused_with_what_to_do(tmp_path, damage):
         data["intercept"] = "high"
     path = tmp_path / "ranker.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(ModelError, match="policyqa train"):
+    with pytest.raises(RankerFileError, match="policyqa train"):
         QuoteRanker.load(path)
 
 
