@@ -7,6 +7,12 @@ from dataclasses import asdict, dataclass, field
 _QUOTED_TITLE = re.compile(r"^《[^《》]+》(（[^（）《》]*）)?$")
 
 
+def content_key(doc: SourceDocument) -> str:
+    """What two copies of one text share whatever their line breaks and spacing: two files with the
+    same key are the same document (ingest keeps the first; an upload of it is refused)."""
+    return "".join(doc.text.split())
+
+
 def quoted_title(title: str) -> str:
     """A document title as a quoted source: inside 《》, never bare.
 

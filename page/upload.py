@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ingest.chunker import chunk_within_limit
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, doc_id_for, find_documents, load_document
-from ingest.schema import SourceDocument, quoted_title
+from ingest.schema import SourceDocument, content_key, quoted_title
 from retriever.text import strip_control
 
 #: What the page accepts: every type the loaders read (ingest/loaders.py), in a fixed order for the label.
@@ -110,9 +110,9 @@ def _probe(src: Path, name: str, max_chars: int) -> SourceDocument:
 def _store(src: Path, name: str, doc: SourceDocument, corpus_dir: Path, existing) -> StoredFile:
     """``src`` linked into ``corpus_dir`` under a free name (never overwriting), unless its content is there."""
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    key = "".join(doc.text.split())
+    key = content_key(doc)
     for other in existing.values():
-        if "".join(other.text.split()) == key:
+        if content_key(other) == key:
             raise UploadError(f"{name}: 与已有文件 {quoted_title(other.title)} 内容相同，未保存。")
     taken_ids = set(existing) | {doc_id_for(p) for p in find_documents(corpus_dir)}
     fd, part = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=corpus_dir)  # hidden: ingest skips it

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.schema import quoted_title
+from ingest.schema import SourceDocument, quoted_title
 from ingest.structure import EFFECTIVE_CLAUSE, ISSUE_DATE
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import asks_about_document, heading_matches
@@ -30,6 +30,15 @@ RELATED_TEXT = "以下段落可能相关，但不足以回答该问题，仅供�
 #: The refusal reason when the quote ranker finds no sentence likely enough to answer.
 NO_ANSWER_REASON = "没有句子达到引用所需的相关度"
 
+
+
+def document_notes(doc: SourceDocument) -> str:
+    """〔上海市地方性规定〕〔1996年版，已有新版本〕〔已废止〕: what a reader must know before trusting a
+    quote from ``doc`` (a local rule says whose it is, unless its title does; an old or abolished
+    version says so). Citations and ``policyqa search`` print the same notes."""
+    notes = [f"{doc.region}地方性规定" if doc.region and doc.region not in doc.title else "",
+             (f"{doc.date[:4]}年版" if doc.date else "旧版") + "，已有新版本" if doc.superseded_by else "", doc.status]
+    return "".join(f"〔{n}〕" for n in notes if n)
 
 
 class QuestionError(ValueError):
@@ -59,11 +68,7 @@ class Citation:
         """《标题》（文号）第X条 — the form HR officers paste into their own documents."""
         doc = self.hit.doc
         number = f"（{doc.doc_number}）" if doc.doc_number else ""
-        # a local rule always says whose it is; an old or abolished version says so
-        notes = [f"{doc.region}地方性规定" if doc.region and doc.region not in doc.title else "",
-                 f"{doc.date[:4]}年版，已有新版本" if doc.superseded_by else "", doc.status]
-        note = "".join(f"〔{n}〕" for n in notes if n)
-        return f"{quoted_title(doc.title)}{number}{note}{self.hit.chunk.heading_path}".strip()
+        return f"{quoted_title(doc.title)}{number}{document_notes(doc)}{self.hit.chunk.heading_path}".strip()
 
     def to_dict(self) -> dict:
         doc, chunk = self.hit.doc, self.hit.chunk

@@ -139,6 +139,7 @@ def cmd_ingest(args, config: Config) -> int:
 
 
 def cmd_search(args, config: Config) -> int:
+    from policyqa.answer import document_notes
     from policyqa.qa import PolicyQA
 
     result = PolicyQA(config).search(args.question, k=args.k, docs=args.doc)
@@ -149,12 +150,6 @@ def cmd_search(args, config: Config) -> int:
         print(f"[{hit.rank}] {hit.score:.4f} {quoted_title(hit.doc.title)}{document_notes(hit.doc)} {hit.chunk.heading_path} ({hit.chunk.chunk_id})")
         print(f"    {hit.chunk.text[:160]}")
     return 0
-
-
-def document_notes(doc) -> str:
-    """〔上海市〕〔已被新版本取代〕〔已废止〕: a local rule's region, a superseded version, a status."""
-    notes = [doc.region, f"{doc.date or '旧'}版，已被新版本取代" if doc.superseded_by else "", doc.status]
-    return "".join(f"〔{n}〕" for n in notes if n)
 
 
 def cmd_ask(args, config: Config) -> int:

@@ -17,7 +17,7 @@ import numpy as np
 from ingest.chunker import CHUNKER_VERSION, chunk_document, chunk_within_limit
 from ingest.loaders import LoadError, find_documents, load_document
 from ingest.locks import lock_file
-from ingest.schema import Chunk, SourceDocument
+from ingest.schema import Chunk, SourceDocument, content_key
 from ingest.versions import superseded_by
 from retriever import store
 from retriever.settings import BuildSettings
@@ -196,7 +196,7 @@ def load_corpus(paths: list[Path], report: IngestReport, indexed: set[str] = fro
             failed.add(Path(path).name)
             log.error("%s", exc)
             continue
-        key = "".join(doc.text.split())
+        key = content_key(doc)
         if key in by_text:
             report.duplicates.append(f"{Path(path).name} 与 {by_text[key]} 内容相同")
             continue

@@ -307,5 +307,5 @@ def test_cli_search_marks_superseded_and_region(versions_qa, capsys):
     assert main(["search", "职业学校教师的培训经费由谁保障？", "--index", str(cfg.index_dir),
                  "--corpus", str(cfg.corpus_dir)]) == 0
     out = capsys.readouterr().out
-    assert "已被新版本取代" in out and "〔上海市〕" in out
+    assert "年版，已有新版本〕" in out and "上海市" in out
 
