@@ -26,6 +26,11 @@ Definitions (the README of the eval suite repeats them):
 * **answer recall** — answerable questions where some shown quote matches a gold quote of the same
   document / all answerable questions (a refusal is a miss).
 * **quotes per answer** — citations / answered questions.
+* **first-quote focus** — of a right first quote, the share that is the gold sentence (a longer
+  quote matches more easily; this says what the match cost the reader).
+* **where the first quote goes wrong** (``miss_<kind>``) — answerable questions whose first quote is
+  not gold, counted by :data:`MISS_KINDS`: refused; gold quoted, but not first; another sentence of
+  a passage that holds the gold; another passage of the gold's document; another document.
 * **non-verbatim quote** — a citation whose ``quote`` is empty or not a substring of its ``text``.
 * **refusal rate** — refused / unanswerable; **false-refusal rate** — refused / answerable.
 """
@@ -152,6 +157,32 @@ def quote_focus(citation: dict, gold: Sequence[dict]) -> float:
     return max(longest_common_substring(quote, normalise(g["quote"])) for g in same_doc) / len(quote)
 
 
+#: Where an answerable question's first quote goes wrong (:func:`first_quote_miss`), in the order
+#: they are told apart: the question refused; the gold quoted, but not first; another sentence of a
+#: passage that holds the gold; another passage of the gold's document; another document.
+MISS_KINDS = ("refused", "later_quote", "same_passage", "same_document", "other_document")
+
+
+def first_quote_miss(answerable: bool, citations: Sequence[dict], gold: Sequence[dict]) -> str:
+    """One of :data:`MISS_KINDS` for an answerable question whose first quote is not gold (its
+    ``citations`` in order; none when refused), else "". What a reader of the answer would see first
+    tells which part of the pipeline to look at: search, the passage chosen, or the sentence."""
+    if not answerable:
+        return ""
+    if not citations:
+        return "refused"
+    first = citations[0]
+    if citation_quotes_gold(first, gold):
+        return ""
+    if any(citation_quotes_gold(c, gold) for c in citations[1:]):
+        return "later_quote"
+    if passage_supports_gold(first, gold):
+        return "same_passage"
+    if any(g.get("doc") == first.get("doc") for g in gold):
+        return "same_document"
+    return "other_document"
+
+
 def is_verbatim(citation: dict) -> bool:
     """A citation's quote is non-empty and a substring of the passage text it cites."""
     quote = citation.get("quote") or ""
@@ -268,6 +299,7 @@ def judge_question(question: dict, prediction: dict, k: int = 10) -> dict:
         # more easily, so this says what the match cost the reader
         "first_quote_focus": quote_focus(citations[0], gold) if gold_quotes and gold_quotes[0] else None,
         "any_quote_ok": any(gold_quotes),
+        "first_quote_miss": first_quote_miss(answerable, citations, gold),
         "non_verbatim": sum(1 for c in citations if not is_verbatim(c)),
         "latency_ms": float(prediction.get("latency_ms") or 0.0),
         "dense_top": top_dense_score(prediction),
@@ -332,6 +364,8 @@ def aggregate(judged: Sequence[dict]) -> dict:
     metrics["first_quote_chars"] = mean(j["first_quote_chars"] for j in answered if j.get("first_quote_chars") is not None)
     metrics["first_quote_focus"] = mean(j["first_quote_focus"] for j in answered if j.get("first_quote_focus") is not None)
     metrics["max_quotes"] = max((j["n_citations"] for j in answered), default=0)
+    for kind in MISS_KINDS:  # answerable questions whose first quote is not gold, by where it went wrong
+        metrics[f"miss_{kind}"] = sum(1 for j in answerable if j.get("first_quote_miss") == kind)
     metrics["non_verbatim_quotes"] = sum(j["non_verbatim"] for j in judged)
     metrics["refusal_rate"] = ratio(sum(1 for j in unanswerable if j["refused"]), len(unanswerable))
     metrics["false_refusal_rate"] = ratio(sum(1 for j in answerable if j["refused"]), len(answerable))
@@ -432,7 +466,7 @@ def score_run(questions: Sequence[dict], predictions: Sequence[dict], n_slowest:
         "worst": worst,
         "refusal_threshold": refusal_threshold_sweep(judged, refusal_threshold),
         "per_question": [
-            {k: j[k] for k in ("id", "persona", "answerable", "refused", "first_relevant_rank", "n_citations", "supporting_citations", "matching_quotes", "first_quote_ok", "any_quote_ok", "first_quote_chars", "first_quote_focus", "non_verbatim", "latency_ms", "dense_top")}
+            {k: j[k] for k in ("id", "persona", "answerable", "refused", "first_relevant_rank", "n_citations", "supporting_citations", "matching_quotes", "first_quote_ok", "any_quote_ok", "first_quote_miss", "first_quote_chars", "first_quote_focus", "non_verbatim", "latency_ms", "dense_top")}
             for j in judged
         ],
     }

@@ -243,3 +243,33 @@ def test_first_quote_focus_is_the_gold_share_of_a_right_first_quote():
     overall = m.aggregate(judged)
     assert overall["first_quote_chars"] == pytest.approx(220 / 3, abs=1e-4)
     assert overall["first_quote_focus"] == pytest.approx(0.875)
+
+
+def test_first_quote_miss_says_where_a_wrong_first_quote_comes_from():
+    """Each kind of miss on a hand-made case: the gold sentence is QUOTE[:40] in document 甲, inside a
+    passage that also holds QUOTE[40:80]; OTHER is text of no gold passage."""
+    gold = [{"doc": "《甲》", "quote": QUOTE[:40]}]
+    question = {"id": "T1", "question": "?", "answerable": True, "gold": gold}
+    passage = QUOTE[:80]
+
+    def cite(doc, quote, text):
+        return {"doc": doc, "quote": quote, "text": text}
+
+    cases = {
+        "": [cite("《甲》", QUOTE[:40], passage)],
+        "refused": [],
+        "later_quote": [cite("《甲》", OTHER[:40], OTHER[:80]), cite("《甲》", QUOTE[:40], passage)],
+        "same_passage": [cite("《甲》", QUOTE[40:80], passage)],
+        "same_document": [cite("《甲》", OTHER[:40], OTHER[:80])],
+        "other_document": [cite("《乙》", OTHER[:40], OTHER[:80])],
+    }
+    judged = []
+    for kind, citations in cases.items():
+        prediction = {"refused": not citations, "citations": citations}
+        judged.append(m.judge_question(question, prediction))
+        assert judged[-1]["first_quote_miss"] == kind, kind
+    unanswerable = m.judge_question({"id": "T2", "question": "?", "answerable": False, "gold": []},
+                                    {"refused": False, "citations": cases["other_document"]})
+    assert unanswerable["first_quote_miss"] == ""
+    overall = m.aggregate(judged + [unanswerable])
+    assert {kind: overall[f"miss_{kind}"] for kind in m.MISS_KINDS} == {kind: 1 for kind in m.MISS_KINDS}
