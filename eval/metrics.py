@@ -157,30 +157,32 @@ def quote_focus(citation: dict, gold: Sequence[dict]) -> float:
     return max(longest_common_substring(quote, normalise(g["quote"])) for g in same_doc) / len(quote)
 
 
-#: Where an answerable question's first quote goes wrong (:func:`first_quote_miss`), in the order
-#: they are told apart: the question refused; the gold quoted, but not first; another sentence of a
-#: passage that holds the gold; another passage of the gold's document; another document.
-MISS_KINDS = ("refused", "later_quote", "same_passage", "same_document", "other_document")
+#: Where an answerable question's first quote goes wrong (:func:`first_quote_miss`) → how a report
+#: names it, in the order they are told apart.
+MISS_KINDS = {
+    "refused": "refused",
+    "later_quote": "gold quoted, but not first",
+    "same_passage": "another sentence of a gold passage",
+    "same_document": "another passage of the gold's document",
+    "other_document": "another document",
+}
 
 
-def first_quote_miss(answerable: bool, citations: Sequence[dict], gold: Sequence[dict]) -> str:
-    """One of :data:`MISS_KINDS` for an answerable question whose first quote is not gold (its
-    ``citations`` in order; none when refused), else "". What a reader of the answer would see first
-    tells which part of the pipeline to look at: search, the passage chosen, or the sentence."""
-    if not answerable:
-        return ""
-    if not citations:
+def first_quote_miss(quotes_gold: Sequence[bool], passages_support: Sequence[bool], first_in_gold_document: bool) -> str:
+    """One of :data:`MISS_KINDS` for an answerable question whose first quote is not gold, else "".
+    Per citation, in order (none when refused): whether its quote matches a gold quote of its
+    document, and whether its passage supports one; and whether the first cites a gold document.
+    What a reader sees first tells which part of the pipeline to look at: search, the passage
+    chosen, or the sentence."""
+    if not quotes_gold:
         return "refused"
-    first = citations[0]
-    if citation_quotes_gold(first, gold):
+    if quotes_gold[0]:
         return ""
-    if any(citation_quotes_gold(c, gold) for c in citations[1:]):
+    if any(quotes_gold[1:]):
         return "later_quote"
-    if passage_supports_gold(first, gold):
+    if passages_support[0]:
         return "same_passage"
-    if any(g.get("doc") == first.get("doc") for g in gold):
-        return "same_document"
-    return "other_document"
+    return "same_document" if first_in_gold_document else "other_document"
 
 
 def is_verbatim(citation: dict) -> bool:
@@ -299,7 +301,8 @@ def judge_question(question: dict, prediction: dict, k: int = 10) -> dict:
         # more easily, so this says what the match cost the reader
         "first_quote_focus": quote_focus(citations[0], gold) if gold_quotes and gold_quotes[0] else None,
         "any_quote_ok": any(gold_quotes),
-        "first_quote_miss": first_quote_miss(answerable, citations, gold),
+        "first_quote_miss": first_quote_miss(gold_quotes, cited, bool(citations and gold_of_document(citations[0], gold)))
+                            if answerable else "",
         "non_verbatim": sum(1 for c in citations if not is_verbatim(c)),
         "latency_ms": float(prediction.get("latency_ms") or 0.0),
         "dense_top": top_dense_score(prediction),

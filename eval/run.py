@@ -42,14 +42,6 @@ TABLE_METRICS = (
     "refusal_rate", "false_refusal_rate", "non_verbatim_quotes",
     "latency_p50_ms", "latency_p95_ms",
 )
-#: How report.md names each kind of miss (eval/metrics.py:MISS_KINDS).
-MISS_LABELS = {
-    "refused": "refused",
-    "later_quote": "gold quoted, but not first",
-    "same_passage": "another sentence of a gold passage",
-    "same_document": "another passage of the gold's document",
-    "other_document": "another document",
-}
 PLOT_METRICS = ("recall@5", "mrr@10", "ndcg@10", "citation_precision", "citation_recall", "refusal_rate", "false_refusal_rate")
 #: Asked once per system before timing, so model and tokenizer warm-up is not in the latencies.
 WARMUP_QUESTION = "职业教育法什么时候施行？"
@@ -239,8 +231,8 @@ def render_markdown(report: dict) -> str:
     out += [f"## Where the first quote goes wrong ({report['default_system']})", "",
             "Answerable questions whose first quote is not a gold sentence, by what the reader sees first "
             "(`eval/metrics.py:first_quote_miss`).", ""]
-    out += _table(["first quote", *systems], [[MISS_LABELS[kind], *(report["systems"][s]["overall"].get(f"miss_{kind}") for s in systems)]
-                                              for kind in metrics.MISS_KINDS])
+    out += _table(["first quote", *systems], [[label, *(report["systems"][s]["overall"].get(f"miss_{kind}") for s in systems)]
+                                              for kind, label in metrics.MISS_KINDS.items()])
     out += [f"## Per persona ({report['default_system']})", ""]
     personas = list(default["per_persona"])
     out += _table(["metric", *personas], [[m, *(default["per_persona"][p].get(m) for p in personas)] for m in ("questions", "answerable", "unanswerable", *TABLE_METRICS)])
