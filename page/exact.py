@@ -12,6 +12,7 @@ import re
 import functools
 import unicodedata
 from array import array
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ingest.schema import Chunk, SourceDocument, quoted_title
@@ -115,9 +116,7 @@ def document_labels(documents) -> dict[str, str]:
     """doc_id → how the per-document counts name it: its 《title》, with its date (or id) where
     another document of the index has the same title (an older and a newer version)."""
     documents = list(documents)
-    titles: dict[str, int] = {}
-    for doc in documents:
-        titles[doc.title] = titles.get(doc.title, 0) + 1
+    titles = Counter(doc.title for doc in documents)
     return {doc.doc_id: quoted_title(doc.title) + (f"（{doc.date or doc.doc_id}）" if titles[doc.title] > 1 else "")
             for doc in documents}
 
