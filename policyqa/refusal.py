@@ -138,7 +138,7 @@ def unknown_document(ctx: RefusalContext) -> str:
     for found in re.finditer(r"[“\"「]([^”\"」]{2,20})[”\"」]", ctx.query):
         term = found.group(1)
         if _REPORTED_SPEECH.search(ctx.query, 0, found.start()):
-            continue  # 合同里写着“…”: what someone said or wrote, not a term the asker names
+            continue  # 启事上写着“…”: what someone said or wrote, not a term the asker names
         if not occurs(term, ctx.vocabulary):
             return f"文档中没有出现“{term}”"
     return ""
