@@ -108,12 +108,6 @@ def known_terms(query: str, vocabulary: Container[str], lexicon: dict[str, tuple
     return known, len(terms)
 
 
-def term_coverage(query: str, vocabulary: Container[str], lexicon: dict[str, tuple[str, ...]] | None = None) -> float:
-    """Share of the question's content words that occur in the corpus (:func:`known_terms`)."""
-    known, total = known_terms(query, vocabulary, lexicon)
-    return known / total if total else 0.0
-
-
 def unknown_terms(ctx: RefusalContext) -> str:
     """Too few known content words; a name of an indexed document (49号文) counts as one known
     word, so 「49号文的标题是什么？」 is not refused for 标题 alone."""

@@ -4,7 +4,7 @@ import dataclasses
 import pytest
 
 from policyqa.refusal import (
-    _INSTRUCTION, RefusalContext, asked_figures, missing_figure, occurs, places_in, term_coverage, unknown_article,
+    _INSTRUCTION, RefusalContext, asked_figures, missing_figure, occurs, places_in, known_terms, unknown_article,
     unknown_document, unknown_time,
 )
 from retriever.text import tokenize
@@ -121,8 +121,8 @@ def test_missing_figure_refuses_only_when_the_quote_has_none():
 
 def test_everyday_words_count_as_known_through_the_lexicon():
     vocabulary = set(tokenize("教师的工资待遇和企业的职工教育"))
-    assert term_coverage("老师的工资", vocabulary) == pytest.approx(0.5)
-    assert term_coverage("老师的工资", vocabulary, {"老师": ("教师",)}) == pytest.approx(1.0)
+    assert known_terms("老师的工资", vocabulary) == (1, 2)
+    assert known_terms("老师的工资", vocabulary, {"老师": ("教师",)}) == (2, 2)
 
 
 def test_occurs_looks_words_up_in_the_vocabulary():
