@@ -165,6 +165,14 @@ def layout(documents: list[dict], with_upload: bool = False, secret: str | None 
                     elem_id="pq-exact-q",
                 )
                 ui.exact_btn = gr.Button("查找", variant="primary", scale=1, min_width=80, elem_id="pq-exact-btn")
+            ui.exact_docs = gr.Dropdown(
+                choices=render.document_choices(documents),
+                value=[],
+                multiselect=True,
+                label="限定文件",
+                info="不选 = 在全部文件中查找",
+                elem_id="pq-exact-docs",
+            )
             ui.exact_out = gr.HTML('<div class="pq-empty">输入词语后点击“查找”。</div>', elem_id="pq-exact-results", padding=False)
         with gr.Tab("文件", id="tab-docs"):
             ui.docs_html = gr.HTML(render.documents_html(documents), elem_id="pq-docs", padding=False)
@@ -206,11 +214,11 @@ def wire(demo: gr.Blocks, ui: SimpleNamespace, handlers: PageHandlers) -> None:
         "document.querySelector('#pq-docview .pq-docview-overlay')?.classList.remove('pq-closed'); "
         "if (t) t.scrollIntoView({block: 'center'}); }")
     exact_io = dict(outputs=[ui.exact_out], api_visibility="private", concurrency_id="exact", concurrency_limit=2)
-    ui.exact_q.submit(handlers.search_exact, [ui.exact_q], **exact_io)
-    ui.exact_btn.click(handlers.search_exact, [ui.exact_q], **exact_io)
-    demo.load(handlers.refresh_documents, None, [ui.docs_html, ui.doc_filter], api_visibility="private", **LIGHT)
+    ui.exact_q.submit(handlers.search_exact, [ui.exact_q, ui.exact_docs], **exact_io)
+    ui.exact_btn.click(handlers.search_exact, [ui.exact_q, ui.exact_docs], **exact_io)
+    demo.load(handlers.refresh_documents, None, [ui.docs_html, ui.doc_filter, ui.exact_docs], api_visibility="private", **LIGHT)
     # other open pages see an upload: the document list follows the live build
-    ui.doc_timer.tick(handlers.poll_documents, [ui.seen_build], [ui.docs_html, ui.doc_filter, ui.seen_build],
+    ui.doc_timer.tick(handlers.poll_documents, [ui.seen_build], [ui.docs_html, ui.doc_filter, ui.exact_docs, ui.seen_build],
                       api_visibility="private", **LIGHT, show_progress="hidden")
     if ui.upload is not None:
         ui.password.submit(handlers.login, [ui.password], [ui.upload_status], api_visibility="private",
@@ -218,7 +226,7 @@ def wire(demo: gr.Blocks, ui: SimpleNamespace, handlers: PageHandlers) -> None:
         ui.upload_btn.click(
             handlers.do_upload,
             [ui.password, ui.upload],
-            [ui.upload_status, ui.docs_html, ui.doc_filter],
+            [ui.upload_status, ui.docs_html, ui.doc_filter, ui.exact_docs],
             api_visibility="private",
             concurrency_id="ingest",
             concurrency_limit=1,

@@ -74,6 +74,7 @@ class ExactResult:
     per_doc: dict[str, int] = field(default_factory=dict)
     limit: int = MAX_OCCURRENCES
     message: str = ""  # when nothing could be searched
+    scope: int = 0  # how many documents a filter left to search; 0: no filter, all of them
 
     @property
     def truncated(self) -> bool:
@@ -140,7 +141,13 @@ class ExactIndex:
         if len(needle) > MAX_PHRASE_CHARS:
             result.message = f"查找内容过长（{len(needle)} 字），请不超过 {MAX_PHRASE_CHARS} 字。"
             return result
-        wanted = set(docs) if docs else None
+        wanted = None
+        if docs:  # the page's 限定文件: ids of documents no longer indexed (another tab's ingest) drop out
+            wanted = set(docs) & set(self.docs)
+            if not wanted:
+                result.message = "所选文件已不在索引中，请刷新页面后重新选择。"
+                return result
+            result.scope = len(wanted)
         for doc_id, entry in self.docs.items():
             if wanted is not None and doc_id not in wanted:
                 continue
@@ -232,9 +239,10 @@ def results_html(result: ExactResult) -> str:
         return f'<div class="pq-empty">{escape_html(result.message)}</div>'
     shown = len(result.occurrences)
     phrase = escape_html(result.normalised)
+    where = f"在所选的 {result.scope} 个文件中" if result.scope else ""
     if not result.total:
-        return f'<div class="pq-summary">没有找到「{phrase}」。（已忽略空格和换行，繁体字按简体查找。）</div>'
-    summary = f"「{phrase}」共出现 {result.total} 处"
+        return f'<div class="pq-summary">{where}没有找到「{phrase}」。（已忽略空格和换行，繁体字按简体查找。）</div>'
+    summary = f"{where}，「{phrase}」共出现 {result.total} 处" if where else f"「{phrase}」共出现 {result.total} 处"
     if len(result.per_doc) > 1:
         summary += "（" + "，".join(f"{escape_html(t)} {n} 处" for t, n in result.per_doc.items()) + "）"
     if result.truncated:

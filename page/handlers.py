@@ -199,21 +199,23 @@ class PageHandlers:
             (chunk.start, chunk.end) if chunk is not None else (0, 0))
         return render.document_view_html(doc, start, end)
 
-    def search_exact(self, phrase):
-        return results_html(self.exact.get().search(phrase or ""))
+    def search_exact(self, phrase, docs=None):
+        """原文检索: every occurrence of ``phrase``, in the documents ``docs`` names (its 限定文件) or in all."""
+        return results_html(self.exact.get().search(phrase or "", docs=list(docs or []) or None))
 
     def refresh_documents(self):
+        """The document list and the choices of the page's two 限定文件 filters (问答 and 原文检索)."""
         docs = self.qa.documents()
-        return render.documents_html(docs), gr.update(choices=render.document_choices(docs))
+        choices = gr.update(choices=render.document_choices(docs))
+        return render.documents_html(docs), choices, choices
 
     def poll_documents(self, seen_build):
         """Every open page asks now and then: a new build (another tab's upload, a CLI ingest)
-        refreshes its document list and filter; otherwise nothing is sent."""
+        refreshes its document list and filters; otherwise nothing is sent."""
         build = self.qa.live.build
         if build == seen_build:
-            return gr.skip(), gr.skip(), gr.skip()
-        html, choices = self.refresh_documents()
-        return html, choices, build
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return *self.refresh_documents(), build
 
     def login(self, given, request: gr.Request = None):
         """The password box's Enter: a right password lets this address upload files for a while."""
@@ -227,13 +229,12 @@ class PageHandlers:
         ok, message = self.gate.check(given, _address(request))
         if not ok:
             time.sleep(1.0)  # slows down guessing (the gate also refuses bursts unchecked)
-            return f"{render.badge('失败', 'refused')} {message}", gr.skip(), gr.skip()
+            return f"{render.badge('失败', 'refused')} {message}", gr.skip(), gr.skip(), gr.skip()
         if not path:
-            return f"{render.badge('失败', 'refused')} 请先选择要上传的文件。", gr.skip(), gr.skip()
+            return f"{render.badge('失败', 'refused')} 请先选择要上传的文件。", gr.skip(), gr.skip(), gr.skip()
         ok, message = add_document(self.qa, path, Path(path).name, progress=lambda f, t: progress(f, desc=t))
-        html, choices = self.refresh_documents()
         label = render.badge("完成", "info") if ok else render.badge("失败", "refused")
-        return f"{label} {render.escape_md(message)}", html, choices
+        return f"{label} {render.escape_md(message)}", *self.refresh_documents()
 
     def answer_json(self, question: str, docs: list[str] | None = None) -> dict:
         """The public API's answer (``POST /ask``, page/ask_route.py, and Gradio's ``/ask``): the

@@ -235,6 +235,16 @@ def test_exact_wording_tab(browser_page):
     assert results.locator("mark").count() >= 3
     assert set(results.locator("mark").all_inner_texts()) == {"绩效工资"}
     page.screenshot(path=str(DOCS / "screenshot-exact.png"))
+    # the tab's own 限定文件: only the chosen law's occurrences, and the summary says the search was limited
+    law = "《中华人民共和国职业教育法》（中华人民共和国主席令第一一二号）"
+    page.locator("#pq-exact-docs input").click()
+    page.get_by_role("option", name=law).click()
+    page.keyboard.press("Escape")
+    page.locator("#pq-exact-btn").click()
+    page.wait_for_function("() => document.querySelector('#pq-exact-results').innerText.includes('在所选的 1 个文件中')")
+    titles = results.locator(".pq-card .pq-title").all_inner_texts()
+    assert titles and set(titles) == {law}
+    page.locator("#pq-exact-docs button[aria-label^='Remove'], #pq-exact-docs .token-remove").first.click()
 
 
 def test_documents_tab_lists_the_index_without_upload(browser_page):

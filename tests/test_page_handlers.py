@@ -17,9 +17,18 @@ def test_other_pages_follow_a_new_build(qa, tmp_path):
     handlers = _handlers(qa, tmp_path)
     build = qa.live.build
     assert all(isinstance(x, type(gr.skip())) for x in handlers.poll_documents(build)), "nothing sent while unchanged"
-    html, choices, seen = handlers.poll_documents("an-older-build")
+    html, choices, exact_choices, seen = handlers.poll_documents("an-older-build")
     assert seen == build and f"索引中共有 {len(qa.documents())} 个文件" in html
-    assert len(choices["choices"]) == len(qa.documents())
+    assert len(choices["choices"]) == len(qa.documents()) and exact_choices == choices
+
+
+def test_exact_search_takes_the_tabs_document_filter(qa, tmp_path):
+    handlers = _handlers(qa, tmp_path)
+    doc = qa.documents()[0]
+    chosen = handlers.search_exact("的", [doc["doc_id"]])
+    assert "在所选的 1 个文件中" in chosen and 'data-occurrence="1"' in chosen
+    assert "在所选" not in handlers.search_exact("的", [])  # nothing chosen: every document
+    assert "在所选" not in handlers.search_exact("的", None)
 
 
 def test_upload_progress_shows_only_our_words():

@@ -262,6 +262,24 @@ def test_exact_counts_two_versions_of_one_title_apart(tmp_path):
     assert "《某某条例》（1996-05-15） 1 处" in results_html(result)
 
 
+def test_exact_search_in_chosen_documents(exact, corpus):
+    """原文检索's 限定文件: only the chosen documents are searched, and the summary says so; ids no
+    longer indexed (the index changed under an open page) drop out, and with none left it says why."""
+    docs = corpus[0]
+    everywhere = exact.search("绩效工资")
+    law = next(d for d in docs.values() if d.title == "《中华人民共和国职业教育法》")
+    assert len(everywhere.per_doc) > 1 and law.doc_id in {o.doc_id for o in everywhere.occurrences}
+    chosen = exact.search("绩效工资", docs=[law.doc_id, "gone-doc"])
+    assert chosen.scope == 1 and chosen.total == everywhere.per_doc["《中华人民共和国职业教育法》"]
+    assert {o.doc_id for o in chosen.occurrences} == {law.doc_id}
+    assert results_html(chosen).startswith('<div class="pq-summary">在所选的 1 个文件中，「绩效工资」共出现')
+    assert "在所选的 1 个文件中没有找到「双师型」" in results_html(exact.search("双师型", docs=[
+        next(d.doc_id for d in docs.values() if d.title == "《工资支付暂行规定》")]))
+    gone = exact.search("绩效工资", docs=["gone-doc"])
+    assert gone.total == 0 and "已不在索引中" in results_html(gone)
+    assert exact.search("绩效工资", docs=[]).scope == 0  # an empty choice is no filter
+
+
 def test_exact_empty_and_hostile_phrases(exact):
     assert exact.search("  \n ").message
     out = results_html(exact.search("<img src=x onerror=alert(1)>"))
