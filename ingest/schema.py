@@ -4,7 +4,11 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from ingest.structure import CN_NUM
+
 _QUOTED_TITLE = re.compile(r"^《[^《》]+》(（[^（）《》]*）)?$")
+#: A heading level that is a law's article: cited alone (第四条), without its chapter.
+_ARTICLE = re.compile(rf"第[{CN_NUM}\d]+条")
 
 
 def content_key(doc: SourceDocument) -> str:
@@ -26,6 +30,17 @@ def quoted_title(title: str) -> str:
     if _QUOTED_TITLE.match(title):
         return title
     return "《" + title.replace("《", "〈").replace("》", "〉") + "》"
+
+
+def short_citation(doc: SourceDocument, chunk: Chunk | None) -> str:
+    """《标题》（文号）第X条 for laws (the article alone), the heading path for other documents:
+    how a source card and a 原文检索 hit are labelled, and what their copy buttons paste."""
+    number = f"（{doc.doc_number}）" if doc.doc_number else ""
+    where = ""
+    if chunk is not None and chunk.heading:
+        last = chunk.heading[-1]
+        where = last if _ARTICLE.fullmatch(last) else chunk.heading_path
+    return f"{quoted_title(doc.title)}{number}{where}".strip()
 
 
 @dataclass

@@ -16,7 +16,8 @@ import gradio as gr
 
 from page import render
 from page.ask_route import BadRequest
-from page.exact import ExactIndex, results_html
+from page.exact import results_html
+from retriever.exact import ExactIndex
 from page.feedback import MAX_VOTES_PER_ANSWER, FeedbackRefused, answer_record, append_feedback, confirmation, conversation_markdown, feedback_entry
 from page.guard import PasswordGate
 from page.upload import add_document

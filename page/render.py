@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.rules import alternation, read_table
-from ingest.schema import Chunk, SourceDocument, quoted_title
-from ingest.structure import CN_NUM, SENTENCE_END, is_apparatus
+from ingest.schema import Chunk, SourceDocument, quoted_title, short_citation
+from ingest.structure import SENTENCE_END, is_apparatus
 from policyqa.answer import RELATED_TEXT, Answer
 from policyqa.config import REFUSAL_TEXT
 from retriever.text import strip_surrogates
@@ -22,7 +22,6 @@ from retriever.text import strip_surrogates
 #: Characters with a meaning in markdown or HTML: written as numeric character references in
 #: chat messages, so they always show as themselves (no links, emphasis, tags or LaTeX).
 _MD_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~$&\"'=:/@^%")
-_ARTICLE = re.compile(rf"第[{CN_NUM}\d]+条")
 _TRAILING_MARKERS = re.compile(r"^(.*?)((?:\[\d+\])+)$", re.S)
 
 PANEL_PLACEHOLDER = '<div class="pq-empty">提问后，答案引用的原文段落会显示在这里，答案中的编号可点击跳转。</div>'
@@ -46,16 +45,6 @@ def escape_md(text: str) -> str:
 def anchor_id(turn: int, number: int | str) -> str:
     """The id of a source card: unique per answer, so older answers' links still work."""
     return f"src-{turn}-{number}"
-
-
-def short_citation(doc: SourceDocument, chunk: Chunk | None) -> str:
-    """《标题》（文号）第X条 for laws (the article alone), the heading path for other documents."""
-    number = f"（{doc.doc_number}）" if doc.doc_number else ""
-    where = ""
-    if chunk is not None and chunk.heading:
-        last = chunk.heading[-1]
-        where = last if _ARTICLE.fullmatch(last) else chunk.heading_path
-    return f"{quoted_title(doc.title)}{number}{where}".strip()
 
 
 # -- chat ------------------------------------------------------------------------------------

@@ -21,6 +21,10 @@ from policyqa.config import Config
 log = logging.getLogger("policyqa")
 
 
+#: `policyqa find` lists this many occurrences unless -n says otherwise (its counts cover them all).
+MAX_LISTED = 20
+
+
 def positive_int(text: str) -> int:
     """An argparse type: a whole number ≥ 1 (``-k 0`` or ``-k -3`` would silently return something else)."""
     try:
@@ -80,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer with verbatim quotes and citations, or refuse")
     p.add_argument("question")
     p.add_argument("--doc", action="append", help="only this document id (repeatable)")
+    p.add_argument("--json", action="store_true")
+    _add_config_flags(p)
+
+    p = sub.add_parser("find", help="原文检索: every occurrence of a phrase in the original texts (exit 1: none)")
+    p.add_argument("phrase")
+    p.add_argument("--doc", action="append", help="only this document id (repeatable)")
+    p.add_argument("-n", type=positive_int, default=MAX_LISTED, help=f"list at most this many (default {MAX_LISTED})")
     p.add_argument("--json", action="store_true")
     _add_config_flags(p)
 
@@ -149,6 +160,36 @@ def cmd_search(args, config: Config) -> int:
     for hit in result.hits:
         print(f"[{hit.rank}] {hit.score:.4f} {quoted_title(hit.doc.title)}{document_notes(hit.doc)} {hit.chunk.heading_path} ({hit.chunk.chunk_id})")
         print(f"    {hit.chunk.text[:160]}")
+    return 0
+
+
+def cmd_find(args, config: Config) -> int:
+    """The page's 原文检索 in the terminal: needs the index's texts only, not the model."""
+    from retriever import store
+    from retriever.exact import ExactIndex, flat_text
+
+    index = store.load_index(config.index_dir, with_search=False)
+    unknown = sorted(set(args.doc or []) - set(index.documents))
+    if unknown:
+        raise ValueError(f"索引中没有这些文件：{'、'.join(unknown)}。索引中的文件编号：{'、'.join(sorted(index.documents))}")
+    result = ExactIndex(index.documents, index.chunks).search(args.phrase, limit=args.n, docs=args.doc)
+    if result.message:
+        raise ValueError(result.message)
+    if args.json:
+        print(json.dumps({"phrase": result.phrase, "normalised": result.normalised, "total": result.total,
+                          "per_document": result.per_doc, "occurrences": [o.to_dict() for o in result.occurrences]},
+                         ensure_ascii=False, indent=2))
+        return 0 if result.total else 1
+    if not result.total:
+        print(f"没有找到「{result.normalised}」（已忽略空格和换行，繁体字按简体查找）。")
+        return 1
+    print(f"「{result.normalised}」共出现 {result.total} 处" + (f"，列出前 {len(result.occurrences)} 处" if result.truncated else "") + "：")
+    if len(result.per_doc) > 1:
+        for title, n in result.per_doc.items():
+            print(f"  {title} {n} 处")
+    for i, o in enumerate(result.occurrences, start=1):  # characters counted from 1 in the document's text
+        print(f"[{i}] {o.citation}（{o.chunk_id}，第 {o.start + 1}–{o.end} 字）")
+        print(f"    {'…' if o.cut_before else ''}{flat_text(o.before)}【{flat_text(o.match)}】{flat_text(o.after)}{'…' if o.cut_after else ''}")
     return 0
 
 
@@ -224,7 +265,7 @@ def cmd_serve(args, config: Config) -> int:
     return app.main(config, host=args.host, port=args.port)
 
 
-COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "train": cmd_train, "serve": cmd_serve}
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "find": cmd_find, "ask": cmd_ask, "eval": cmd_eval, "train": cmd_train, "serve": cmd_serve}
 
 
 if __name__ == "__main__":

@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 
 from ingest.chunker import chunk_document
 from ingest.loaders import find_documents, load_document
-from ingest.schema import Chunk, SourceDocument
+from ingest.schema import Chunk, SourceDocument, short_citation
 from page import render
-from page.exact import MAX_OCCURRENCES, ExactIndex, normalise_phrase, results_html
+from page.exact import results_html
+from retriever.exact import MAX_OCCURRENCES, ExactIndex, normalise_phrase
 from page.feedback import answer_record, append_feedback, feedback_entry
 from page.guard import passwords_match
 from page.upload import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, MAX_UPLOAD_LABEL, UploadError, sanitize_filename, store_upload
@@ -129,7 +130,7 @@ def test_sources_panel_escapes_and_marks_the_verbatim_quote():
     assert "第&lt;u&gt;一&lt;/u&gt;章 第一条" in out
     # the copy label is an escaped attribute value
     label = re.search(r'data-cite="([^"]*)"', out).group(1)
-    assert html.unescape(label) == render.short_citation(doc, chunk)
+    assert html.unescape(label) == short_citation(doc, chunk)
 
 
 def test_highlight_is_the_quote_in_a_real_paragraph(corpus):
@@ -194,9 +195,9 @@ def test_documents_table_and_filter_choices():
 def test_short_citation_law_article_and_notice_heading(corpus):
     docs, chunks = corpus
     law = _chunk_with(chunks, "职业教育必须坚持中国共产党的领导")
-    assert render.short_citation(docs[law.doc_id], law) == "《中华人民共和国职业教育法》（中华人民共和国主席令第一一二号）第四条"
+    assert short_citation(docs[law.doc_id], law) == "《中华人民共和国职业教育法》（中华人民共和国主席令第一一二号）第四条"
     notice = _chunk_with(chunks, "3年以上企业工作经历")
-    assert render.short_citation(docs[notice.doc_id], notice) == (
+    assert short_citation(docs[notice.doc_id], notice) == (
         "《国家职业教育改革实施方案》（国发〔2019〕4号）三、促进产教融合校企“双元”育人 （十二）多措并举打造“双师型”教师队伍"
     )
 

@@ -104,6 +104,39 @@ def test_ask_json_from_the_cli(index_config):
     assert set(data["retrieved"][0]) >= {"doc", "chunk_id", "text", "score"}
 
 
+def _find(index_config, *args):
+    return subprocess.run([sys.executable, "-m", "policyqa.cli", "find", *args, "--index", str(index_config.index_dir)],
+                          capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT)
+
+
+def test_find_lists_every_occurrence_with_checkable_offsets(index_config):
+    """`policyqa find`: the page's 原文检索 in the terminal. Traditional characters are searched as
+    simplified, and every occurrence's offsets point at its words in the document's text."""
+    from retriever import store
+
+    documents = store.load_index(index_config.index_dir, with_search=False).documents
+    law = next(d for d in documents.values() if d.title == "《中华人民共和国劳动法》")
+    out = _find(index_config, "試用期", "--doc", law.doc_id, "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["normalised"] == "试用期" and data["total"] == "".join(law.text.split()).count("试用期") > 1
+    assert len(data["occurrences"]) == data["total"]
+    for occurrence in data["occurrences"]:
+        assert occurrence["doc_id"] == law.doc_id and law.text[occurrence["start"]:occurrence["end"]] == "试用期"
+        assert occurrence["citation"].startswith("《中华人民共和国劳动法》第") and "试用期" in occurrence["sentence"]
+    text = _find(index_config, "试用期", "-n", "1")
+    assert text.returncode == 0 and "列出前 1 处" in text.stdout and text.stdout.count("【试用期】") == 1, text.stdout
+
+
+def test_find_says_what_is_wrong_without_traceback(index_config):
+    missing = _find(index_config, "这句话不在任何文件里出现")
+    assert missing.returncode == 1 and "没有找到" in missing.stdout
+    for args, says in ((["试用期", "--doc", "no-such-doc"], "索引中没有这些文件：no-such-doc"), (["   "], "请输入要查找的词语"),
+                       (["试用期", "-n", "0"], "应为正整数")):
+        out = _find(index_config, *args)
+        assert out.returncode == 2 and says in out.stderr and "Traceback" not in out.stderr, (args, out.stderr[-400:])
+
+
 def test_cli_reports_empty_question_without_traceback(index_config):
     out = subprocess.run(
         [sys.executable, "-m", "policyqa.cli", "ask", "   ", "--index", str(index_config.index_dir)],
