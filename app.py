@@ -91,6 +91,12 @@ def build_app(qa, admin_password: str | None = None, data_dir: Path | str | None
     return demo
 
 
+def document_filter(documents: list[dict], elem_id: str) -> gr.Dropdown:
+    """A 限定文件 choice (the chat's and 原文检索's): none chosen means every document."""
+    return gr.Dropdown(choices=render.document_choices(documents), value=[], multiselect=True, label="限定文件",
+                       info="不选 = 在全部文件中查找", elem_id=elem_id)
+
+
 def layout(documents: list[dict], with_upload: bool = False, secret: str | None = None) -> SimpleNamespace:
     """The page's components (inside an open ``gr.Blocks``), by name; no behaviour. ``secret``:
     the key of the saved conversations (page/browser_secret.py; None: a new one each start)."""
@@ -137,14 +143,7 @@ def layout(documents: list[dict], with_upload: bool = False, secret: str | None 
                         ui.examples = [
                             (gr.Button(text, size="sm", variant="secondary", elem_classes=["pq-example"]), text) for text in EXAMPLES
                         ]
-                    ui.doc_filter = gr.Dropdown(
-                        choices=render.document_choices(documents),
-                        value=[],
-                        multiselect=True,
-                        label="限定文件",
-                        info="不选 = 在全部文件中查找",
-                        elem_id="pq-doc-filter",
-                    )
+                    ui.doc_filter = document_filter(documents, "pq-doc-filter")
                 with gr.Column(scale=2, min_width=340):
                     gr.Markdown("### 来源", elem_id="pq-sources-title")
                     ui.sources = gr.HTML(render.PANEL_PLACEHOLDER, elem_id="pq-sources", padding=False, max_height=760)
@@ -165,14 +164,7 @@ def layout(documents: list[dict], with_upload: bool = False, secret: str | None 
                     elem_id="pq-exact-q",
                 )
                 ui.exact_btn = gr.Button("查找", variant="primary", scale=1, min_width=80, elem_id="pq-exact-btn")
-            ui.exact_docs = gr.Dropdown(
-                choices=render.document_choices(documents),
-                value=[],
-                multiselect=True,
-                label="限定文件",
-                info="不选 = 在全部文件中查找",
-                elem_id="pq-exact-docs",
-            )
+            ui.exact_docs = document_filter(documents, "pq-exact-docs")
             ui.exact_out = gr.HTML('<div class="pq-empty">输入词语后点击“查找”。</div>', elem_id="pq-exact-results", padding=False)
         with gr.Tab("文件", id="tab-docs"):
             ui.docs_html = gr.HTML(render.documents_html(documents), elem_id="pq-docs", padding=False)
