@@ -33,7 +33,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DOCS = PROJECT_ROOT / "docs" if os.environ.get("POLICYQA_SCREENSHOTS") == "docs" else Path(tempfile.mkdtemp(prefix="policyqa-shots-"))
+#: Screenshots go to a temporary folder; the README's two go to docs/ with POLICYQA_SCREENSHOTS=docs.
+SCRATCH = Path(tempfile.mkdtemp(prefix="policyqa-shots-"))
+DOCS = PROJECT_ROOT / "docs" if os.environ.get("POLICYQA_SCREENSHOTS") == "docs" else SCRATCH
 VERBATIM = "原则上从具有3年以上企业工作经历并具有高职以上学历的人员中公开招聘"
 TIMEOUT_MS = 60_000
 
@@ -272,7 +274,7 @@ def test_a_follow_up_the_texts_leave_open_is_named_beside_the_answer(browser_pag
     answer = chat[chat.rindex("要提前多少天报备？"):]  # this turn: the notice, then the quoted answer
     assert "“要提前多少天报备”所问的具体期限，现有政策文件没有给出" in answer and "自主设置专业" in answer
     assert "文档信息不足" not in answer
-    page.screenshot(path=str(DOCS / "screenshot-follow-up.png"))
+    page.screenshot(path=str(SCRATCH / "screenshot-follow-up.png"))
 
 
 def test_several_sources_and_no_repeated_article_number(browser_page):
@@ -312,7 +314,7 @@ def test_phone_refusal_points_below_and_hides_apparatus(browser_page, server):
     related = page.locator("#pq-sources").inner_text()
     for line in ("此件公开发布", "2018年11月20日"):
         assert line not in related
-    page.screenshot(path=str(DOCS / "screenshot-phone.png"))
+    page.screenshot(path=str(SCRATCH / "screenshot-phone.png"))
     page.context.close()
 
 
