@@ -166,7 +166,7 @@ def cmd_search(args, config: Config) -> int:
 def cmd_find(args, config: Config) -> int:
     """The page's 原文检索 in the terminal: needs the index's texts only, not the model."""
     from retriever import store
-    from retriever.exact import ExactIndex, flat_text
+    from retriever.exact import ExactIndex
 
     index = store.load_index(config.index_dir, with_search=False)
     unknown = sorted(set(args.doc or []) - set(index.documents))
@@ -189,7 +189,8 @@ def cmd_find(args, config: Config) -> int:
             print(f"  {title} {n} 处")
     for i, o in enumerate(result.occurrences, start=1):  # characters counted from 1 in the document's text
         print(f"[{i}] {o.citation}（{o.chunk_id}，第 {o.start + 1}–{o.end} 字）")
-        print(f"    {'…' if o.cut_before else ''}{flat_text(o.before)}【{flat_text(o.match)}】{flat_text(o.after)}{'…' if o.cut_after else ''}")
+        before, match, after = o.in_context()
+        print(f"    {before}【{match}】{after}")
     return 0
 
 

@@ -63,6 +63,12 @@ class Occurrence:
         """What 复制引用 copies: the sentence and where it is from."""
         return f"“{self.sentence or self.match}”（{self.citation}）"
 
+    def in_context(self) -> tuple[str, str, str]:
+        """(before, match, after) for display on one line, with … where the context is cut short:
+        the page marks the match up, the terminal brackets it."""
+        return (("…" if self.cut_before else "") + flat_text(self.before), flat_text(self.match),
+                flat_text(self.after) + ("…" if self.cut_after else ""))
+
     def to_dict(self) -> dict:
         """The occurrence as JSON (``policyqa find --json``): ``doc.text[start:end]`` is ``match``."""
         return {**asdict(self), "copy_text": self.copy_text}
@@ -185,8 +191,6 @@ class ExactIndex:
                     )
                 )
         return result
-
-
 
 
 def _bounds(chunk: Chunk | None, start: int, end: int, n: int) -> tuple[int, int]:
