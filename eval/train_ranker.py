@@ -194,14 +194,21 @@ def choose_bars(samples: list[Sample], probabilities: list[np.ndarray], max_quot
     scored = [(bar, *_utility_of_refusal_bar(best, bar)) for bar in grid]
     allowed = [t for t in scored if t[2] <= MAX_FALSE_REFUSALS] or scored[:1]
     refuse_below = max(allowed, key=lambda t: (t[1], -t[0]))[0]
+    # Each answered question's further quotes when their bar is wide open, best first: a bar for them
+    # keeps those that clear it (choose stops at the first that does not), so one choose per question
+    # serves every bar tried below.
+    wide_open = Bars(refuse_below, 0.0, max_quotes=max(len(p) for p in probs) if probs else max_quotes)
+    further = []
+    for s, p in zip(usable, probs):
+        chosen = choose(s.prepared.candidates, p, s.prepared.result.hits, wide_open)
+        if chosen:
+            further.append(p[chosen[1:]])
     extra_from = 1.0
     for extra in [x / 100 for x in range(99, 0, -1)]:
         if extra < refuse_below:
             break
-        bars = Bars(refuse_below, extra, max_quotes)
-        counts = [len(choose(s.prepared.candidates, p, s.prepared.result.hits, bars)) for s, p in zip(usable, probs)]
-        answered = [n for n in counts if n]
-        if answered and sum(answered) / len(answered) > QUOTE_BUDGET:
+        counts = [1 + min(max_quotes - 1, int((f >= extra).sum())) for f in further]
+        if counts and sum(counts) / len(counts) > QUOTE_BUDGET:
             break
         extra_from = extra
     return refuse_below, extra_from

@@ -283,10 +283,12 @@ def _add_relative(rows: list[dict[str, float]]) -> None:
     for name in RELATIVE:
         values = np.asarray([f[name] for f in rows])
         beaten_by = (values[None, :] > values[:, None]).sum(axis=1)  # ties share a rank
-        for f, value, rank in zip(rows, values, beaten_by):
-            f[f"{name}_rank"] = 1.0 / (1 + rank)
+        ranks = (1.0 / (1 + beaten_by)).tolist()
+        gaps = (values - values.max()).tolist()
+        for f, rank, gap in zip(rows, ranks, gaps):
+            f[f"{name}_rank"] = rank
             if name != "cosine":
-                f[f"{name}_gap"] = float(value - values.max())
+                f[f"{name}_gap"] = gap
 
 
 @dataclass(frozen=True)
