@@ -18,7 +18,7 @@ import numpy as np
 from ingest.schema import SourceDocument, quoted_title
 from ingest.structure import EFFECTIVE_CLAUSE, ISSUE_DATE
 from policyqa.config import REFUSAL_TEXT, Config
-from retriever.references import asks_about_document, heading_matches
+from retriever.references import References, asks_about_document, heading_matches
 from retriever.search import Hit, SearchResult
 from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise, quote_span
 from policyqa.refusal import (
@@ -183,6 +183,15 @@ class Prepared:
     pinned_quote: re.Pattern | None = None
 
 
+def article_put_first(hits: list[Hit], refs: References) -> bool:
+    """Whether the first hit is the asked-for article of a document the question names (of any
+    document when it names none): search puts that article first whenever it exists. Another law's
+    article of the same number is no answer (教师法 ends at 第四十三条; 第五十条 is another law's)."""
+    if not hits or not heading_matches(hits[0].chunk.heading, refs.article):
+        return False
+    return not refs.documents or hits[0].chunk.doc_id in refs.documents
+
+
 def prepare(question: str, text: str, notice: str, result: SearchResult, config: Config, idf: dict[str, float],
             titles: set[str], lexicon: dict | None = None, is_apparatus=None) -> Prepared:
     """Read ``result`` for ``text``: the refusal checks that need no quote, and the candidate
@@ -201,8 +210,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         places=places_in(result.query),
         lexicon=lexicon or {},
         article=refs.article,
-        # search puts the asked-for article first whenever it exists
-        article_found=refs.article is None or bool(result.hits) and heading_matches(result.hits[0].chunk.heading, refs.article),
+        article_found=refs.article is None or article_put_first(result.hits, refs),
         named_titles=[h.doc.title for h in result.hits if h.chunk.doc_id in refs.documents][:1],
         reference_spans=tuple(refs.spans),
     )

@@ -149,6 +149,17 @@ def test_an_article_the_law_does_not_have_is_refused_not_replaced_by_another(qa,
     assert f"没有{missing}" in answer.reason
 
 
+def test_an_article_only_another_law_has_is_refused_not_quoted_from_that_law(qa):
+    # 教师法 ends at 第四十三条, 高等教育法 has a 第五十条: written in Chinese numerals, the search
+    # put that one first, and it was quoted as the answer about 教师法
+    answer = qa.ask("教师法第五十条说了什么？")
+    assert answer.refused and answer.citations == []
+    assert "《中华人民共和国教师法》中没有第五十条" in answer.reason
+    answer = qa.ask("高等教育法第五十条说了什么？")
+    assert not answer.refused and answer.citations[0].hit.chunk.doc_id == "22_gaodeng-jiaoyu-fa-2018"
+    assert "第五十条" in answer.citations[0].quote
+
+
 def test_an_existing_article_is_still_answered(qa):
     answer = qa.ask("职业教育法第六十九条")
     assert not answer.refused and "第六十九条" in answer.citations[0].quote
