@@ -174,7 +174,7 @@ class PolicyQA:
         if docs:  # a filter: say so, and refuse what the chosen documents never mention (policyqa/scope.py)
             anywhere = live.retriever.search(prepared.text, k=1, retrievers=("dense_sentence",)).sentence_top
             answer = within_filter(answer, prepared.result.query, docs, live.retriever.index.documents, live.idf,
-                                   live.retriever.lexicon, anywhere)
+                                   live.retriever.lexicon, anywhere, prepared.result.named_outside_filter)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 

@@ -5,14 +5,17 @@ cosine, term coverage) are about the corpus as a whole, so 「双师型教师要
 limited to 教师法 used to quote 教师法第二十条. Here a question is refused within the filter when
 it names a corpus word (双师型) that none of the chosen documents contains, not even as an
 official word for it from the query lexicon (老师 → 教师); the words the corpus does not know
-at all are left to the usual refusal checks. Every filtered answer, refused or not, says which
-documents it was limited to.
+at all are left to the usual refusal checks. A question that names documents (劳动合同法第十条)
+none of which is chosen is refused too, naming them: a chosen law's article of that number would
+be cited for another law's. Every filtered answer, refused or not, says which documents it was
+limited to.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Container, Mapping
 
+from ingest.schema import quoted_title
 from policyqa.answer import Answer
 from policyqa.config import REFUSAL_TEXT
 from retriever.text import content_terms
@@ -48,14 +51,22 @@ def missing_terms(question: str, texts: list[str], vocabulary: Container[str], l
 
 
 def within_filter(answer: Answer, query: str, docs: list[str], documents: Mapping, vocabulary: Container[str],
-                  lexicon: Mapping[str, tuple[str, ...]], best_anywhere: float) -> Answer:
+                  lexicon: Mapping[str, tuple[str, ...]], best_anywhere: float, named_elsewhere: tuple[str, ...] = ()) -> Answer:
     """``answer`` (found in ``docs`` only) with the filter named in its notice, and refused when
-    the question asks about something the chosen documents never mention while the rest of the
-    corpus matches it better (``best_anywhere``: the best sentence cosine without the filter,
-    at least ``MIN_GAP`` above the filtered one)."""
+    the question names documents the filter leaves out (``named_elsewhere``, none of the named ones
+    chosen: a chosen law's article or rule of the same kind would be cited for another law's), or
+    asks about something the chosen documents never mention while the rest of the corpus matches
+    it better (``best_anywhere``: the best sentence cosine without the filter, at least
+    ``MIN_GAP`` above the filtered one)."""
     chosen = [documents[d] for d in docs]
     notice = filter_notice([d.title for d in chosen])
     answer.notice = f"{notice}{answer.notice}"
+    named = "、".join(quoted_title(documents[d].title) for d in named_elsewhere if d in documents)
+    if named:
+        answer.answer, answer.refused, answer.citations = REFUSAL_TEXT, True, []
+        answer.reason = f"问题提到的{named}不在所选文件中"
+        answer.notice = f"{answer.notice}问题提到的{named}不在所选文件中，可取消限定后在全部文件中查找。"
+        return answer
     if answer.refused or best_anywhere - answer.sentence_top < MIN_GAP:
         return answer
     missing = missing_terms(query, [d.text for d in chosen], vocabulary, lexicon)

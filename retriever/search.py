@@ -103,6 +103,8 @@ class SearchResult:
     expansion: list[str] = field(default_factory=list)  # official words added to the search (retriever/lexicon.py)
     build: str = ""  # the index build searched (its folder name)
     references: References = field(default_factory=References)  # documents/article the question names
+    # the documents the question names when a document filter leaves every one of them out
+    named_outside_filter: tuple[str, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -313,8 +315,11 @@ class Retriever:
         query = normalise_query(question)
         expansion = expand(query, self.lexicon)
         refs = find_references(query, self._aliases)
+        named_outside_filter: tuple[str, ...] = ()
         if docs:
-            refs = References(tuple(d for d in refs.documents if d in docs), refs.article, refs.spans)
+            inside = tuple(d for d in refs.documents if d in docs)
+            named_outside_filter = () if inside else refs.documents
+            refs = References(inside, refs.article, refs.spans)
         # A named document is favoured after fusion; its name (49号文, 教师法) would otherwise make
         # BM25 prefer the bare title and 文号 lines, so the lexical query leaves it out.
         lexical_query = query
@@ -396,7 +401,8 @@ class Retriever:
                 )
             )
         result = SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, expansion=expansion,
-                              build=self.index.path.name if self.index.path else "", references=refs, timings_ms=timings)
+                              build=self.index.path.name if self.index.path else "", references=refs,
+                              named_outside_filter=named_outside_filter, timings_ms=timings)
         self.adapt_hits(result)
         return result
 

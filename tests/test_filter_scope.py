@@ -54,3 +54,22 @@ def test_a_missing_corpus_word_refuses_when_the_rest_matches_better(qa):
     assert refused.refused and "双师型" in refused.reason and "所选文件中没有出现“双师型”" in refused.notice
     kept = within_filter(answered(), "双师型教师要有多少年企业经历？", [TEACHERS_LAW], docs, live.idf, live.retriever.lexicon, 0.88)
     assert not kept.refused and kept.notice.startswith("已限定文件")
+
+
+LABOUR_LAW = "26_laodong-fa-2018"
+CONTRACT_LAW = "27_laodong-hetong-fa-2012"
+
+
+def test_a_question_about_a_document_the_filter_leaves_out_is_refused_and_says_which(qa):
+    # 劳动法 also has a 第十条, and its words (劳动合同) are all in 劳动法: before, that article was
+    # quoted as the answer about 劳动合同法
+    answer = qa.ask("劳动合同法第十条是怎么规定的？", docs=[LABOUR_LAW])
+    assert answer.refused and not answer.citations
+    assert answer.reason == "问题提到的《中华人民共和国劳动合同法》不在所选文件中"
+    assert "可取消限定后在全部文件中查找" in answer.notice
+    # the same question with that law chosen, or naming a chosen one too, is answered from it
+    answer = qa.ask("劳动合同法第十条是怎么规定的？", docs=[LABOUR_LAW, CONTRACT_LAW])
+    assert not answer.refused and answer.citations[0].hit.chunk.doc_id == CONTRACT_LAW
+    assert "第十条" in answer.citations[0].quote
+    answer = qa.ask("劳动法和劳动合同法对试用期怎么规定？", docs=[LABOUR_LAW])
+    assert not answer.refused and {c.hit.chunk.doc_id for c in answer.citations} == {LABOUR_LAW}
