@@ -91,6 +91,37 @@ def raw_lines(text: str) -> list[Span]:
     return spans
 
 
+def article_part(text: str, paragraph: int | None = None, item: str | None = None) -> Span | None:
+    """The span of ``text`` (one article as in the file, 第X条 first) that is its 第``paragraph``款
+    and/or its item ``item`` (the numeral of 第六项: 六), or None when it has no such part.
+
+    This is how laws cite inside an article: a 款 is a paragraph, and a line that opens with an
+    item number (（一）, (二)) is an item (项) of the 款 above it, not a 款 of its own. Without a 款,
+    the item is the article's first item of that number."""
+    clauses: list[list[Span]] = []
+    for start, end in raw_lines(text):
+        if clauses and _ITEM_LINE.match(text, start):
+            clauses[-1].append((start, end))
+        else:
+            clauses.append([(start, end)])
+    if paragraph is not None:
+        if not 0 < paragraph <= len(clauses):
+            return None
+        clauses = [clauses[paragraph - 1]]
+    if item is None:
+        return (clauses[0][0][0], clauses[0][-1][1]) if paragraph is not None else None
+    for lines in clauses:
+        for start, end in lines[1:]:
+            match = _ITEM_LINE.match(text, start)
+            if match and match.group(1) == item:
+                return start, end
+    return None
+
+
+#: A line of an article that opens with an item number: （一）, (二).
+_ITEM_LINE = re.compile(rf"[（(]([{CN_NUM}]+)[）)]")
+
+
 def _is_page_broken(first: str, length: int, last_char: str, following: str) -> bool:
     """A long body paragraph (``first`` line, total ``length``) without closing punctuation,
     followed by a line that is not a heading."""

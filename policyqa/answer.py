@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.schema import SourceDocument, quoted_title
-from ingest.structure import EFFECTIVE_CLAUSE, ISSUE_DATE
+from ingest.structure import EFFECTIVE_CLAUSE, ISSUE_DATE, article_part
 from policyqa.config import REFUSAL_TEXT, Config
-from retriever.references import References, asks_about_document, heading_matches
+from retriever.references import References, asks_about_document, chinese_number, heading_matches
 from retriever.search import Hit, SearchResult
 from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise, quote_span
 from policyqa.refusal import (
@@ -57,6 +57,7 @@ class Citation:
     quote_start: int  # offsets of the quote in hit.chunk.text
     quote_end: int
     probability: float = 0.0  # the quote ranker's estimate that this sentence answers the question
+    part: str = ""  # the 款/项 of the article quoted whole when the question asks for it (第二款)
 
     @property
     def source_span(self) -> tuple[int, int]:
@@ -68,7 +69,7 @@ class Citation:
         """《标题》（文号）第X条 — the form HR officers paste into their own documents."""
         doc = self.hit.doc
         number = f"（{doc.doc_number}）" if doc.doc_number else ""
-        return f"{quoted_title(doc.title)}{number}{document_notes(doc)}{self.hit.chunk.heading_path}".strip()
+        return f"{quoted_title(doc.title)}{number}{document_notes(doc)}{self.hit.chunk.heading_path}{self.part}".strip()
 
     def to_dict(self) -> dict:
         doc, chunk = self.hit.doc, self.hit.chunk
@@ -84,6 +85,7 @@ class Citation:
             "heading": chunk.heading_path,
             "chunk_id": chunk.chunk_id,
             "quote": self.quote,
+            "part": self.part,
             "text": chunk.text,
             # the whole paragraph/article as in the file, when the cited chunk is a piece of it
             "paragraph": doc.text[slice(*chunk.para_span)],
@@ -181,6 +183,8 @@ class Prepared:
     pinned: bool = False
     #: what the quoted sentence of a pinned hit must state, when the structure says (本法自…起施行)
     pinned_quote: re.Pattern | None = None
+    #: the 款 or 项 the question asks for inside the pinned article: its span in the document text
+    pinned_part: tuple[int, int] | None = None
 
 
 def article_put_first(hits: list[Hit], refs: References) -> bool:
@@ -192,12 +196,28 @@ def article_put_first(hits: list[Hit], refs: References) -> bool:
     return not refs.documents or hits[0].chunk.doc_id in refs.documents
 
 
+def part_label(refs: References) -> str:
+    """第二款第六项 — the part of an article ``refs`` asks for, as laws cite it ("" for none)."""
+    return "".join(f"第{chinese_number(n)}{unit}" for n, unit in ((refs.paragraph, "款"), (refs.item, "项")) if n)
+
+
+def asked_part(hit: Hit, refs: References) -> tuple[int, int] | None:
+    """The span, in the document text, of the 款 or 项 ``refs`` asks for in ``hit``'s article."""
+    start, end = hit.chunk.para_span
+    span = article_part(hit.doc.text[start:end], refs.paragraph, chinese_number(refs.item) if refs.item else None)
+    return None if span is None else (start + span[0], start + span[1])
+
+
 def prepare(question: str, text: str, notice: str, result: SearchResult, config: Config, idf: dict[str, float],
             titles: set[str], lexicon: dict | None = None, is_apparatus=None) -> Prepared:
     """Read ``result`` for ``text``: the refusal checks that need no quote, and the candidate
     sentences with their features. ``idf`` (word → IDF of the BM25 index) weighs the question's
     words and is the corpus vocabulary of the refusal checks."""
     refs = result.references
+    hits = result.hits[:config.rank_hits]
+    article_pinned = bool(hits) and refs.article is not None and heading_matches(hits[0].chunk.heading, refs.article)
+    part = part_label(refs) if article_pinned else ""
+    part_span = asked_part(hits[0], refs) if part else None
     ctx = RefusalContext(
         query=result.query,
         sentence_top=result.sentence_top,
@@ -213,9 +233,11 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         article_found=refs.article is None or article_put_first(result.hits, refs),
         named_titles=[h.doc.title for h in result.hits if h.chunk.doc_id in refs.documents][:1],
         reference_spans=tuple(refs.spans),
+        part_asked=part,
+        part_found=part_span is not None,
+        part_where=f"{quoted_title(hits[0].doc.title)}{hits[0].chunk.heading[-1]}" if part else "",
     )
     figures = [pattern for _kind, pattern in asked_figures(result.query)]
-    hits = result.hits[:config.rank_hits]
     apparatus = [bool(is_apparatus and is_apparatus(h.row)) for h in hits]
     bigrams = frozenset(char_bigrams(result.query) + [g for term in result.expansion for g in char_bigrams(term)])
     view = QuestionView(question_terms(result.query, idf), apparatus, bigrams)
@@ -223,7 +245,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     states = [bool(figures) and all(p.search(result.hits[c.hit].chunk.text[c.start:c.end]) for p in figures) for c in candidates]
     about_document = asks_about_document(result.query)
     pinned = bool(hits) and (
-        refs.article is not None and heading_matches(hits[0].chunk.heading, refs.article)
+        article_pinned
         or about_document == "title" and apparatus[0]
         or about_document == "date" and apparatus[0] and bool(ISSUE_DATE.search(hits[0].chunk.text))
         or about_document == "effective" and bool(EFFECTIVE_CLAUSE.search(hits[0].chunk.text)))
@@ -231,7 +253,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     checks = [check for check in BEFORE_QUOTES if not (pinned and check is weak_evidence)]
     pinned_quote = EFFECTIVE_CLAUSE if pinned and about_document == "effective" else None
     return Prepared(question, text, notice, result, ctx, first_reason(ctx, checks), candidates, matrix, states, view,
-                    pinned, pinned_quote)
+                    pinned, pinned_quote, part_span)
 
 
 def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
@@ -251,14 +273,20 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
             if prepared.pinned_quote is not None:  # in an article of several sentences, the one that says it
                 hit = result.hits[0].chunk.text
                 first = [i for i in first if prepared.pinned_quote.search(hit[prepared.candidates[i].start:prepared.candidates[i].end])] or first
+            if prepared.pinned_part is not None:  # the 款 or 项 asked for, in whichever piece of the article holds it
+                first = [i for i, c in enumerate(prepared.candidates)
+                         if _in_part(result.hits[c.hit], c, result.hits[0], prepared.pinned_part)] or first
             picked = [max(first, key=lambda i: (probabilities[i], -i))] if first else []
         else:
             picked = choose(prepared.candidates, probabilities, result.hits, ranker, prepared.figure_states)
         for number, i in enumerate(picked, start=1):
             c = prepared.candidates[i]
             hit = result.hits[c.hit]
-            start, end = quote_span(hit.chunk.text, c.start, c.end)  # a clause of a series of cases: the whole series
-            citations.append(Citation(number, hit, hit.chunk.text[start:end], start, end, float(probabilities[i])))
+            # the 款 or 项 asked for is quoted whole; a clause of a series of cases, with the whole series
+            whole = _part_in_chunk(hit, prepared.pinned_part) if prepared.pinned_part is not None else None
+            start, end = whole or quote_span(hit.chunk.text, c.start, c.end)
+            part = prepared.context.part_asked if whole else ""
+            citations.append(Citation(number, hit, hit.chunk.text[start:end], start, end, float(probabilities[i]), part))
         reason = _check_quotes(citations, ctx) if citations else NO_ANSWER_REASON
     if reason:
         return Answer(prepared.text, REFUSAL_TEXT, True, [], result.hits, notice=notice, reason=reason, **about)
@@ -266,6 +294,24 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
         # a sub-question the quotes leave open (missing_figure answered the rest): say so
         notice = f"{notice}问题中“{part}”所问的具体{kind}，现有政策文件没有给出。"
     return Answer(prepared.text, render(citations), False, citations, result.hits, notice=notice, **about)
+
+
+def _in_part(hit: Hit, c: Candidate, article: Hit, part: tuple[int, int]) -> bool:
+    """Whether candidate ``c`` of ``hit`` lies in ``part`` (a span of the document text) of the
+    article ``article`` is, ``hit`` being that article or another piece of it."""
+    chunk = hit.chunk
+    if (chunk.doc_id, chunk.para_span) != (article.chunk.doc_id, article.chunk.para_span):
+        return False
+    return chunk.source_offset(c.start) < part[1] and chunk.source_offset(c.end, end=True) > part[0]
+
+
+def _part_in_chunk(hit: Hit, part: tuple[int, int]) -> tuple[int, int] | None:
+    """``part`` (a span of the document text) as offsets into ``hit``'s chunk text, when the chunk
+    holds all of it in one piece."""
+    chunk = hit.chunk
+    if len(chunk.segments) != 1 or not (chunk.start <= part[0] and part[1] <= chunk.end):
+        return None
+    return part[0] - chunk.start, part[1] - chunk.start
 
 
 def _check_quotes(citations: list[Citation], ctx: RefusalContext) -> str:

@@ -71,6 +71,11 @@ class RefusalContext:
     named_titles: list[str] = field(default_factory=list)
     #: the question's names of indexed documents (49号文, 教师法): words the corpus surely knows
     reference_spans: tuple[str, ...] = ()
+    #: the 款/项 asked for inside the article (第六项), whether the article has it, and where it was
+    #: looked for (《工伤保险条例》第十四条)
+    part_asked: str = ""
+    part_found: bool = True
+    part_where: str = ""
 
 
 def instruction(ctx: RefusalContext) -> str:
@@ -192,6 +197,11 @@ def unknown_article(ctx: RefusalContext) -> str:
     return f"{where}中没有第{number}条"
 
 
+def unknown_part(ctx: RefusalContext) -> str:
+    """A 款 or 项 the article asked for does not have: another part of it would be a wrong citation."""
+    return f"{ctx.part_where}中没有{ctx.part_asked}" if ctx.part_asked and not ctx.part_found else ""
+
+
 #: A sub-question: the text between ？ ? ； ; (see :func:`question_parts`).
 _SUB_QUESTION = re.compile(r"[^？?；;]+")
 #: Where a clause of a sub-question ends.
@@ -248,7 +258,7 @@ def missing_figure(ctx: RefusalContext) -> str:
 
 #: Checks that need only the question and retrieval, then the one that needs the quotes.
 BEFORE_QUOTES: list[Callable[[RefusalContext], str]] = [
-    instruction, weak_evidence, unknown_terms, unknown_document, unknown_place, unknown_time, unknown_article,
+    instruction, weak_evidence, unknown_terms, unknown_document, unknown_place, unknown_time, unknown_article, unknown_part,
 ]
 AFTER_QUOTES: list[Callable[[RefusalContext], str]] = [missing_figure]
 

@@ -69,6 +69,24 @@ def article_of(query: str) -> int | None:
     return value if value and 0 < value < 10000 else None
 
 
+#: 第一款, 第（六）项, 第6项: a paragraph (款) or item (项) inside the article asked for.
+_PART = re.compile(rf"第\s*[（(]?\s*(\d{{1,2}}|[{CN_NUM}]{{1,4}})\s*[）)]?\s*([款项])")
+
+
+def parts_of(query: str) -> tuple[int | None, int | None]:
+    """The 款 and the 项 a question asks for inside its article, each None when it names none
+    (第十四条第一款第六项 → (1, 6); 第十四条第（六）项 → (None, 6))."""
+    text = unicodedata.normalize("NFKC", query)
+    article = _ARTICLE.search(text)
+    found: dict[str, int] = {}
+    for match in _PART.finditer(text, article.end()) if article else ():
+        number = match.group(1)
+        value = int(number) if number.isdigit() else arabic_number(number)
+        if value and 0 < value < 100:
+            found.setdefault(match.group(2), value)
+    return found.get("款"), found.get("项")
+
+
 def heading_markers(article: int) -> tuple[str, ...]:
     """How a heading starts when it is article ``article``: 第二十五条 (laws) or （二十五） (items
     of a plan or opinion, which people also call 第25条)."""
@@ -169,6 +187,8 @@ class References:
     documents: tuple[str, ...] = ()
     article: int | None = None
     spans: tuple[str, ...] = ()  # the names as written in the question
+    paragraph: int | None = None  # 第二款 of the article
+    item: int | None = None  # 第六项 of the article
 
     def __bool__(self) -> bool:
         return bool(self.documents) or self.article is not None
@@ -197,7 +217,8 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]]) -> Refer
                 spans.append(original[kept[start] : kept[end - 1] + 1])
                 break
             start = text.find(alias, start + 1)
-    return References(tuple(found), article_of(query), tuple(spans))
+    paragraph, item = parts_of(query)
+    return References(tuple(found), article_of(query), tuple(spans), paragraph, item)
 
 
 

@@ -319,7 +319,7 @@ class Retriever:
         if docs:
             inside = tuple(d for d in refs.documents if d in docs)
             named_outside_filter = () if inside else refs.documents
-            refs = References(inside, refs.article, refs.spans)
+            refs = dataclasses.replace(refs, documents=inside)
         # A named document is favoured after fusion; its name (49号文, 教师法) would otherwise make
         # BM25 prefer the bare title and 文号 lines, so the lexical query leaves it out.
         lexical_query = query

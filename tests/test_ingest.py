@@ -5,7 +5,7 @@ import pytest
 
 from ingest.chunker import chunk_document
 from ingest.loaders import LoadError, find_documents, load_document, split_header
-from ingest.structure import pack_sentences, paragraphs, split_sentences
+from ingest.structure import article_part, pack_sentences, paragraphs, split_sentences
 from policyqa.config import PROJECT_ROOT
 
 CORPUS = PROJECT_ROOT / "data" / "policies"
@@ -242,3 +242,24 @@ def test_bad_files_get_a_message_naming_them(tmp_path, name, content, message):
     with pytest.raises(LoadError) as err:
         load_document(path)
     assert name in str(err.value) and message in str(err.value)
+
+
+def test_article_part_reads_paragraphs_and_items_as_laws_cite_them():
+    # a 款 is a paragraph; lines opening with an item number are items (项) of the 款 above them
+    article = ("第九条 甲单位应当做到下列事项：\n"
+               "（一）建立制度；\n"
+               "(二)按时报告；\n"
+               "乙单位应当配合。\n"
+               "前两款另有规定的，从其规定。")
+
+    def part(paragraph=None, item=None):
+        span = article_part(article, paragraph, item)
+        return None if span is None else article[span[0]:span[1]]
+
+    assert part(1) == "第九条 甲单位应当做到下列事项：\n（一）建立制度；\n(二)按时报告；"
+    assert part(2) == "乙单位应当配合。"
+    assert part(3) == "前两款另有规定的，从其规定。"
+    assert part(item="二") == "(二)按时报告；"
+    assert part(1, "一") == "（一）建立制度；"
+    assert part(4) is None and part(2, "一") is None and part(item="三") is None
+    assert part() is None  # nothing asked

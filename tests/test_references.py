@@ -11,6 +11,7 @@ from retriever.references import (
     document_aliases,
     find_references,
     heading_matches,
+    parts_of,
 )
 
 TEACHERS_LAW = "12_jiaoshi-fa-2009"
@@ -37,6 +38,18 @@ def test_out_of_range_article_numbers_are_refused_not_guessed():
 ])
 def test_article_of(question, article):
     assert article_of(question) == article
+
+
+@pytest.mark.parametrize("question, parts", [
+    ("某条例第十四条第六项", (None, 6)), ("第十四条第（六）项", (None, 6)), ("第１４条第１款第６项", (1, 6)),
+    ("某法第十条第二款是什么", (2, None)), ("第十条第二款和第三款", (2, None)),
+    ("第六项", (None, None)),  # no article: nothing to look inside
+    ("第十条第0款", (None, None)), ("某法第二十五条", (None, None)),
+])
+def test_parts_of_an_article(question, parts):
+    assert parts_of(question) == parts
+    refs = find_references(question, {})
+    assert (refs.paragraph, refs.item) == parts
 
 
 def test_heading_matches_law_articles_and_plan_items_but_not_longer_numbers():

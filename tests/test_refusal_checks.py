@@ -160,6 +160,29 @@ def test_an_article_only_another_law_has_is_refused_not_quoted_from_that_law(qa)
     assert "第五十条" in answer.citations[0].quote
 
 
+def test_a_paragraph_or_item_of_an_article_is_quoted_whole_and_cited_as_laws_cite_it(qa):
+    answer = qa.ask("工伤保险条例第十四条第六项是什么？")
+    assert not answer.refused and len(answer.citations) == 1
+    quote = answer.citations[0]
+    assert quote.quote.startswith("(六)") and quote.quote.endswith("；")
+    assert quote.label().endswith("第十四条第六项") and quote.to_dict()["part"] == "第六项"
+    answer = qa.ask("劳动合同法第十条第二款是什么？")
+    assert not answer.refused
+    second = answer.citations[0]
+    assert second.quote.startswith("已建立劳动关系") and second.quote.endswith("订立书面劳动合同。")
+    assert second.hit.chunk.text[second.quote_start:second.quote_end] == second.quote
+    assert "第十条第二款" in answer.answer
+
+
+@pytest.mark.parametrize("question, reason", [
+    ("工伤保险条例第十四条第（九）项是什么？", "《工伤保险条例》第十四条中没有第九项"),
+    ("劳动合同法第十条第五款是什么？", "《中华人民共和国劳动合同法》第十条中没有第五款"),
+])
+def test_a_part_the_article_does_not_have_is_refused_not_replaced_by_another(qa, question, reason):
+    answer = qa.ask(question)
+    assert answer.refused and answer.citations == [] and answer.reason == reason
+
+
 def test_an_existing_article_is_still_answered(qa):
     answer = qa.ask("职业教育法第六十九条")
     assert not answer.refused and "第六十九条" in answer.citations[0].quote
