@@ -87,6 +87,26 @@ def parts_of(query: str) -> tuple[int | None, int | None]:
     return found.get("款"), found.get("项")
 
 
+def article_span(query: str) -> tuple[int, int] | None:
+    """Where the article reference (第25条, 第二十五条) stands in ``query``, which must already be NFKC."""
+    match = _ARTICLE.search(query)
+    return match.span() if match else None
+
+
+#: A text that is only a reference inside a law: an article with any of its parts, or parts alone.
+_ONLY_ARTICLE = re.compile(rf"{_ARTICLE.pattern}(?:{_PART.pattern})*")
+_ONLY_PARTS = re.compile(rf"(?:{_PART.pattern})+")
+
+
+def reference_kind(text: str) -> str | None:
+    """"article" when ``text`` is only an article reference (第十一条, 第十一条第二款), "part" when only
+    a 款 or 项 (第二款, 第一款第三项), else None."""
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    if _ONLY_ARTICLE.fullmatch(text):
+        return "article"
+    return "part" if _ONLY_PARTS.fullmatch(text) else None
+
+
 def heading_markers(article: int) -> tuple[str, ...]:
     """How a heading starts when it is article ``article``: 第二十五条 (laws) or （二十五） (items
     of a plan or opinion, which people also call 第25条)."""

@@ -24,6 +24,23 @@ def test_a_question_that_stands_alone_is_left_alone(previous, question):
     assert read_follow_up(question, previous) is None
 
 
+@pytest.mark.parametrize("previous, question, reading", [
+    ("劳动合同法第十条是怎么规定的？", "那第二款呢？", "劳动合同法第十条第二款"),
+    ("劳动合同法第十条第二款是什么？", "第三款呢？", "劳动合同法第十条第三款"),  # the part asked before gives way
+    ("工伤保险条例第14条第一项", "那第（六）项呢", "工伤保险条例第14条第（六）项"),
+    ("劳动合同法第十条是怎么规定的？", "那第十一条呢？", "劳动合同法第十一条"),
+])
+def test_a_follow_up_inside_a_cited_law_keeps_its_law_and_article(previous, question, reading):
+    # word by word, 「那第二款呢」 lost the law's name (劳动 合同法) and put 第二款 before the article
+    assert read_follow_up(question, previous) == reading
+
+
+def test_the_law_of_a_follow_up_article_is_the_one_cited_before(qa):
+    answer = qa.ask(read_follow_up("那第二款呢？", "劳动合同法第十条是怎么规定的？"))
+    assert not answer.refused and answer.citations[0].quote.startswith("已建立劳动关系")
+    assert answer.citations[0].hit.chunk.doc_id == "27_laodong-hetong-fa-2012"
+
+
 def test_follow_up_answer_says_how_it_was_read(qa):
     from policyqa.followup import reading_notice
 
