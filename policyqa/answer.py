@@ -297,8 +297,8 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
 
 
 def _in_part(hit: Hit, c: Candidate, article: Hit, part: tuple[int, int]) -> bool:
-    """Whether candidate ``c`` of ``hit`` lies in ``part`` (a span of the document text) of the
-    article ``article`` is, ``hit`` being that article or another piece of it."""
+    """Whether candidate ``c`` of ``hit`` lies in ``part`` (a span of the document text), ``hit``
+    being the article ``article`` or another piece of it."""
     chunk = hit.chunk
     if (chunk.doc_id, chunk.para_span) != (article.chunk.doc_id, article.chunk.para_span):
         return False
