@@ -185,15 +185,19 @@ class Prepared:
     pinned_quote: re.Pattern | None = None
     #: the 款 or 项 the question asks for inside the pinned article: its span in the document text
     pinned_part: tuple[int, int] | None = None
+    #: the pinned hits: the first, or one per article asked for (第二十五条和第二十六条), in the question's order
+    pinned_hits: tuple[int, ...] = (0,)
 
 
-def article_put_first(hits: list[Hit], refs: References) -> bool:
-    """Whether the first hit is the asked-for article of a document the question names (of any
-    document when it names none): search puts that article first whenever it exists. Another law's
-    article of the same number is no answer (教师法 ends at 第四十三条; 第五十条 is another law's)."""
-    if not hits or not heading_matches(hits[0].chunk.heading, refs.article):
-        return False
-    return not refs.documents or hits[0].chunk.doc_id in refs.documents
+def article_hit(hits: list[Hit], refs: References, article: int) -> int | None:
+    """The first of ``hits`` that is article ``article`` of a document the question names (of any
+    document when it names none); search puts the asked-for articles first whenever they exist.
+    Another law's article of the same number is no answer (教师法 ends at 第四十三条; 第五十条 is
+    another law's)."""
+    for i, hit in enumerate(hits):
+        if heading_matches(hit.chunk.heading, article) and (not refs.documents or hit.chunk.doc_id in refs.documents):
+            return i
+    return None
 
 
 def part_label(refs: References) -> str:
@@ -215,7 +219,10 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     words and is the corpus vocabulary of the refusal checks."""
     refs = result.references
     hits = result.hits[:config.rank_hits]
-    article_pinned = bool(hits) and refs.article is not None and heading_matches(hits[0].chunk.heading, refs.article)
+    asked = refs.asked_articles
+    found_at = [article_hit(hits, refs, a) for a in asked]
+    missing = next((a for a, i in zip(asked, found_at) if i is None), None)
+    article_pinned = bool(asked) and missing is None
     part = part_label(refs) if article_pinned else ""
     part_span = asked_part(hits[0], refs) if part else None
     ctx = RefusalContext(
@@ -229,8 +236,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         has_hits=bool(result.hits),
         places=places_in(result.query),
         lexicon=lexicon or {},
-        article=refs.article,
-        article_found=refs.article is None or article_put_first(result.hits, refs),
+        article=refs.article if missing is None else missing,
+        article_found=missing is None,
         named_titles=[h.doc.title for h in result.hits if h.chunk.doc_id in refs.documents][:1],
         reference_spans=tuple(refs.spans),
         part_asked=part,
@@ -253,7 +260,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     checks = [check for check in BEFORE_QUOTES if not (pinned and check is weak_evidence)]
     pinned_quote = EFFECTIVE_CLAUSE if pinned and about_document == "effective" else None
     return Prepared(question, text, notice, result, ctx, first_reason(ctx, checks), candidates, matrix, states, view,
-                    pinned, pinned_quote, part_span)
+                    pinned, pinned_quote, part_span, tuple(dict.fromkeys(found_at)) if article_pinned else (0,))
 
 
 def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
@@ -268,7 +275,10 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
     citations: list[Citation] = []
     if not reason:
         probabilities = ranker.probabilities(prepared.matrix)
-        if prepared.pinned:
+        if prepared.pinned and len(prepared.pinned_hits) > 1:  # several articles: each one's best sentence
+            per_article = [[i for i, c in enumerate(prepared.candidates) if c.hit == h] for h in prepared.pinned_hits]
+            picked = [max(first, key=lambda i: (probabilities[i], -i)) for first in per_article[:ranker.max_quotes] if first]
+        elif prepared.pinned:
             first = [i for i, c in enumerate(prepared.candidates) if c.hit == 0]
             if prepared.pinned_quote is not None:  # in an article of several sentences, the one that says it
                 hit = result.hits[0].chunk.text

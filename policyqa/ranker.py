@@ -246,7 +246,7 @@ def _own_features(result: SearchResult, view: QuestionView, hit: Hit, c: Candida
         "bigram_overlap": bigram_overlap(view.bigrams, text),
         "named_document": float(hit.chunk.doc_id in refs.documents),
         "other_document_named": float(bool(refs.documents) and hit.chunk.doc_id not in refs.documents),
-        "named_article": float(refs.article is not None and heading_matches(hit.chunk.heading, refs.article)),
+        "named_article": float(any(heading_matches(hit.chunk.heading, a) for a in refs.asked_articles)),
         "sentence_top": result.sentence_top,
         "dense_top": result.dense_top,
     }

@@ -59,14 +59,50 @@ def arabic_number(text: str) -> int | None:
 _ARTICLE = re.compile(rf"第\s*[（(]?\s*(\d{{1,4}}|[{CN_NUM}]{{1,8}})\s*[）)]?\s*条")
 
 
-def article_of(query: str) -> int | None:
-    """The article number a question asks for (第25条 / 第二十五条 → 25), or None."""
-    match = _ARTICLE.search(unicodedata.normalize("NFKC", query))
-    if not match:
-        return None
-    number = match.group(1)
-    value = int(number) if number.isdigit() else arabic_number(number)
+#: At most this many articles are read from one question: an answer quotes at most three passages.
+MAX_ARTICLES = 3
+_NUMBER = rf"(?:\d{{1,4}}|[{CN_NUM}]{{1,8}})"
+#: 第25、26条, 第二十五和二十六条, 第二十五至二十七条: several numbers before one 条.
+_ARTICLE_LIST = re.compile(rf"第\s*({_NUMBER}(?:\s*[、，,和及与至到~～－-]\s*第?\s*{_NUMBER})+)\s*条")
+_LIST_SEPARATOR = re.compile(r"\s*([、，,和及与至到~～－-])\s*第?\s*")
+_RANGE = "至到~～－-"
+
+
+def _article_number(text: str) -> int | None:
+    value = int(text) if text.isdigit() else arabic_number(text)
     return value if value and 0 < value < 10000 else None
+
+
+def articles_of(query: str) -> tuple[int, ...]:
+    """The article numbers a question asks for, in its order (第二十五条和第二十六条, 第25、26条 → 25,
+    26; a range 第二十五至二十七条 → 25, 26, 27), at most :data:`MAX_ARTICLES`."""
+    text = unicodedata.normalize("NFKC", query)
+    found: dict[int, None] = {}
+    previous, last_end = None, None
+    for match in sorted([*_ARTICLE.finditer(text), *_ARTICLE_LIST.finditer(text)], key=lambda m: m.start()):
+        pieces = _LIST_SEPARATOR.split(match.group(1))
+        numbers = [_article_number(n) for n in pieces[0::2]]
+        between = text[last_end:match.start()].strip() if last_end is not None else ""
+        joined = between if len(between) == 1 and between in _RANGE else ""  # 第二十五条至第二十七条
+        previous = previous if joined else None
+        last_end = match.end()
+        for number, separator in zip(numbers, [joined] + pieces[1::2]):
+            if number is None:
+                previous = None
+                continue
+            if separator and separator in _RANGE and previous is not None and number > previous:
+                # a range: its first articles, as many as can be quoted
+                found.update(dict.fromkeys(range(previous + 1, min(number, previous + MAX_ARTICLES) + 1)))
+            else:
+                found[number] = None
+            previous = number
+    return tuple(found)[:MAX_ARTICLES]
+
+
+def article_of(query: str) -> int | None:
+    """The (first) article number a question asks for (第25条 / 第二十五条 → 25), or None."""
+    articles = articles_of(query)
+    return articles[0] if articles else None
 
 
 #: 第一款, 第（六）项, 第6项: a paragraph (款) or item (项) inside the article asked for.
@@ -77,7 +113,7 @@ def parts_of(query: str) -> tuple[int | None, int | None]:
     """The 款 and the 项 a question asks for inside its article, each None when it names none
     (第十四条第一款第六项 → (1, 6); 第十四条第（六）项 → (None, 6))."""
     text = unicodedata.normalize("NFKC", query)
-    article = _ARTICLE.search(text)
+    article = _ARTICLE.search(text) if len(articles_of(text)) == 1 else None  # of several articles: whose?
     found: dict[str, int] = {}
     for match in _PART.finditer(text, article.end()) if article else ():
         number = match.group(1)
@@ -209,9 +245,15 @@ class References:
     spans: tuple[str, ...] = ()  # the names as written in the question
     paragraph: int | None = None  # 第二款 of the article
     item: int | None = None  # 第六项 of the article
+    articles: tuple[int, ...] = ()  # every article asked for, ``article`` first (第二十五条和第二十六条)
 
     def __bool__(self) -> bool:
         return bool(self.documents) or self.article is not None
+
+    @property
+    def asked_articles(self) -> tuple[int, ...]:
+        """Every article asked for, ``article`` first (also for a References made with ``article`` alone)."""
+        return self.articles or (() if self.article is None else (self.article,))
 
 
 def find_references(query: str, aliases: Mapping[str, tuple[str, ...]]) -> References:
@@ -238,7 +280,8 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]]) -> Refer
                 break
             start = text.find(alias, start + 1)
     paragraph, item = parts_of(query)
-    return References(tuple(found), article_of(query), tuple(spans), paragraph, item)
+    articles = articles_of(query)
+    return References(tuple(found), articles[0] if articles else None, tuple(spans), paragraph, item, articles)
 
 
 

@@ -517,7 +517,7 @@ class Retriever:
                 rows = [r for lo, hi in named.values() for r in range(lo, min(hi, lo + ARTICLE_SCAN_LIMIT))]
             else:  # every chunk of a small index, the candidates of a large one
                 rows = range(len(self.index.chunks)) if len(self.index.chunks) <= ARTICLE_SCAN_LIMIT else list(scores)
-            first = [row for row in rows if heading_matches(self.index.chunks[row].heading, refs.article)]
+            first = [row for row in rows if any(heading_matches(self.index.chunks[row].heading, a) for a in refs.asked_articles)]
         elif about in ("title", "date", "effective"):
             first = [row for row in (self.line_row(about, d) for d in named) if row is not None]
         if allowed is not None and first:

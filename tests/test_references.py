@@ -7,6 +7,7 @@ from retriever.references import (
     alias_table,
     arabic_number,
     article_of,
+    articles_of,
     chinese_number,
     document_aliases,
     find_references,
@@ -40,11 +41,23 @@ def test_article_of(question, article):
     assert article_of(question) == article
 
 
+@pytest.mark.parametrize("question, articles", [
+    ("某法第二十五条和第二十六条", (25, 26)), ("第25、26条", (25, 26)), ("第二十五条、第二十六条", (25, 26)),
+    ("第二十五至二十七条", (25, 26, 27)), ("第25条至第27条", (25, 26, 27)),
+    ("第二十五至四十条", (25, 26, 27)),  # a long range: its first articles, as many as an answer quotes
+    ("第1、2、3、4条", (1, 2, 3)), ("第25条和第25条", (25,)), ("第25条", (25,)), ("第0条", ()),
+])
+def test_articles_of(question, articles):
+    assert articles_of(question) == articles
+    assert article_of(question) == (articles[0] if articles else None)
+
+
 @pytest.mark.parametrize("question, parts", [
     ("某条例第十四条第六项", (None, 6)), ("第十四条第（六）项", (None, 6)), ("第１４条第１款第６项", (1, 6)),
     ("某法第十条第二款是什么", (2, None)), ("第十条第二款和第三款", (2, None)),
     ("第六项", (None, None)),  # no article: nothing to look inside
     ("第十条第0款", (None, None)), ("某法第二十五条", (None, None)),
+    ("第十条第二款和第十一条", (None, None)),  # of two articles, whose 款 is unclear
 ])
 def test_parts_of_an_article(question, parts):
     assert parts_of(question) == parts

@@ -183,6 +183,18 @@ def test_a_part_the_article_does_not_have_is_refused_not_replaced_by_another(qa,
     assert answer.refused and answer.citations == [] and answer.reason == reason
 
 
+def test_several_articles_are_each_quoted_in_the_question_s_order(qa):
+    answer = qa.ask("教师法第二十六条和第二十五条分别是怎么规定的？")
+    assert not answer.refused
+    assert [c.quote[:5] for c in answer.citations] == ["第二十六条", "第二十五条"]
+    assert {c.hit.chunk.doc_id for c in answer.citations} == {"12_jiaoshi-fa-2009"}
+    answer = qa.ask("劳动合同法第37至39条")
+    assert [c.hit.chunk.heading[-1] for c in answer.citations] == ["第三十七条", "第三十八条", "第三十九条"]
+    # one of them missing: refused by name, as a single missing article is
+    answer = qa.ask("教师法第四十三条和第四十四条")
+    assert answer.refused and answer.reason == "《中华人民共和国教师法》中没有第四十四条"
+
+
 def test_an_existing_article_is_still_answered(qa):
     answer = qa.ask("职业教育法第六十九条")
     assert not answer.refused and "第六十九条" in answer.citations[0].quote
