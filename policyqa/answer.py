@@ -18,7 +18,7 @@ import numpy as np
 from ingest.schema import SourceDocument, quoted_title
 from ingest.structure import EFFECTIVE_CLAUSE, ISSUE_DATE, article_part
 from policyqa.config import REFUSAL_TEXT, Config
-from retriever.references import References, asks_about_document, chinese_number, heading_matches
+from retriever.references import References, asks_about_document, chinese_number, division_matches, heading_matches
 from retriever.search import Hit, SearchResult
 from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise, quote_span
 from policyqa.refusal import (
@@ -225,6 +225,13 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     article_pinned = bool(asked) and missing is None
     part = part_label(refs) if article_pinned else ""
     part_span = asked_part(hits[0], refs) if part else None
+    # a chapter or part asked about (第二章): search put its passages first when the document has it
+    division_pinned = refs.division is not None and bool(hits) and division_matches(hits[0].chunk.heading, refs.division) and (
+        not refs.documents or hits[0].chunk.doc_id in refs.documents)
+    if refs.division is not None and not division_pinned:
+        kind, number = refs.division
+        part, part_span = f"第{chinese_number(number)}{kind}", None
+    where = "、".join(dict.fromkeys(quoted_title(h.doc.title) for h in result.hits if h.chunk.doc_id in refs.documents)) or "文档"
     ctx = RefusalContext(
         query=result.query,
         sentence_top=result.sentence_top,
@@ -242,7 +249,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         reference_spans=tuple(refs.spans),
         part_asked=part,
         part_found=part_span is not None,
-        part_where=f"{quoted_title(hits[0].doc.title)}{hits[0].chunk.heading[-1]}" if part else "",
+        part_where=(f"{quoted_title(hits[0].doc.title)}{hits[0].chunk.heading[-1]}" if article_pinned else where) if part else "",
     )
     figures = [pattern for _kind, pattern in asked_figures(result.query)]
     apparatus = [bool(is_apparatus and is_apparatus(h.row)) for h in hits]
@@ -253,6 +260,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     about_document = asks_about_document(result.query)
     pinned = bool(hits) and (
         article_pinned
+        or division_pinned
         or about_document == "title" and apparatus[0]
         or about_document == "date" and apparatus[0] and bool(ISSUE_DATE.search(hits[0].chunk.text))
         or about_document == "effective" and bool(EFFECTIVE_CLAUSE.search(hits[0].chunk.text)))

@@ -143,6 +143,30 @@ def reference_kind(text: str) -> str | None:
     return "part" if _ONLY_PARTS.fullmatch(text) else None
 
 
+#: 第二章, 第三节, 第二部分: a division of a document a question asks about.
+_DIVISION = re.compile(rf"第\s*({_NUMBER})\s*(章|节|部分)")
+
+
+def division_of(query: str) -> tuple[str, int] | None:
+    """The division a question asks about (第二章 → ("章", 2), 第三部分 → ("部分", 3)), or None;
+    also None when it asks for an article, which says more (第二章第十条 is that article)."""
+    text = unicodedata.normalize("NFKC", query)
+    match = _DIVISION.search(text)
+    if not match or articles_of(text):
+        return None
+    number = _article_number(match.group(1))
+    return None if number is None else (match.group(2), number)
+
+
+def division_matches(heading: list[str], division: tuple[str, int]) -> bool:
+    """Whether a chunk's heading path lies in ``division``: 第二章 of a law, or the part a plan or
+    notice numbers 二、 (people call it 第二部分)."""
+    kind, number = division
+    cn = chinese_number(number)
+    markers = (f"第{cn}部分", f"{cn}、") if kind == "部分" else (f"第{cn}{kind}",)
+    return any(level.startswith(markers) for level in heading)
+
+
 def heading_markers(article: int) -> tuple[str, ...]:
     """How a heading starts when it is article ``article``: 第二十五条 (laws) or （二十五） (items
     of a plan or opinion, which people also call 第25条)."""
@@ -246,9 +270,10 @@ class References:
     paragraph: int | None = None  # 第二款 of the article
     item: int | None = None  # 第六项 of the article
     articles: tuple[int, ...] = ()  # every article asked for, ``article`` first (第二十五条和第二十六条)
+    division: tuple[str, int] | None = None  # a chapter or part asked about, when no article is (第二章 → ("章", 2))
 
     def __bool__(self) -> bool:
-        return bool(self.documents) or self.article is not None
+        return bool(self.documents) or self.article is not None or self.division is not None
 
     @property
     def asked_articles(self) -> tuple[int, ...]:
@@ -281,7 +306,9 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]]) -> Refer
             start = text.find(alias, start + 1)
     paragraph, item = parts_of(query)
     articles = articles_of(query)
-    return References(tuple(found), articles[0] if articles else None, tuple(spans), paragraph, item, articles)
+    # a chapter or part only of a document the question names: 第三部分 of which of 26 documents?
+    division = division_of(query) if found else None
+    return References(tuple(found), articles[0] if articles else None, tuple(spans), paragraph, item, articles, division)
 
 
 

@@ -22,7 +22,8 @@ from retriever.preference import Preferences, Standing, demoted, prefer
 from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
 from retriever.references import (
-    References, alias_table, asks_about_document, bare_title, find_references, heading_matches, normalise_reference_text,
+    References, alias_table, asks_about_document, bare_title, division_matches, find_references, heading_matches,
+    normalise_reference_text,
 )
 from retriever.settings import SearchSettings
 from retriever.store import IndexData
@@ -512,14 +513,17 @@ class Retriever:
                 if any(lo <= row < hi for lo, hi in named.values()):
                     scores[row] += boost
         first: list[int] = []  # rows put above every other
+        if named:  # the rows searched for a heading asked for
+            rows = [r for lo, hi in named.values() for r in range(lo, min(hi, lo + ARTICLE_SCAN_LIMIT))]
+        else:  # every chunk of a small index, the candidates of a large one
+            rows = range(len(self.index.chunks)) if len(self.index.chunks) <= ARTICLE_SCAN_LIMIT else list(scores)
+        chunks = self.index.chunks
         if refs.article is not None:
-            if named:
-                rows = [r for lo, hi in named.values() for r in range(lo, min(hi, lo + ARTICLE_SCAN_LIMIT))]
-            else:  # every chunk of a small index, the candidates of a large one
-                rows = range(len(self.index.chunks)) if len(self.index.chunks) <= ARTICLE_SCAN_LIMIT else list(scores)
-            first = [row for row in rows if any(heading_matches(self.index.chunks[row].heading, a) for a in refs.asked_articles)]
+            first = [row for row in rows if any(heading_matches(chunks[row].heading, a) for a in refs.asked_articles)]
         elif about in ("title", "date", "effective"):
             first = [row for row in (self.line_row(about, d) for d in named) if row is not None]
+        elif refs.division is not None:  # 第二章: its passages first, the question's words ranking them
+            first = [row for row in rows if division_matches(chunks[row].heading, refs.division)]
         if allowed is not None and first:
             keep = set(allowed.tolist())
             first = sorted(row for row in first if row in keep)

@@ -9,6 +9,8 @@ from retriever.references import (
     article_of,
     articles_of,
     chinese_number,
+    division_matches,
+    division_of,
     document_aliases,
     find_references,
     heading_matches,
@@ -50,6 +52,28 @@ def test_article_of(question, article):
 def test_articles_of(question, articles):
     assert articles_of(question) == articles
     assert article_of(question) == (articles[0] if articles else None)
+
+
+@pytest.mark.parametrize("question, division", [
+    ("某法第二章讲什么", ("章", 2)), ("第3节", ("节", 3)), ("某通知第二部分", ("部分", 2)),
+    ("某法第二章第十条", None),  # the article says more
+    ("第二批试点", None), ("第零章", None),
+])
+def test_division_of(question, division):
+    assert division_of(question) == division
+
+
+def test_division_matches_chapters_and_the_parts_of_a_plan():
+    assert division_matches(["第二章 职业教育体系", "第十九条"], ("章", 2))
+    assert not division_matches(["第十二章 附则", "第九十条"], ("章", 2))  # 第十二章 does not start with 第二章
+    assert division_matches(["二、贯彻落实", "（一）加强"], ("部分", 2))
+    assert not division_matches(["十二、附则"], ("部分", 2))
+
+
+def test_a_division_is_read_only_in_a_document_the_question_names():
+    aliases = {"职业教育法": (VOCATIONAL_LAW,)}
+    assert find_references("职业教育法第二章讲什么", aliases).division == ("章", 2)
+    assert find_references("第二章讲什么", aliases).division is None  # 第二章 of which document?
 
 
 @pytest.mark.parametrize("question, parts", [

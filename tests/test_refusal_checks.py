@@ -195,6 +195,16 @@ def test_several_articles_are_each_quoted_in_the_question_s_order(qa):
     assert answer.refused and answer.reason == "《中华人民共和国教师法》中没有第四十四条"
 
 
+def test_a_chapter_or_part_of_a_named_document_is_answered_from_it(qa):
+    answer = qa.ask("职业教育法第二章讲的是什么？")
+    assert not answer.refused and answer.citations[0].hit.chunk.heading[0].startswith("第二章")
+    assert answer.citations[0].hit.chunk.doc_id == "05_zhiye-jiaoyu-fa-2022"
+    answer = qa.ask("49号文第二部分讲了什么？")
+    assert not answer.refused and answer.citations[0].hit.chunk.heading[0].startswith("二、")
+    answer = qa.ask("职业教育法第九章讲的是什么？")
+    assert answer.refused and answer.reason == "《中华人民共和国职业教育法》中没有第九章"
+
+
 def test_an_existing_article_is_still_answered(qa):
     answer = qa.ask("职业教育法第六十九条")
     assert not answer.refused and "第六十九条" in answer.citations[0].quote
