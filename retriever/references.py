@@ -262,7 +262,8 @@ def alias_table(documents: Mapping[str, Mapping], cut=None) -> dict[str, tuple[s
 
 @dataclass(frozen=True)
 class References:
-    """What a question refers to: documents by id, an article number, and the matched text."""
+    """What a question refers to: documents by id, the articles (and a 款 or 项 of one) or the
+    chapter or part it asks for, and the names as it writes them."""
 
     documents: tuple[str, ...] = ()
     article: int | None = None
