@@ -169,7 +169,7 @@ def _meta_html(doc: SourceDocument, chunk: Chunk) -> str:
 def citation_card_html(citation, turn: int) -> str:
     doc, chunk = citation.hit.doc, citation.hit.chunk
     parts = highlight_parts(doc, chunk, citation.quote_start, citation.quote_end)
-    label = short_citation(doc, chunk)
+    label = f"{short_citation(doc, chunk)}{citation.part}"  # 第十四条第六项 when that part was asked for
     return (
         f'<article class="pq-card" id="{anchor_id(turn, citation.number)}">'
         f'<div class="pq-card-head"><span class="pq-num">{citation.number}</span>'

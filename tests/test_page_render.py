@@ -150,6 +150,16 @@ def test_highlight_is_the_quote_in_a_real_paragraph(corpus):
     assert "（十二）多措并举打造“双师型”教师队伍" in html.unescape(out)
 
 
+def test_a_card_for_a_part_of_an_article_copies_its_citation_with_the_part(corpus):
+    docs, chunks = corpus
+    chunk = _chunk_with(chunks, "(六)在上下班途中")
+    citation = _citation(docs[chunk.doc_id], chunk, "(六)在上下班途中，受到非本人主要责任的交通事故或者城市轨道交通、客运轮渡、火车事故伤害的；")
+    citation.part = "第六项"
+    out = render.citation_card_html(citation, turn=1)
+    label = html.unescape(re.search(r'data-cite="([^"]*)"', out).group(1))
+    assert label.startswith("《工伤保险条例》") and label.endswith("第十四条第六项")
+
+
 def test_highlight_in_a_page_break_repaired_chunk(corpus):
     docs, chunks = corpus
     chunk = [c for c in chunks if len(c.segments) > 1 and "指明了前进方向" in c.text][0]
