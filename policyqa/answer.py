@@ -189,13 +189,13 @@ class Prepared:
     pinned_hits: tuple[int, ...] = (0,)
 
 
-def article_hit(hits: list[Hit], refs: References, article: int) -> int | None:
-    """The first of ``hits`` that is article ``article`` of a document the question names (of any
-    document when it names none); search puts the asked-for articles first whenever they exist.
-    Another law's article of the same number is no answer (教师法 ends at 第四十三条; 第五十条 is
-    another law's)."""
+def first_hit(hits: list[Hit], refs: References, heading_is) -> int | None:
+    """The first of ``hits`` whose heading path ``heading_is`` accepts (an article, a chapter asked
+    for), in a document the question names (in any when it names none); search puts such hits
+    first whenever they exist. Another law's article of the same number is no answer (教师法 ends
+    at 第四十三条; 第五十条 is another law's)."""
     for i, hit in enumerate(hits):
-        if heading_matches(hit.chunk.heading, article) and (not refs.documents or hit.chunk.doc_id in refs.documents):
+        if heading_is(hit.chunk.heading) and (not refs.documents or hit.chunk.doc_id in refs.documents):
             return i
     return None
 
@@ -220,18 +220,16 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     refs = result.references
     hits = result.hits[:config.rank_hits]
     asked = refs.asked_articles
-    found_at = [article_hit(hits, refs, a) for a in asked]
+    found_at = [first_hit(hits, refs, lambda heading, a=a: heading_matches(heading, a)) for a in asked]
     missing = next((a for a, i in zip(asked, found_at) if i is None), None)
     article_pinned = bool(asked) and missing is None
     part = part_label(refs) if article_pinned else ""
-    part_span = asked_part(hits[0], refs) if part else None
+    part_span = asked_part(hits[found_at[0]], refs) if part else None
     # a chapter or part asked about (第二章): search put its passages first when the document has it
-    division_pinned = refs.division is not None and bool(hits) and division_matches(hits[0].chunk.heading, refs.division) and (
-        not refs.documents or hits[0].chunk.doc_id in refs.documents)
-    if refs.division is not None and not division_pinned:
+    division_at = None if refs.division is None else first_hit(hits, refs, lambda heading: division_matches(heading, refs.division))
+    if refs.division is not None and division_at is None:
         kind, number = refs.division
-        part, part_span = f"第{chinese_number(number)}{kind}", None
-    where = "、".join(dict.fromkeys(quoted_title(h.doc.title) for h in result.hits if h.chunk.doc_id in refs.documents)) or "文档"
+        part = f"第{chinese_number(number)}{kind}"
     ctx = RefusalContext(
         query=result.query,
         sentence_top=result.sentence_top,
@@ -249,7 +247,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         reference_spans=tuple(refs.spans),
         part_asked=part,
         part_found=part_span is not None,
-        part_where=(f"{quoted_title(hits[0].doc.title)}{hits[0].chunk.heading[-1]}" if article_pinned else where) if part else "",
+        part_where=f"{quoted_title(hits[found_at[0]].doc.title)}{hits[found_at[0]].chunk.heading[-1]}" if part and article_pinned else "",
     )
     figures = [pattern for _kind, pattern in asked_figures(result.query)]
     apparatus = [bool(is_apparatus and is_apparatus(h.row)) for h in hits]
@@ -260,15 +258,16 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     about_document = asks_about_document(result.query)
     pinned = bool(hits) and (
         article_pinned
-        or division_pinned
+        or division_at is not None
         or about_document == "title" and apparatus[0]
         or about_document == "date" and apparatus[0] and bool(ISSUE_DATE.search(hits[0].chunk.text))
         or about_document == "effective" and bool(EFFECTIVE_CLAUSE.search(hits[0].chunk.text)))
     # a pinned answer rests on the document's structure, not on a cosine: weak evidence does not refuse it
     checks = [check for check in BEFORE_QUOTES if not (pinned and check is weak_evidence)]
     pinned_quote = EFFECTIVE_CLAUSE if pinned and about_document == "effective" else None
+    pinned_hits = tuple(dict.fromkeys(found_at)) if article_pinned else (division_at,) if division_at is not None else (0,)
     return Prepared(question, text, notice, result, ctx, first_reason(ctx, checks), candidates, matrix, states, view,
-                    pinned, pinned_quote, part_span, tuple(dict.fromkeys(found_at)) if article_pinned else (0,))
+                    pinned, pinned_quote, part_span, pinned_hits)
 
 
 def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
@@ -283,18 +282,9 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
     citations: list[Citation] = []
     if not reason:
         probabilities = ranker.probabilities(prepared.matrix)
-        if prepared.pinned and len(prepared.pinned_hits) > 1:  # several articles: each one's best sentence
-            per_article = [[i for i, c in enumerate(prepared.candidates) if c.hit == h] for h in prepared.pinned_hits]
-            picked = [max(first, key=lambda i: (probabilities[i], -i)) for first in per_article[:ranker.max_quotes] if first]
-        elif prepared.pinned:
-            first = [i for i, c in enumerate(prepared.candidates) if c.hit == 0]
-            if prepared.pinned_quote is not None:  # in an article of several sentences, the one that says it
-                hit = result.hits[0].chunk.text
-                first = [i for i in first if prepared.pinned_quote.search(hit[prepared.candidates[i].start:prepared.candidates[i].end])] or first
-            if prepared.pinned_part is not None:  # the 款 or 项 asked for, in whichever piece of the article holds it
-                first = [i for i, c in enumerate(prepared.candidates)
-                         if _in_part(result.hits[c.hit], c, result.hits[0], prepared.pinned_part)] or first
-            picked = [max(first, key=lambda i: (probabilities[i], -i))] if first else []
+        if prepared.pinned:  # one quote a pinned hit: the article (each one asked for), the line asked for
+            picks = (_pinned_pick(prepared, probabilities, h) for h in prepared.pinned_hits[:ranker.max_quotes])
+            picked = [i for i in picks if i is not None]
         else:
             picked = choose(prepared.candidates, probabilities, result.hits, ranker, prepared.figure_states)
         for number, i in enumerate(picked, start=1):
@@ -312,6 +302,19 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
         # a sub-question the quotes leave open (missing_figure answered the rest): say so
         notice = f"{notice}问题中“{part}”所问的具体{kind}，现有政策文件没有给出。"
     return Answer(prepared.text, render(citations), False, citations, result.hits, notice=notice, **about)
+
+
+def _pinned_pick(prepared: Prepared, probabilities: np.ndarray, h: int) -> int | None:
+    """The candidate quoted for pinned hit ``h``: its best sentence; in an article of several
+    sentences, the one that states what the structure says (本法自…起施行); or the best in the 款 or
+    项 asked for, in whichever piece of the article holds it."""
+    candidates, hits = prepared.candidates, prepared.result.hits
+    first = [i for i, c in enumerate(candidates) if c.hit == h]
+    if prepared.pinned_quote is not None:
+        first = [i for i in first if prepared.pinned_quote.search(hits[h].chunk.text[candidates[i].start:candidates[i].end])] or first
+    if prepared.pinned_part is not None:
+        first = [i for i, c in enumerate(candidates) if _in_part(hits[c.hit], c, hits[h], prepared.pinned_part)] or first
+    return max(first, key=lambda i: (probabilities[i], -i)) if first else None
 
 
 def _in_part(hit: Hit, c: Candidate, article: Hit, part: tuple[int, int]) -> bool:

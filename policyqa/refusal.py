@@ -11,6 +11,7 @@ checks and their thresholds were calibrated on eval/data/dev.jsonl (see README, 
 - ``unknown_place``: the question is about a place the corpus never mentions (a province or city the texts never name);
 - ``unknown_time``: a year the corpus never mentions, or 今年/明年/最新 (the texts have fixed dates);
 - ``unknown_article``: an article (第70条) that the documents it names do not have;
+- ``unknown_part``: a 款 or 项 the article does not have, or a chapter the document does not;
 - ``missing_figure``: the question asks for a figure (an amount, a percentage, a date, a count)
   and none of the quotes that would answer it contains one of that kind.
 """
@@ -71,8 +72,8 @@ class RefusalContext:
     named_titles: list[str] = field(default_factory=list)
     #: the question's names of indexed documents (49号文, 教师法): words the corpus surely knows
     reference_spans: tuple[str, ...] = ()
-    #: the 款/项 asked for inside the article (第六项), whether the article has it, and where it was
-    #: looked for (《工伤保险条例》第十四条)
+    #: the 款/项 asked for inside the article (第六项) or the chapter asked for (第二章), whether it
+    #: was found, and where a 款/项 was looked for (《工伤保险条例》第十四条; a chapter: the named documents)
     part_asked: str = ""
     part_found: bool = True
     part_where: str = ""
@@ -192,14 +193,22 @@ def unknown_article(ctx: RefusalContext) -> str:
     article would be a wrong citation (「教师法第五十条」: that law ends at 第四十三条)."""
     if ctx.article is None or ctx.article_found:
         return ""
-    where = "、".join(f"《{bare_title(t)}》" for t in ctx.named_titles) or "文档"
+    where = _named_documents(ctx)
     number = chinese_number(ctx.article) if 0 < ctx.article < 10000 else str(ctx.article)
     return f"{where}中没有第{number}条"
 
 
 def unknown_part(ctx: RefusalContext) -> str:
-    """A 款 or 项 the article asked for does not have: another part of it would be a wrong citation."""
-    return f"{ctx.part_where}中没有{ctx.part_asked}" if ctx.part_asked and not ctx.part_found else ""
+    """A 款 or 项 the article asked for does not have, or a chapter the named document does not:
+    another part would be a wrong citation."""
+    if not ctx.part_asked or ctx.part_found:
+        return ""
+    return f"{ctx.part_where or _named_documents(ctx)}中没有{ctx.part_asked}"
+
+
+def _named_documents(ctx: RefusalContext) -> str:
+    """《教师法》 — the documents the question names, as a refusal says where it looked ("文档": all)."""
+    return "、".join(f"《{bare_title(t)}》" for t in ctx.named_titles) or "文档"
 
 
 #: A sub-question: the text between ？ ? ； ; (see :func:`question_parts`).

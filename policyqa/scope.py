@@ -63,15 +63,18 @@ def within_filter(answer: Answer, query: str, docs: list[str], documents: Mappin
     answer.notice = f"{notice}{answer.notice}"
     named = "、".join(quoted_title(documents[d].title) for d in named_elsewhere if d in documents)
     if named:
-        answer.answer, answer.refused, answer.citations = REFUSAL_TEXT, True, []
-        answer.reason = f"问题提到的{named}不在所选文件中"
-        answer.notice = f"{answer.notice}问题提到的{named}不在所选文件中，可取消限定后在全部文件中查找。"
-        return answer
+        return _refused(answer, f"问题提到的{named}不在所选文件中", f"问题提到的{named}不在所选文件中")
     if answer.refused or best_anywhere - answer.sentence_top < MIN_GAP:
         return answer
     missing = missing_terms(query, [d.text for d in chosen], vocabulary, lexicon)
     if missing:
-        answer.answer, answer.refused, answer.citations = REFUSAL_TEXT, True, []
-        answer.reason = f"所选文件中没有出现“{missing[0]}”"
-        answer.notice = f"{answer.notice}所选文件中没有出现“{'”“'.join(missing)}”，可取消限定后在全部文件中查找。"
+        return _refused(answer, f"所选文件中没有出现“{missing[0]}”", f"所选文件中没有出现“{'”“'.join(missing)}”")
+    return answer
+
+
+def _refused(answer: Answer, reason: str, told: str) -> Answer:
+    """``answer`` turned into a refusal for ``reason``, its notice saying ``told`` and how to search everywhere."""
+    answer.answer, answer.refused, answer.citations = REFUSAL_TEXT, True, []
+    answer.reason = reason
+    answer.notice = f"{answer.notice}{told}，可取消限定后在全部文件中查找。"
     return answer

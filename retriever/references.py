@@ -116,9 +116,8 @@ def parts_of(query: str) -> tuple[int | None, int | None]:
     article = _ARTICLE.search(text) if len(articles_of(text)) == 1 else None  # of several articles: whose?
     found: dict[str, int] = {}
     for match in _PART.finditer(text, article.end()) if article else ():
-        number = match.group(1)
-        value = int(number) if number.isdigit() else arabic_number(number)
-        if value and 0 < value < 100:
+        value = _article_number(match.group(1))
+        if value and value < 100:
             found.setdefault(match.group(2), value)
     return found.get("款"), found.get("项")
 

@@ -513,11 +513,13 @@ class Retriever:
                 if any(lo <= row < hi for lo, hi in named.values()):
                     scores[row] += boost
         first: list[int] = []  # rows put above every other
-        if named:  # the rows searched for a heading asked for
-            rows = [r for lo, hi in named.values() for r in range(lo, min(hi, lo + ARTICLE_SCAN_LIMIT))]
-        else:  # every chunk of a small index, the candidates of a large one
-            rows = range(len(self.index.chunks)) if len(self.index.chunks) <= ARTICLE_SCAN_LIMIT else list(scores)
         chunks = self.index.chunks
+        rows: list[int] | range = []  # where a heading asked for is looked for
+        if refs.article is not None or refs.division is not None:
+            if named:
+                rows = [r for lo, hi in named.values() for r in range(lo, min(hi, lo + ARTICLE_SCAN_LIMIT))]
+            else:  # every chunk of a small index, the candidates of a large one
+                rows = range(len(chunks)) if len(chunks) <= ARTICLE_SCAN_LIMIT else list(scores)
         if refs.article is not None:
             first = [row for row in rows if any(heading_matches(chunks[row].heading, a) for a in refs.asked_articles)]
         elif about in ("title", "date", "effective"):
