@@ -22,7 +22,7 @@ HEADING_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("section", re.compile(rf"^第[{CN_NUM}\d]+节")),
     ("article", re.compile(rf"^第[{CN_NUM}\d]+条(?=[\s　]|$)")),
     ("level1", re.compile(rf"^[{CN_NUM}]+、")),
-    ("level2", re.compile(rf"^[（(][{CN_NUM}]+[）)]")),
+    ("level2", re.compile(rf"^[（(]([{CN_NUM}]+)[）)]")),  # also an article's item (项): its numeral is group 1
     ("level3", re.compile(r"^\d{1,2}[.．、](?!\d)")),
     ("level4", re.compile(r"^[（(]\d{1,2}[）)]")),
 ]
@@ -98,9 +98,10 @@ def article_part(text: str, paragraph: int | None = None, item: str | None = Non
     This is how laws cite inside an article: a 款 is a paragraph, and a line that opens with an
     item number (（一）, (二)) is an item (项) of the 款 above it, not a 款 of its own. Without a 款,
     the item is the article's first item of that number."""
+    item_line = HEADING_PATTERNS[HEADING_LEVEL["level2"]][1]
     clauses: list[list[Span]] = []
     for start, end in raw_lines(text):
-        if clauses and _ITEM_LINE.match(text, start):
+        if clauses and item_line.match(text[start:end]):
             clauses[-1].append((start, end))
         else:
             clauses.append([(start, end)])
@@ -112,14 +113,10 @@ def article_part(text: str, paragraph: int | None = None, item: str | None = Non
         return (clauses[0][0][0], clauses[0][-1][1]) if paragraph is not None else None
     for lines in clauses:
         for start, end in lines[1:]:
-            match = _ITEM_LINE.match(text, start)
+            match = item_line.match(text[start:end])
             if match and match.group(1) == item:
                 return start, end
     return None
-
-
-#: A line of an article that opens with an item number: （一）, (二).
-_ITEM_LINE = re.compile(rf"[（(]([{CN_NUM}]+)[）)]")
 
 
 def _is_page_broken(first: str, length: int, last_char: str, following: str) -> bool:
