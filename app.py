@@ -12,6 +12,7 @@ documents exists only when ``POLICYQA_ADMIN_PASSWORD`` is set, and needs that pa
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -223,6 +224,8 @@ def wire(demo: gr.Blocks, ui: SimpleNamespace, handlers: PageHandlers) -> None:
             concurrency_id="ingest",
             concurrency_limit=1,
         )
+
+
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: bool = True, quiet: bool = False):
     """Start serving with the safe settings; ``block=False`` returns once the server is up.
 
@@ -280,5 +283,12 @@ def main(config, host: str = "127.0.0.1", port: int = 7860) -> int:
     password = os.environ.get("POLICYQA_ADMIN_PASSWORD") or None
     demo = build_app(qa, admin_password=password)
     print(f"PolicyQA 页面：http://{host}:{port}/（按 Ctrl+C 停止）", file=sys.stderr)
+    # a service manager stops the server with SIGTERM: shut down as Ctrl+C does, so that the
+    # exports folder and an embedded Milvus are cleaned up instead of left behind
+    signal.signal(signal.SIGTERM, _interrupt)
     launch(demo, host=host, port=port, block=True)
     return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt

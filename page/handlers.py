@@ -7,6 +7,7 @@ internal errors become a message in the chat.
 from __future__ import annotations
 
 import logging
+from collections import deque
 import tempfile
 import threading
 import time
@@ -31,6 +32,8 @@ log = logging.getLogger("policyqa.app")
 STREAM_DELAY_S = 0.04
 #: Sources panel: answers kept per browser session.
 MAX_SECTIONS = 30
+#: Exported conversations kept on disk (Gradio serves its own copy; older files are removed).
+MAX_EXPORTS = 20
 
 
 class _ExactCache:
@@ -76,6 +79,25 @@ class PageHandlers:
         self.feedback_path = Path(feedback_path)
         self.gate = PasswordGate(admin_password)  # rate-limited checks; opens Gradio's upload route (page/guard.py)
         self.exact = _ExactCache(qa)
+        # one folder for this server's exports, removed at exit (a folder per click piled up in /tmp)
+        self._exports = tempfile.TemporaryDirectory(prefix="policyqa-export-")
+        self._export_lock = threading.Lock()
+        self._exported: deque[Path] = deque()
+
+    def _export_path(self) -> Path:
+        """A fresh file name in the export folder; the oldest files beyond MAX_EXPORTS go."""
+        folder = Path(self._exports.name)
+        with self._export_lock:
+            while len(self._exported) >= MAX_EXPORTS:
+                self._exported.popleft().unlink(missing_ok=True)
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            path, n = folder / f"政策问答-{stamp}.md", 1
+            while path.exists():  # two exports in one second
+                n += 1
+                path = folder / f"政策问答-{stamp}-{n}.md"
+            path.touch()
+            self._exported.append(path)
+            return path
 
     def respond(self, question, history, docs, state):
         """Chat turn: show the question, retrieve once, stream the answer lines, then the sources."""
@@ -159,8 +181,7 @@ class PageHandlers:
         if not records:
             gr.Warning("还没有可导出的问答。")
             return gr.skip()
-        folder = Path(tempfile.mkdtemp(prefix="policyqa-export-"))
-        path = folder / f"政策问答-{time.strftime('%Y%m%d-%H%M%S')}.md"
+        path = self._export_path()
         path.write_text(conversation_markdown(records), encoding="utf-8")
         return gr.update(value=str(path), visible=True)
 

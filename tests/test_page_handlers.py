@@ -3,6 +3,7 @@ conversation, the document view."""
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 import gradio as gr
 
@@ -86,3 +87,21 @@ def test_a_data_folder_that_cannot_keep_the_key_still_serves(tmp_path, caplog):
     assert len(browser_secret(blocked)) == 64  # a key for this run
     assert "无法保存" in caplog.text
     assert blocked.read_text() == "a file where the data folder should be"
+
+
+def test_exports_share_one_folder_and_old_ones_are_pruned(qa, tmp_path):
+    from page.handlers import MAX_EXPORTS
+
+    handlers = _handlers(qa, tmp_path)
+    history, state = [], new_state()
+    for output in handlers.respond("教师法第25条是怎么规定的？", history, [], state):
+        history, state = output[0], output[3] if isinstance(output[3], dict) else state
+    paths = [Path(handlers.export(state)["value"]) for _ in range(MAX_EXPORTS + 3)]
+    assert len(set(paths[-MAX_EXPORTS:])) == MAX_EXPORTS, "two exports in one second get two files"
+    assert len({p.parent for p in paths}) == 1, "one folder per server, not one per click"
+    kept = sorted(paths[0].parent.glob("*.md"))
+    assert len(kept) == MAX_EXPORTS and set(kept) == set(paths[-MAX_EXPORTS:])
+    assert "第二十五条" in paths[-1].read_text(encoding="utf-8")
+    folder = paths[0].parent
+    handlers._exports.cleanup()  # what happens when the server exits
+    assert not folder.exists()
