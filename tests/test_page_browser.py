@@ -9,7 +9,6 @@ test run leaves the working tree clean.
 from __future__ import annotations
 
 import os
-import tempfile
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 
@@ -33,9 +32,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-#: Screenshots go to a temporary folder; the README's two go to docs/ with POLICYQA_SCREENSHOTS=docs.
-SCRATCH = Path(tempfile.mkdtemp(prefix="policyqa-shots-"))
-DOCS = PROJECT_ROOT / "docs" if os.environ.get("POLICYQA_SCREENSHOTS") == "docs" else SCRATCH
+#: Screenshots go to pytest's temporary folder; the README's two go to docs/ with POLICYQA_SCREENSHOTS=docs.
+KEEP_IN_DOCS = os.environ.get("POLICYQA_SCREENSHOTS") == "docs"
 VERBATIM = "原则上从具有3年以上企业工作经历并具有高职以上学历的人员中公开招聘"
 TIMEOUT_MS = 60_000
 
@@ -47,16 +45,30 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    return tmp_path_factory.mktemp("shots")
+
+
+@pytest.fixture(scope="module")
+def readme_shots(shots):
+    return PROJECT_ROOT / "docs" if KEEP_IN_DOCS else shots
+
+
+@pytest.fixture(scope="module")
 def site(tmp_path_factory, index_config):
     # the session's index of the same corpus seeds the site's: nothing is embedded twice
     return prepare_site(tmp_path_factory.getbasetemp() / "page-site", seed_index=index_config.index_dir)
 
 
 @pytest.fixture(scope="module")
-def server(site):
-    server = start_server(site)
+def server(site, tmp_path_factory):
+    temp = tmp_path_factory.mktemp("server-tmp")  # the server's own temporary files (exports)
+    server = start_server(site, env={"TMPDIR": str(temp)})
     yield server
     server.stop()
+    # stopped as a service manager stops it (SIGTERM): a clean exit that leaves no export behind
+    assert server.proc.returncode == 0, server.log.read_text(encoding="utf-8")[-2000:]
+    assert not list(temp.glob("policyqa-export-*"))
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +111,7 @@ def _last_bot_text(page) -> str:
     return page.locator("#pq-chat .bot").last.inner_text()
 
 
-def test_question_gets_cited_answer_with_sources_panel(browser_page):
+def test_question_gets_cited_answer_with_sources_panel(browser_page, readme_shots):
     page = browser_page
     _ask(page, "双师型教师要有多少年企业工作经历？")
     _answered(page, 1)
@@ -117,8 +129,7 @@ def test_question_gets_cited_answer_with_sources_panel(browser_page):
     link.click()
     page.wait_for_function("() => document.getElementById('src-1-1').classList.contains('pq-flash')")
     page.wait_for_timeout(1800)  # let the highlight animation end before the screenshot
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "screenshot-chat.png"))
+    page.screenshot(path=str(readme_shots / "screenshot-chat.png"))
 
 
 def test_clicking_an_example_asks_it(browser_page):
@@ -209,7 +220,7 @@ def test_document_filter_limits_the_answer(browser_page):
     page.locator("#pq-doc-filter button[aria-label^='Remove'], #pq-doc-filter .token-remove").first.click()
 
 
-def test_exact_wording_tab(browser_page):
+def test_exact_wording_tab(browser_page, readme_shots):
     page = browser_page
     page.get_by_role("tab", name="原文检索").click()
     box = page.locator("#pq-exact-q textarea")
@@ -239,7 +250,7 @@ def test_exact_wording_tab(browser_page):
     for close in page.locator(".toast-close").all():  # an earlier test's warning would cover the screenshot
         close.click()
     page.wait_for_function("() => !document.querySelector('.toast-body')")
-    page.screenshot(path=str(DOCS / "screenshot-exact.png"))
+    page.screenshot(path=str(readme_shots / "screenshot-exact.png"))
     # the tab's own 限定文件: only the chosen law's occurrences, and the summary says the search was limited
     law = "《中华人民共和国职业教育法》（中华人民共和国主席令第一一二号）"
     page.locator("#pq-exact-docs input").click()
@@ -262,7 +273,7 @@ def test_documents_tab_lists_the_index_without_upload(browser_page):
     assert page.locator("#pq-upload").count() == 0, "no upload section without POLICYQA_ADMIN_PASSWORD"
 
 
-def test_a_follow_up_the_texts_leave_open_is_named_beside_the_answer(browser_page):
+def test_a_follow_up_the_texts_leave_open_is_named_beside_the_answer(browser_page, shots):
     # a main question the texts answer, with a follow-up asking for a 期限 they do not give
     page = browser_page
     page.get_by_role("tab", name="问答").click()  # earlier tests leave another tab open
@@ -274,7 +285,7 @@ def test_a_follow_up_the_texts_leave_open_is_named_beside_the_answer(browser_pag
     answer = chat[chat.rindex("要提前多少天报备？"):]  # this turn: the notice, then the quoted answer
     assert "“要提前多少天报备”所问的具体期限，现有政策文件没有给出" in answer and "自主设置专业" in answer
     assert "文档信息不足" not in answer
-    page.screenshot(path=str(SCRATCH / "screenshot-follow-up.png"))
+    page.screenshot(path=str(shots / "screenshot-follow-up.png"))
 
 
 def test_several_sources_and_no_repeated_article_number(browser_page):
@@ -302,7 +313,7 @@ def _phone(browser_page):
     return context.new_page()
 
 
-def test_phone_refusal_points_below_and_hides_apparatus(browser_page, server):
+def test_phone_refusal_points_below_and_hides_apparatus(browser_page, server, shots):
     page = _phone(browser_page)
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(server.url)
@@ -314,7 +325,7 @@ def test_phone_refusal_points_below_and_hides_apparatus(browser_page, server):
     related = page.locator("#pq-sources").inner_text()
     for line in ("此件公开发布", "2018年11月20日"):
         assert line not in related
-    page.screenshot(path=str(SCRATCH / "screenshot-phone.png"))
+    page.screenshot(path=str(shots / "screenshot-phone.png"))
     page.context.close()
 
 
