@@ -60,6 +60,9 @@ INSERT_BATCH = 2_000
 
 # -- the embedded server ------------------------------------------------------------------
 
+#: glog's numeric levels for the LOG_LEVEL names milvus-lite takes.
+_GLOG_LEVELS = {"DEBUG": 0, "INFO": 0, "WARNING": 1, "WARN": 1, "ERROR": 2, "FATAL": 3}
+
 
 class EmbeddedMilvus:
     """A ``milvus-lite`` 2.5 server (the real C++ engine) on a local file, as a child process.
@@ -101,9 +104,14 @@ class EmbeddedMilvus:
             self._lock = None
             raise RuntimeError(f"{self.db_file} 已被另一个进程打开（milvus-lite 一个文件只能由一个进程使用；"
                                f"多个进程请共用一个 Milvus 服务，见 README）") from None
+        level = os.environ.get("LOG_LEVEL", "ERROR")
         env = dict(os.environ, LD_LIBRARY_PATH=f"{lib}:{os.environ.get('LD_LIBRARY_PATH', '')}")
+        # its glog files (2-3 MB of INFO lines a start) went to /tmp and were never removed: they
+        # follow the same level and, when written, sit beside the database
+        env.setdefault("GLOG_minloglevel", str(_GLOG_LEVELS.get(level.upper(), 2)))
+        env.setdefault("GLOG_log_dir", str(self.db_file.parent))
         self.process = subprocess.Popen(
-            [str(lib / "milvus"), str(self.db_file), self.uri, os.environ.get("LOG_LEVEL", "ERROR"), str(self._lock_path)],
+            [str(lib / "milvus"), str(self.db_file), self.uri, level, str(self._lock_path)],
             env=env, cwd=self.db_file.parent, stdin=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + timeout

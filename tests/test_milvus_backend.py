@@ -267,3 +267,17 @@ def test_an_empty_uri_starts_an_embedded_milvus_beside_the_index(small, embedder
     assert not milvus_backend._EMBEDDED
     assert not (index / ".milvus.db.lock").exists()
 
+
+
+def test_the_servers_own_log_follows_the_level_and_sits_beside_the_database(tmp_path, monkeypatch):
+    from retriever.milvus_backend import EmbeddedMilvus
+
+    monkeypatch.delenv("GLOG_log_dir", raising=False)
+    monkeypatch.delenv("GLOG_minloglevel", raising=False)
+    with EmbeddedMilvus(tmp_path / "quiet" / "m.db"):
+        pass
+    assert not list((tmp_path / "quiet").glob("milvus*INFO*")), "at the default level (ERROR) no INFO file"
+    monkeypatch.setenv("LOG_LEVEL", "INFO")
+    with EmbeddedMilvus(tmp_path / "loud" / "m.db"):
+        pass
+    assert list((tmp_path / "loud").glob("milvus*.log.INFO.*")), "asked for INFO: written beside the database, not in /tmp"
