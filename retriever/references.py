@@ -73,6 +73,14 @@ def _article_number(text: str) -> int | None:
     return value if value and 0 < value < 10000 else None
 
 
+def _asked_number(text: str) -> int | None:
+    """An article number as asked: 第0条 is kept (no law has it, so it is refused by name rather
+    than read as no reference at all and answered from some other article)."""
+    if text.isdigit() or text in ("零", "〇"):
+        return int(text) if text.isdigit() else 0
+    return _article_number(text)
+
+
 def articles_of(query: str) -> tuple[int, ...]:
     """The article numbers a question asks for, in its order (第二十五条和第二十六条, 第25、26条 → 25,
     26; a range 第二十五至二十七条 → 25, 26, 27), at most :data:`MAX_ARTICLES`."""
@@ -81,7 +89,7 @@ def articles_of(query: str) -> tuple[int, ...]:
     previous, last_end = None, None
     for match in sorted([*_ARTICLE.finditer(text), *_ARTICLE_LIST.finditer(text)], key=lambda m: m.start()):
         pieces = _LIST_SEPARATOR.split(match.group(1))
-        numbers = [_article_number(n) for n in pieces[0::2]]
+        numbers = [_asked_number(n) for n in pieces[0::2]]
         between = text[last_end:match.start()].strip() if last_end is not None else ""
         joined = between if len(between) == 1 and between in _RANGE else ""  # 第二十五条至第二十七条
         previous = previous if joined else None
@@ -169,6 +177,8 @@ def division_matches(heading: list[str], division: tuple[str, int]) -> bool:
 def heading_markers(article: int) -> tuple[str, ...]:
     """How a heading starts when it is article ``article``: 第二十五条 (laws) or （二十五） (items
     of a plan or opinion, which people also call 第25条)."""
+    if not 0 < article < 10000:
+        return ()  # 第0条: no heading is it
     number = chinese_number(article)
     return f"第{number}条", f"（{number}）"
 
@@ -259,6 +269,32 @@ def alias_table(documents: Mapping[str, Mapping], cut=None) -> dict[str, tuple[s
     return {alias: tuple(ids) for alias, ids in table.items()}
 
 
+def document_kind(title: str) -> str | None:
+    """The kind a document's title ends in (教师法 → 法, 国家职业教育改革实施方案 → 方案), or None."""
+    bare = bare_title(title)
+    return max((kind for kind in DOCUMENT_KINDS if bare.endswith(kind)), key=len, default=None)
+
+
+def kind_table(documents: Mapping[str, Mapping]) -> dict[str, tuple[str, ...]]:
+    """kind of document → the ids of the documents of that kind (方案 → the one plan)."""
+    table: dict[str, list[str]] = {}
+    for doc_id, meta in documents.items():
+        kind = document_kind(meta.get("title", ""))
+        if kind:
+            table.setdefault(kind, []).append(doc_id)
+    return {kind: tuple(ids) for kind, ids in table.items()}
+
+
+#: The kind of a document cited by itself, as its own articles cite it: 条例第四条, 《方案》第十二条,
+#: 实施方案（十二）, 通知第二部分. Only before such a reference is the bare kind a name (方案 alone is a plan).
+_KIND_CITED = re.compile(
+    rf"({'|'.join(sorted((k for k in DOCUMENT_KINDS if len(k) > 1), key=len, reverse=True))})》?"
+    rf"(?=\s*(?:{_ARTICLE.pattern}|{_ARTICLE_LIST.pattern}|{_DIVISION.pattern}|[（(]\s*{_NUMBER}\s*[）)]))")
+#: An item of a plan or opinion cited by its number in brackets right after the document's name:
+#: 《国家职业教育改革实施方案》（十二） is its item （十二）, which people also call 第十二条.
+_BRACKETED_ITEM = re.compile(rf"》?\s*[（(]\s*({_NUMBER})\s*[）)]")
+
+
 @dataclass(frozen=True)
 class References:
     """What a question refers to: documents by id, the articles (and a 款 or 项 of one) or the
@@ -281,8 +317,13 @@ class References:
         return self.articles or (() if self.article is None else (self.article,))
 
 
-def find_references(query: str, aliases: Mapping[str, tuple[str, ...]]) -> References:
+def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
+                    kinds: Mapping[str, tuple[str, ...]] | None = None) -> References:
     """The documents named in ``query`` (longest aliases first, no overlaps) and its article.
+
+    With ``kinds`` (:func:`kind_table`), a question that names no document by its name but cites
+    a kind with an article (方案第十二条, 条例第三条) names the documents of that kind. An item in
+    brackets right after a name (…实施方案（十二）) is read as that article.
 
     ``spans`` are the names as the question writes them (人社部函[2021] 49号, not the alias
     人社部函〔2021〕49号), so a caller can take them out of the (NFKC) question text."""
@@ -292,7 +333,7 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]]) -> Refer
     kept = [i for i, ch in enumerate(original) if not ch.isspace()]
     text = _BRACKETED_YEAR.sub(r"〔\1〕", "".join(original[i] for i in kept))
     found: dict[str, None] = {}
-    spans = []
+    spans, ends = [], []  # ends: where each name ends in ``text``
     taken = [False] * len(text)
     for alias in sorted(aliases, key=len, reverse=True):
         start = text.find(alias)
@@ -302,23 +343,33 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]]) -> Refer
                 taken[start:end] = [True] * len(alias)
                 found.update(dict.fromkeys(aliases[alias]))
                 spans.append(original[kept[start] : kept[end - 1] + 1])
+                ends.append(end)
                 break
             start = text.find(alias, start + 1)
+    if not found and kinds:
+        for match in _KIND_CITED.finditer(text):
+            if match.group(1) in kinds:
+                found.update(dict.fromkeys(kinds[match.group(1)]))
+                spans.append(original[kept[match.start(1)] : kept[match.end(1) - 1] + 1])
+                ends.append(match.end(1))
     paragraph, item = parts_of(query)
     articles = articles_of(query)
+    if not articles:
+        bracketed = (_BRACKETED_ITEM.match(text, end) for end in ends)
+        articles = tuple(dict.fromkeys(n for m in bracketed if m and (n := _article_number(m.group(1)))))[:MAX_ARTICLES]
     # a chapter or part only of a document the question names: 第三部分 of which of 26 documents?
     division = division_of(query) if found else None
     return References(tuple(found), articles[0] if articles else None, tuple(spans), paragraph, item, articles, division)
 
 
 
-_ISSUED = r"(?:发|印发|下发|颁布|发布|出台|签发|通过|公布)"  # 通过/公布: a law is adopted and promulgated
+_ISSUED = r"(?:发|印发|下发|颁布|发布|出台|签发|通过|公布|修正|修订|修改)"  # 通过/公布: a law is adopted and promulgated; 修正/修订: amended
 _ABOUT_DATE = re.compile(
-    rf"(?:哪天|哪一天|哪年|什么时候|何时|几月几[日号]|日期).{{0,4}}{_ISSUED}|{_ISSUED}(?:的|于)?(?:日期|时间)|(?:发文|成文)(?:日期|时间)"
+    rf"(?:哪天|哪一天|哪年|哪一年|什么时候|何时|几月几[日号]|日期).{{0,4}}{_ISSUED}|{_ISSUED}(?:的|于)?(?:日期|时间)|(?:发文|成文)(?:日期|时间)"
 )
 #: when a document takes effect (施行, 生效): its 本法自…起施行 clause answers, not its signature
 _ABOUT_EFFECT = re.compile(
-    r"(?:哪天|哪一天|哪年|什么时候|何时|几月几[日号]|日期).{0,6}(?:施行|生效|实施|执行)|(?:施行|生效)(?:的)?(?:日期|时间)"
+    r"(?:哪天|哪一天|哪年|哪一年|什么时候|何时|几月几[日号]|日期).{0,6}(?:施行|生效|实施|执行)|(?:施行|生效)(?:的)?(?:日期|时间)"
 )
 _ABOUT_DOCUMENT = re.compile(
     rf"文号|发文字号|字号|编号|(?:哪个|什么)(?:部门|单位|机关){_ISSUED}|谁{_ISSUED}的|发文机关|"

@@ -22,7 +22,7 @@ from retriever.preference import Preferences, Standing, demoted, prefer
 from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
 from retriever.references import (
-    References, alias_table, asks_about_document, bare_title, division_matches, find_references, heading_matches,
+    References, alias_table, asks_about_document, bare_title, division_matches, find_references, heading_matches, kind_table,
     normalise_reference_text,
 )
 from retriever.settings import SearchSettings
@@ -134,6 +134,7 @@ class Retriever:
         self._apparatus = np.full(len(index.chunks), -1, np.int8)  # row → is_apparatus (-1: not yet decided)
         self._line_rows: dict[tuple[str, str], int | None] = {}  # (about, doc_id) → line_row, found once
         self._aliases = alias_table(docs, cut)  # names of the documents a question may use (retriever/references.py)
+        self._kinds = kind_table(docs)  # 方案 → the plan: a kind cited with an article names its documents
         # versions and regions (retriever/preference.py); builds before they were stored derive them
         standing = {
             d: Standing(m["title"], m.get("date", ""), m.get("status", ""),
@@ -315,7 +316,7 @@ class Retriever:
         k = k or cfg.top_k
         query = normalise_query(question)
         expansion = expand(query, self.lexicon)
-        refs = find_references(query, self._aliases)
+        refs = find_references(query, self._aliases, self._kinds)
         named_outside_filter: tuple[str, ...] = ()
         if docs:
             inside = tuple(d for d in refs.documents if d in docs)

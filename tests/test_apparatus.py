@@ -39,6 +39,7 @@ def test_content_is_not_apparatus(text, doc):
     ("批复的发文日期是哪天？", "date"),
     ("人社部那个通知的文号是多少？", "document"),
     ("这份批复是发给谁的？", "document"),
+    ("劳动法哪一年修订的？", "date"), ("这部法律什么时候修改的？", "date"),
     ("教师法的全称是什么？", "title"),
     ("49号文的标题是什么？", "title"),
     ("总书记对职业教育的前途怎么看？", ""),
@@ -71,6 +72,7 @@ def test_a_content_question_about_the_notice_does_not_get_its_banner(qa):
     ("职业教育改革实施方案是哪天发布的？", "2019年1月24日"),
     # a law has no signature: its 题注 under the title says when it was adopted and promulgated
     ("教师法是哪天通过的？", "1993年10月31日"),
+    ("教师法是哪一年修正的？", "根据2009年8月27日"),  # amended: the same note says when (used to quote 教师节)
     ("带薪年休假条例是什么时候公布的？", "2007年12月14日"),
     # when it takes effect: not its signature or 题注 but its own 本法自…起施行 article
     ("职业教育法什么时候施行？", "本法自2022年5月1日起施行"),

@@ -13,7 +13,9 @@ from retriever.references import (
     division_of,
     document_aliases,
     find_references,
+    heading_markers,
     heading_matches,
+    kind_table,
     parts_of,
 )
 
@@ -32,7 +34,13 @@ def test_out_of_range_article_numbers_are_refused_not_guessed():
     with pytest.raises(ValueError):
         chinese_number(0)
     assert arabic_number("第") is None
-    assert article_of("第0条") is None
+    assert heading_markers(0) == ()
+
+
+@pytest.mark.parametrize("question", ["某法第0条", "某法第零条", "第〇条"])
+def test_article_zero_is_kept_so_that_it_is_refused_by_name(question):
+    """No law has a 第0条: reading it as no reference at all answered from some other article."""
+    assert article_of(question) == 0
 
 
 @pytest.mark.parametrize("question, article", [
@@ -47,7 +55,7 @@ def test_article_of(question, article):
     ("某法第二十五条和第二十六条", (25, 26)), ("第25、26条", (25, 26)), ("第二十五条、第二十六条", (25, 26)),
     ("第二十五至二十七条", (25, 26, 27)), ("第25条至第27条", (25, 26, 27)),
     ("第二十五至四十条", (25, 26, 27)),  # a long range: its first articles, as many as an answer quotes
-    ("第1、2、3、4条", (1, 2, 3)), ("第25条和第25条", (25,)), ("第25条", (25,)), ("第0条", ()),
+    ("第1、2、3、4条", (1, 2, 3)), ("第25条和第25条", (25,)), ("第25条", (25,)), ("第0条", (0,)),
 ])
 def test_articles_of(question, articles):
     assert articles_of(question) == articles
@@ -210,3 +218,45 @@ def test_document_filter_limits_the_references(qa):
     assert result.references.documents == ()
     assert all(h.chunk.doc_id == VOCATIONAL_LAW for h in result.hits)
     assert "第二十五条" in result.hits[0].chunk.heading
+
+
+PLAN, REGULATION, MEASURES = "plan", "regulation", "measures"
+KIND_DOCS = {PLAN: {"title": "《国家职业教育改革实施方案》"}, REGULATION: {"title": "《职工带薪年休假条例》"},
+             MEASURES: {"title": "《企业职工带薪年休假实施办法》"}, "law": {"title": "《中华人民共和国教师法》（2009年修正）"},
+             "other-regulation": {"title": "《工伤保险条例》"}}
+
+
+def test_kind_table_reads_the_kind_a_title_ends_in():
+    assert kind_table(KIND_DOCS) == {"方案": (PLAN,), "条例": (REGULATION, "other-regulation"), "办法": (MEASURES,), "法": ("law",)}
+
+
+@pytest.mark.parametrize("question, documents, articles", [
+    ("实施方案第十二条讲的是什么", (PLAN,), (12,)),
+    ("《方案》第十二条", (PLAN,), (12,)),
+    ("办法第八条和第九条", (MEASURES,), (8, 9)),
+    ("条例第三条", (REGULATION, "other-regulation"), (3,)),  # two regulations: both, the question's words decide
+    ("职业教育改革实施方案（十二）讲的是什么", (PLAN,), (12,)),  # an item cited in brackets after the name
+    ("方案第三部分讲什么", (PLAN,), ()),
+    # the bare kind is no name without a reference after it, nor a reference without a name
+    ("学校的实施方案要报批吗", (), ()), ("我们的方案第一批怎么报", (), ()), ("我有两个问题（一）工资（二）社保", (), ()),
+])
+def test_a_kind_cited_with_an_article_names_the_documents_of_that_kind(question, documents, articles):
+    refs = find_references(question, alias_table(KIND_DOCS), kind_table(KIND_DOCS))
+    assert refs.documents == documents and refs.asked_articles == articles
+
+
+def test_a_bracketed_item_after_a_full_name_is_its_article():
+    table = alias_table(KIND_DOCS)
+    assert find_references("国家职业教育改革实施方案（十二）是什么", table).asked_articles == (12,)
+    assert find_references("国家职业教育改革实施方案 (12) 是什么", table).asked_articles == (12,)
+    assert find_references("国家职业教育改革实施方案是什么（简要说明）", table).asked_articles == ()
+
+
+@pytest.mark.parametrize("question", ["实施方案第十二条讲的是什么？", "职业教育改革实施方案（十二）讲的是什么？"])
+def test_a_plans_item_cited_by_its_kind_or_in_brackets_is_quoted_from_that_item(qa, question):
+    # before: 实施方案 named no document, and 第十二条 was quoted from 就业促进法; （十二） was not read
+    answer = qa.ask(question)
+    assert not answer.refused, answer.reason
+    first = answer.citations[0].hit.chunk
+    assert first.doc_id == "03_guojia-zhiye-jiaoyu-gaige-shishi-fangan-2019"
+    assert heading_matches(first.heading, 12)

@@ -141,7 +141,8 @@ def test_unknown_article_names_the_document_and_the_missing_article():
     assert not unknown_article(dataclasses.replace(ctx, article_found=True))
 
 
-@pytest.mark.parametrize("question, missing", [("职业教育法第七十五条的原文是什么？", "第七十五条"), ("教师法第50条怎么写的？", "第五十条")])
+@pytest.mark.parametrize("question, missing", [("职业教育法第七十五条的原文是什么？", "第七十五条"), ("教师法第50条怎么写的？", "第五十条"),
+                                               ("教师法第0条", "第0条")])
 def test_an_article_the_law_does_not_have_is_refused_not_replaced_by_another(qa, question, missing):
     # before, the search fell back to its fused ranking and quoted some other article
     answer = qa.ask(question)
