@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.schema import SourceDocument, quoted_title
-from ingest.structure import EFFECTIVE_CLAUSE, ISSUE_DATE, article_part
+from ingest.structure import CN_NUM, EFFECTIVE_CLAUSE, ISSUE_DATE, article_part
 from policyqa.config import REFUSAL_TEXT, Config
-from retriever.references import References, asks_about_document, chinese_number, division_matches, heading_matches
+from retriever.references import (
+    References, asks_about_document, chinese_number, division_matches, heading_matches, last_numbered,
+)
 from retriever.search import Hit, SearchResult
 from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise, quote_span
 from policyqa.refusal import (
@@ -230,6 +232,10 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     if refs.division is not None and division_at is None:
         kind, number = refs.division
         part = f"第{chinese_number(number)}{kind}"
+    about_document = asks_about_document(result.query)
+    counted = count_notice(hits[0], refs, about_document) if hits else ""  # 一共多少条: the last one is put first
+    if about_document in COUNTED and refs.documents and refs.division is None and refs.article is None and not counted:
+        part = COUNTED[about_document]  # a notice not numbered by articles: no count to give
     ctx = RefusalContext(
         query=result.query,
         sentence_top=result.sentence_top,
@@ -255,19 +261,41 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     view = QuestionView(question_terms(result.query, idf), apparatus, bigrams)
     candidates, matrix = featurise(result, view, max_hits=config.rank_hits)
     states = [bool(figures) and all(p.search(result.hits[c.hit].chunk.text[c.start:c.end]) for p in figures) for c in candidates]
-    about_document = asks_about_document(result.query)
+    notice += counted
     pinned = bool(hits) and (
         article_pinned
         or division_at is not None
         or about_document == "title" and apparatus[0]
         or about_document == "date" and apparatus[0] and bool(ISSUE_DATE.search(hits[0].chunk.text))
-        or about_document == "effective" and bool(EFFECTIVE_CLAUSE.search(hits[0].chunk.text)))
+        or about_document == "effective" and bool(EFFECTIVE_CLAUSE.search(hits[0].chunk.text))
+        or bool(counted))
     # a pinned answer rests on the document's structure, not on a cosine: weak evidence does not refuse it
     checks = [check for check in BEFORE_QUOTES if not (pinned and check is weak_evidence)]
-    pinned_quote = EFFECTIVE_CLAUSE if pinned and about_document == "effective" else None
+    pinned_quote = EFFECTIVE_CLAUSE if pinned and about_document == "effective" else COUNTED_QUOTE if counted else None
     pinned_hits = tuple(dict.fromkeys(found_at)) if article_pinned else (division_at,) if division_at is not None else (0,)
     return Prepared(question, text, notice, result, ctx, first_reason(ctx, checks), candidates, matrix, states, view,
                     pinned, pinned_quote, part_span, pinned_hits)
+
+
+#: What a document without numbered articles or chapters lacks, for the refusal 「《…》中没有…」.
+COUNTED = {"articles": "连续编号的条文", "chapters": "连续编号的章"}
+#: The sentence quoted for a count: the one that opens the last article, with its number (第九十八条
+#: 本法自…), not one of its items; in a plan's item (no 第…条 in its text), its first sentence.
+COUNTED_QUOTE = re.compile(rf"^\s*第[{CN_NUM}]+条")
+
+
+def count_notice(hit: Hit, refs: References, about: str) -> str:
+    """For 「劳动合同法一共多少条？」 (``about`` "articles" or "chapters"), when the search put the
+    named document's last article or chapter first (``hit``): how many it has, read off that
+    heading (articles and chapters are numbered 1, 2, 3…); the quote shows the last one. Else ""."""
+    if about not in ("articles", "chapters") or hit.chunk.doc_id not in refs.documents or refs.division or refs.article is not None:
+        return ""  # 第三章一共多少条 is not the whole document's count
+    number = last_numbered(hit.chunk.heading, about)
+    if number is None:
+        return ""
+    unit = "条" if about == "articles" else "章"
+    level = next(level for level in reversed(hit.chunk.heading) if last_numbered([level], about) == number)
+    return f"{quoted_title(hit.doc.title)}共{chinese_number(number)}{unit}，最后一{unit}是{level}。"
 
 
 def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
@@ -311,7 +339,10 @@ def _pinned_pick(prepared: Prepared, probabilities: np.ndarray, h: int) -> int |
     candidates, hits = prepared.candidates, prepared.result.hits
     first = [i for i, c in enumerate(candidates) if c.hit == h]
     if prepared.pinned_quote is not None:
-        first = [i for i in first if prepared.pinned_quote.search(hits[h].chunk.text[candidates[i].start:candidates[i].end])] or first
+        matching = [i for i in first if prepared.pinned_quote.search(hits[h].chunk.text[candidates[i].start:candidates[i].end])]
+        if not matching and prepared.pinned_quote is COUNTED_QUOTE and first:
+            matching = [min(first, key=lambda i: candidates[i].start)]
+        first = matching or first
     if prepared.pinned_part is not None:
         first = [i for i, c in enumerate(candidates) if _in_part(hits[c.hit], c, hits[h], prepared.pinned_part)] or first
     return max(first, key=lambda i: (probabilities[i], -i)) if first else None

@@ -183,6 +183,23 @@ def heading_markers(article: int) -> tuple[str, ...]:
     return f"第{number}条", f"（{number}）"
 
 
+#: A heading level that numbers an article (第九十八条, or a plan's item （二十）) or a chapter (第八章).
+_NUMBERED_LEVEL = {
+    "articles": re.compile(rf"^(?:第({_NUMBER})条|（({_NUMBER})）)"),
+    "chapters": re.compile(rf"^第({_NUMBER})章"),
+}
+
+
+def last_numbered(heading: list[str], unit: str) -> int | None:
+    """The number of the article (``unit`` "articles") or chapter ("chapters") that a chunk's
+    heading path lies in, or None: 第九十八条 → 98, （二十） → 20, 第八章 附则 → 8."""
+    for level in reversed(heading):
+        match = _NUMBERED_LEVEL[unit].match(level)
+        if match:
+            return _article_number(next(g for g in match.groups() if g))
+    return None
+
+
 def heading_matches(heading: list[str], article: int) -> bool:
     """Whether a chunk's heading path contains article ``article`` as one of its levels."""
     markers = heading_markers(article)
@@ -376,12 +393,15 @@ _ABOUT_DOCUMENT = re.compile(
     r"发给(?:谁|哪)|主送|抄送"
 )
 _ABOUT_TITLE = re.compile(r"全称|全名|正式名称|标题|题目|叫什么名字|名称是什么")
+#: how many articles or chapters a document has (一共多少条, 共分几章): its last one answers
+_ABOUT_COUNT = re.compile(r"(?:一共|总共|总计|共计|共|全文|全部)(?:有|分|是)?(?:多少|几)个?(条|章)|(?:有|分)(?:多少|几)个?(章)")
 
 
 def asks_about_document(query: str) -> str:
     """``"date"`` when the question asks when a document was issued, ``"effective"`` when it asks
     when it takes effect (its 本法自…起施行 clause answers), ``"title"`` when it asks for its full
-    title (全称, 标题), ``"document"`` when it asks about the document itself otherwise (its 文号,
+    title (全称, 标题), ``"articles"`` or ``"chapters"`` when it asks how many it has (its last one
+    answers), ``"document"`` when it asks about the document itself otherwise (its 文号,
     issuer, addressees), else ``""``: then its banner, 文号 and signature lines are the answer
     (``ingest.structure.is_apparatus``)."""
     if _ABOUT_DATE.search(query):
@@ -390,4 +410,7 @@ def asks_about_document(query: str) -> str:
         return "effective"
     if _ABOUT_TITLE.search(query):
         return "title"
+    count = _ABOUT_COUNT.search(query)
+    if count:
+        return "articles" if (count.group(1) or count.group(2)) == "条" else "chapters"
     return "document" if _ABOUT_DOCUMENT.search(query) else ""

@@ -23,7 +23,7 @@ from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
 from retriever.references import (
     References, alias_table, asks_about_document, bare_title, division_matches, find_references, heading_matches, kind_table,
-    normalise_reference_text,
+    last_numbered, normalise_reference_text,
 )
 from retriever.settings import SearchSettings
 from retriever.store import IndexData
@@ -451,7 +451,7 @@ class Retriever:
             if not self.is_apparatus(row):
                 return 1.0
             if about != "date":
-                return weight if about in ("", "effective") else 1.0  # when it takes effect is content
+                return weight if about in ("", "effective", "articles", "chapters") else 1.0  # those are content
             chunk = self.index.chunks[row]
             if not ISSUE_DATE.search(chunk.text):
                 return weight  # a banner or title cannot say when
@@ -461,11 +461,13 @@ class Retriever:
 
     def line_row(self, about: str, doc_id: str) -> int | None:
         """The row of document ``doc_id`` that answers a question ``about`` the document itself
-        ("title", "date", "effective": :func:`retriever.references.asks_about_document`), or None;
+        ("title", "date", "effective", "articles", "chapters": :func:`retriever.references.asks_about_document`), or None;
         looked up once per document (a date row scans the whole document)."""
         key = (about, doc_id)
         if key not in self._line_rows:
-            find = {"title": self.title_row, "date": self.date_row, "effective": self.effective_row}[about]
+            find = {"title": self.title_row, "date": self.date_row, "effective": self.effective_row,
+                    "articles": lambda d: self.last_numbered_row(d, "articles"),
+                    "chapters": lambda d: self.last_numbered_row(d, "chapters")}[about]
             self._line_rows[key] = find(doc_id)
         return self._line_rows[key]
 
@@ -497,6 +499,19 @@ class Retriever:
                 return row
         return None
 
+    def last_numbered_row(self, doc_id: str, unit: str) -> int | None:
+        """The first row of document ``doc_id``'s last article (``unit`` "articles") or chapter
+        ("chapters"), when they run 1, 2, 3… and, from the first on, hold all of the document but
+        its apparatus (signature, notes), so that the last one's number is how many there are.
+        Else None: a notice whose items start again at （一）, or number only one of its parts."""
+        lo, hi = self._doc_rows[doc_id]
+        numbers = [last_numbered(self.index.chunks[row].heading, unit) for row in range(lo, hi)]
+        numbered = [i for i, n in enumerate(numbers) if n is not None]
+        if not numbered or any(numbers[i] is None and not self.is_apparatus(lo + i) for i in range(numbered[0], len(numbers))):
+            return None
+        firsts = [(lo + i, numbers[i]) for i in numbered if i == 0 or numbers[i - 1] != numbers[i]]
+        return firsts[-1][0] if [n for _, n in firsts] == list(range(1, len(firsts) + 1)) else None
+
     def _apply_references(self, fused: list[tuple[int, float]], refs: References, allowed: np.ndarray | None,
                           about: str = "") -> list[tuple[int, float]]:
         """Favour the documents the question names (+``reference_boost``) and put the article it
@@ -523,7 +538,7 @@ class Retriever:
                 rows = range(len(chunks)) if len(chunks) <= ARTICLE_SCAN_LIMIT else list(scores)
         if refs.article is not None:
             first = [row for row in rows if any(heading_matches(chunks[row].heading, a) for a in refs.asked_articles)]
-        elif about in ("title", "date", "effective"):
+        elif about in ("title", "date", "effective") or about in ("articles", "chapters") and refs.division is None:
             first = [row for row in (self.line_row(about, d) for d in named) if row is not None]
         elif refs.division is not None:  # 第二章: its passages first, the question's words ranking them
             first = [row for row in rows if division_matches(chunks[row].heading, refs.division)]

@@ -40,6 +40,8 @@ def test_content_is_not_apparatus(text, doc):
     ("人社部那个通知的文号是多少？", "document"),
     ("这份批复是发给谁的？", "document"),
     ("劳动法哪一年修订的？", "date"), ("这部法律什么时候修改的？", "date"),
+    ("劳动合同法一共有多少条？", "articles"), ("这个方案总共几条", "articles"), ("教师法分几章？", "chapters"),
+    ("关于试用期有几条规定？", ""),  # how many provisions on a topic is not the document's count
     ("教师法的全称是什么？", "title"),
     ("49号文的标题是什么？", "title"),
     ("总书记对职业教育的前途怎么看？", ""),
@@ -129,3 +131,30 @@ def test_a_question_for_the_full_title_quotes_the_title_line(qa, question, title
     [citation] = answer.citations
     assert title_line in citation.quote and "条" not in citation.hit.chunk.heading_path
     assert qa.live.retriever.is_apparatus(citation.hit.row)
+
+
+@pytest.mark.parametrize("question, count, opening", [
+    ("劳动合同法一共有多少条？", "《中华人民共和国劳动合同法》共九十八条", "第九十八条"),  # used to quote 第十二条
+    ("教师法共有几章？", "共九章，最后一章是第九章 附则", "第四十条"),  # the last chapter's first article opens it
+    ("国家职业教育改革实施方案一共多少条？", "《国家职业教育改革实施方案》共二十条", ""),  # a plan's items （一）…（二十）
+])
+def test_how_many_articles_or_chapters_is_read_off_the_last_one(qa, question, count, opening):
+    answer = qa.ask(question)
+    assert not answer.refused, answer.reason
+    assert count in answer.notice
+    assert answer.citations[0].quote.startswith(opening)
+
+
+def test_a_count_is_not_given_where_the_numbering_does_not_run_through_the_document(qa):
+    # 49号文 numbers （一）（二）（三） in its second part only: three is not how many 条 it has
+    answer = qa.ask("49号文一共有几条？")
+    assert answer.refused and "没有连续编号的条文" in answer.reason
+
+
+def test_last_numbered_reads_articles_items_and_chapters():
+    from retriever.references import last_numbered
+
+    assert last_numbered(["第八章 附则", "第九十八条"], "articles") == 98
+    assert last_numbered(["七、做好改革组织实施工作", "（二十）完善制度"], "articles") == 20
+    assert last_numbered(["第八章 附则", "第九十八条"], "chapters") == 8
+    assert last_numbered(["一、总体要求"], "articles") is None
