@@ -19,7 +19,7 @@ from ingest.schema import SourceDocument, quoted_title
 from ingest.structure import CN_NUM, EFFECTIVE_CLAUSE, ISSUE_DATE, article_part
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import (
-    References, asks_about_document, chinese_number, division_matches, heading_matches, last_numbered,
+    References, asks_about_document, asks_whole_wording, chinese_number, division_matches, heading_matches, last_numbered,
 )
 from retriever.search import Hit, SearchResult
 from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise, quote_span
@@ -227,6 +227,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     article_pinned = bool(asked) and missing is None
     part = part_label(refs) if article_pinned else ""
     part_span = asked_part(hits[found_at[0]], refs) if part else None
+    if article_pinned and not part and len(asked) == 1 and asks_whole_wording(result.query):
+        part_span = hits[found_at[0]].chunk.para_span  # 第三十八条原文: the article whole, not its lead-in alone
     # a chapter or part asked about (第二章): search put its passages first when the document has it
     division_at = None if refs.division is None else first_hit(hits, refs, lambda heading: division_matches(heading, refs.division))
     if refs.division is not None and division_at is None:
@@ -249,7 +251,9 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         lexicon=lexicon or {},
         article=refs.article if missing is None else missing,
         article_found=missing is None,
-        named_titles=[h.doc.title for h in result.hits if h.chunk.doc_id in refs.documents][:1],
+        # where it looked: the first hit's named document, or every named one when none is a hit (a few)
+        named_titles=[h.doc.title for h in result.hits if h.chunk.doc_id in refs.documents][:1]
+        or list(result.named_titles if len(result.named_titles) <= 3 else ()),
         reference_spans=tuple(refs.spans),
         part_asked=part,
         part_found=part_span is not None,

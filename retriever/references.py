@@ -141,6 +141,15 @@ _ONLY_ARTICLE = re.compile(rf"{_ARTICLE.pattern}(?:{_PART.pattern})*")
 _ONLY_PARTS = re.compile(rf"(?:{_PART.pattern})+")
 
 
+#: The question asks for an article's whole wording (第三十八条原文, 全文, 完整内容), not the sentence that answers.
+_WHOLE_WORDING = re.compile(r"原文|全文|原话|原句|完整|全部内容|一字不差|逐字")
+
+
+def asks_whole_wording(query: str) -> bool:
+    """Whether ``query`` asks for the whole wording of what it cites (原文, 全文, 完整内容)."""
+    return bool(_WHOLE_WORDING.search(query))
+
+
 def reference_kind(text: str) -> str | None:
     """"article" when ``text`` is only an article reference (第十一条, 第十一条第二款), "part" when only
     a 款 or 项 (第二款, 第一款第三项), else None."""

@@ -107,6 +107,7 @@ class SearchResult:
     # the documents the question names when a document filter leaves every one of them out
     named_outside_filter: tuple[str, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
+    named_titles: tuple[str, ...] = ()  # the titles of ``references.documents``, for what an answer says
 
 
 class Retriever:
@@ -404,7 +405,8 @@ class Retriever:
             )
         result = SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, expansion=expansion,
                               build=self.index.path.name if self.index.path else "", references=refs,
-                              named_outside_filter=named_outside_filter, timings_ms=timings)
+                              named_outside_filter=named_outside_filter, timings_ms=timings,
+                              named_titles=tuple(self.index.documents[d].title for d in refs.documents if d in self.index.documents))
         self.adapt_hits(result)
         return result
 

@@ -260,3 +260,9 @@ def test_a_plans_item_cited_by_its_kind_or_in_brackets_is_quoted_from_that_item(
     first = answer.citations[0].hit.chunk
     assert first.doc_id == "03_guojia-zhiye-jiaoyu-gaige-shishi-fangan-2019"
     assert heading_matches(first.heading, 12)
+
+
+def test_an_article_the_named_document_lacks_is_refused_naming_it_even_when_none_of_it_is_a_hit(qa):
+    # the 意见 has items （一）–（十九）; no passage of it ranked, so the refusal said 「文档中没有第二十条」
+    answer = qa.ask("意见第二十条")
+    assert answer.refused and "《关于加强新时代高技能人才队伍建设的意见》中没有第二十条" in answer.reason

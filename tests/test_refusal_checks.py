@@ -7,6 +7,7 @@ from policyqa.refusal import (
     _INSTRUCTION, RefusalContext, asked_figures, missing_figure, occurs, places_in, known_terms, unknown_article,
     unknown_document, unknown_time,
 )
+from retriever.references import asks_whole_wording
 from retriever.text import tokenize
 
 
@@ -159,6 +160,16 @@ def test_an_article_only_another_law_has_is_refused_not_quoted_from_that_law(qa)
     answer = qa.ask("高等教育法第五十条说了什么？")
     assert not answer.refused and answer.citations[0].hit.chunk.doc_id == "22_gaodeng-jiaoyu-fa-2018"
     assert "第五十条" in answer.citations[0].quote
+
+
+def test_an_articles_wording_asked_for_is_quoted_whole(qa):
+    # before: only the best sentence, here the lead-in 「用人单位有下列情形之一的，劳动者可以解除劳动合同：」
+    answer = qa.ask("劳动合同法第三十八条原文")
+    assert not answer.refused and len(answer.citations) == 1
+    quote = answer.citations[0]
+    assert quote.quote.startswith("第三十八条") and "（六）" in quote.quote and "不需事先告知用人单位" in quote.quote
+    assert quote.label().endswith("第三十八条") and quote.part == ""
+    assert asks_whole_wording("教师法第二十五条的完整内容") and not asks_whole_wording("教师法第二十五条怎么规定的")
 
 
 def test_a_paragraph_or_item_of_an_article_is_quoted_whole_and_cited_as_laws_cite_it(qa):
