@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.schema import SourceDocument, quoted_title
-from ingest.structure import CN_NUM, EFFECTIVE_CLAUSE, ISSUE_DATE, article_part
+from ingest.structure import CN_NUM, DOCUMENT_KINDS, EFFECTIVE_CLAUSE, ISSUE_DATE, article_part
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import (
     References, asks_about_document, asks_whole_wording, chinese_number, division_matches, heading_matches, last_numbered,
@@ -266,6 +266,9 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     candidates, matrix = featurise(result, view, max_hits=config.rank_hits)
     states = [bool(figures) and all(p.search(result.hits[c.hit].chunk.text[c.start:c.end]) for p in figures) for c in candidates]
     notice += counted
+    kind = next((span for span in refs.spans if span in DOCUMENT_KINDS), None)
+    if kind and article_pinned and len(refs.documents) > 1:  # 条例第三条: which 条例?
+        notice += f"“{kind}”可指{len(refs.documents)}份文件，下面引用的是与问题最相关的一份；请写明文件名称。"
     pinned = bool(hits) and (
         article_pinned
         or division_at is not None

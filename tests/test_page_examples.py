@@ -1,5 +1,5 @@
 """The page's example questions (page/assets/examples.txt): the first quote of each answer must be
-the sentence that answers it. Three are still answered wrongly by the session-6 ranker; they are
+the sentence that answers it. Two are still answered wrongly by the learned ranker; they are
 strict expected failures, so the test fails as soon as one is fixed (and its mark must go)."""
 from __future__ import annotations
 

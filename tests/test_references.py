@@ -262,6 +262,13 @@ def test_a_plans_item_cited_by_its_kind_or_in_brackets_is_quoted_from_that_item(
     assert heading_matches(first.heading, 12)
 
 
+def test_a_kind_that_names_several_documents_says_so(qa):
+    answer = qa.ask("条例第三条")
+    assert not answer.refused and "条例》" in answer.citations[0].hit.doc.title
+    assert "“条例”可指" in answer.notice and "请写明文件名称" in answer.notice
+    assert "可指" not in qa.ask("实施方案第十二条").notice  # one plan: no doubt
+
+
 def test_an_article_the_named_document_lacks_is_refused_naming_it_even_when_none_of_it_is_a_hit(qa):
     # the 意见 has items （一）–（十九）; no passage of it ranked, so the refusal said 「文档中没有第二十条」
     answer = qa.ask("意见第二十条")
