@@ -1,10 +1,12 @@
 """The core pipeline with the real model, a real FAISS index and BM25, on the shipped corpus."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -180,15 +182,26 @@ def test_manifest_documents_the_build(index_config):
 # -- incremental re-ingest, on a small corpus of its own -----------------------------------
 
 
-@pytest.fixture()
-def small(tmp_path, embedder):
-    corpus = tmp_path / "corpus"
+@pytest.fixture(scope="module")
+def small_built(tmp_path_factory, embedder):
+    """Two documents ingested once for the module; each test changes a copy of its own."""
+    base = tmp_path_factory.mktemp("small-pipeline")
+    corpus = base / "corpus"
     corpus.mkdir()
     for name in ("11_zhiye-jiaoyu-buji-lianxi-huiyi-pifu-2018.txt", "00_renshebuhan-2021-49.txt"):
         shutil.copy(CORPUS / name, corpus / name)
-    cfg = Config.load(corpus_dir=corpus, index_dir=tmp_path / "index")
-    first = ingest(cfg, embedder=embedder, progress=False)
-    return cfg, corpus, first
+    first = ingest(Config.load(corpus_dir=corpus, index_dir=base / "index"), embedder=embedder, progress=False)
+    return base, first
+
+
+@pytest.fixture()
+def small(small_built, tmp_path):
+    base, first = small_built
+    shutil.copytree(base / "corpus", tmp_path / "corpus")
+    shutil.copytree(base / "index", tmp_path / "index", symlinks=True)
+    cfg = Config.load(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    first = dataclasses.replace(first, index_path=str(tmp_path / "index" / Path(first.index_path).relative_to(base / "index")))
+    return cfg, tmp_path / "corpus", first
 
 
 def _chunk_ids(cfg):
