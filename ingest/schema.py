@@ -4,11 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from ingest.structure import CN_NUM
+from ingest.structure import heading_kind
 
 _QUOTED_TITLE = re.compile(r"^《[^《》]+》(（[^（）《》]*）)?$")
-#: A heading level that is a law's article: cited alone (第四条), without its chapter.
-_ARTICLE = re.compile(rf"第[{CN_NUM}\d]+条")
 
 
 def content_key(doc: SourceDocument) -> str:
@@ -39,7 +37,7 @@ def short_citation(doc: SourceDocument, chunk: Chunk | None) -> str:
     where = ""
     if chunk is not None and chunk.heading:
         last = chunk.heading[-1]
-        where = last if _ARTICLE.fullmatch(last) else chunk.heading_path
+        where = last if heading_kind(last) == "article" else chunk.heading_path  # 第四条 is cited alone
     return f"{quoted_title(doc.title)}{number}{where}".strip()
 
 
