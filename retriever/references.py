@@ -4,9 +4,10 @@ HR officers ask 「教师法第25条怎么写的？」 or 「49号文对技工�
 find that: 第25条 shares no word with the heading 第二十五条, and 49号 matches the notice's
 bare 文号 line better than its text. So a question's references are read here, and the
 search (retriever/search.py) moves the named article to the top and favours the named
-documents. Aliases are derived from each document's title and 文号; nothing is hand-listed.
+documents. Aliases are derived from each document's title and 文号; the few names a title does not
+give (职教20条) are a table, retriever/data/document_names.tsv.
 
-All functions are pure.
+All functions but the table's reader are pure.
 """
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from ingest.jurisdiction import place_of
+from ingest.rules import read_table
 from ingest.structure import CN_NUM, DOCUMENT_KINDS
 
 _DIGITS = "零一二三四五六七八九"
@@ -284,15 +287,30 @@ def document_aliases(title: str, doc_number: str, cut=None) -> set[str]:
     return aliases
 
 
-def alias_table(documents: Mapping[str, Mapping], cut=None) -> dict[str, tuple[str, ...]]:
-    """alias → the document ids it names, from each document's ``title`` and ``doc_number``.
+def alias_table(documents: Mapping[str, Mapping], cut=None,
+                known_names: Mapping[str, str] | None = None) -> dict[str, tuple[str, ...]]:
+    """alias → the document ids it names, from each document's ``title`` and ``doc_number``, and
+    ``known_names`` (name → the 文号 or bare title of the document it names: 职教20条 → 国发〔2019〕4号).
 
     An alias two documents share (两份 49号文) names both, so neither is favoured wrongly."""
     table: dict[str, list[str]] = {}
     for doc_id, meta in documents.items():
         for alias in document_aliases(meta.get("title", ""), meta.get("doc_number", ""), cut):
             table.setdefault(alias, []).append(doc_id)
-    return {alias: tuple(ids) for alias, ids in table.items()}
+        own = {normalise_reference_text(meta.get("doc_number", "")), normalise_reference_text(bare_title(meta.get("title", "")))} - {""}
+        for name, target in (known_names or {}).items():
+            if normalise_reference_text(target) in own:
+                table.setdefault(normalise_reference_text(name), []).append(doc_id)
+    return {alias: tuple(dict.fromkeys(ids)) for alias, ids in table.items()}
+
+
+#: Names documents are widely known by that their titles do not give (职教20条).
+DOCUMENT_NAMES = Path(__file__).parent / "data" / "document_names.tsv"
+
+
+def load_known_names(path: Path = DOCUMENT_NAMES) -> dict[str, str]:
+    """``document_names.tsv``: name → the 文号 or bare title of the document it names."""
+    return {name: target for name, target, _why in read_table(path, 3)}
 
 
 def document_kind(title: str) -> str | None:

@@ -23,7 +23,7 @@ from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
 from retriever.references import (
     References, alias_table, asks_about_document, bare_title, division_matches, find_references, heading_matches, kind_table,
-    last_numbered, normalise_reference_text,
+    last_numbered, load_known_names, normalise_reference_text,
 )
 from retriever.settings import SearchSettings
 from retriever.store import IndexData
@@ -134,7 +134,7 @@ class Retriever:
         self._chunk_sentences = np.searchsorted(self._sentence_owner, np.arange(len(index.chunks) + 1))
         self._apparatus = np.full(len(index.chunks), -1, np.int8)  # row → is_apparatus (-1: not yet decided)
         self._line_rows: dict[tuple[str, str], int | None] = {}  # (about, doc_id) → line_row, found once
-        self._aliases = alias_table(docs, cut)  # names of the documents a question may use (retriever/references.py)
+        self._aliases = alias_table(docs, cut, load_known_names())  # names of the documents a question may use (retriever/references.py)
         self._kinds = kind_table(docs)  # 方案 → the plan: a kind cited with an article names its documents
         # versions and regions (retriever/preference.py); builds before they were stored derive them
         standing = {

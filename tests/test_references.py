@@ -273,3 +273,20 @@ def test_an_article_the_named_document_lacks_is_refused_naming_it_even_when_none
     # the 意见 has items （一）–（十九）; no passage of it ranked, so the refusal said 「文档中没有第二十条」
     answer = qa.ask("意见第二十条")
     assert answer.refused and "《关于加强新时代高技能人才队伍建设的意见》中没有第二十条" in answer.reason
+
+
+def test_a_name_the_title_does_not_give_comes_from_the_table_and_names_only_a_document_present():
+    docs = {PLAN: {"title": "《国家职业教育改革实施方案》", "doc_number": "国发〔2019〕4号"},
+            "law": {"title": "《中华人民共和国职业教育法》", "doc_number": ""}}
+    names = {"职教20条": "国发〔2019〕4号", "新职教法": "中华人民共和国职业教育法", "某某简称": "国发〔2099〕1号"}
+    table = alias_table(docs, known_names=names)
+    assert table["职教20条"] == (PLAN,) and table["新职教法"] == ("law",) and "某某简称" not in table
+    assert find_references("职教20条第十二条", table).documents == (PLAN,)
+
+
+def test_the_shipped_names_table_names_documents_of_the_shipped_corpus(qa):
+    # 职教20条第十二条 was read as no document and quoted 职业教育法第十二条
+    answer = qa.ask("职教20条第十二条")
+    assert not answer.refused
+    first = answer.citations[0].hit.chunk
+    assert first.doc_id == "03_guojia-zhiye-jiaoyu-gaige-shishi-fangan-2019" and heading_matches(first.heading, 12)
