@@ -114,7 +114,7 @@ class PageHandlers:
         history.append({"role": "assistant", "content": render.PENDING_MARKDOWN})
         yield history, "", gr.skip(), gr.skip()
         # a follow-up (那…呢, 它) is searched with the previous question's subject (policyqa/followup.py)
-        reading = read_follow_up(text, state.get("last_question"))
+        reading = read_follow_up(text, state.get("last_question"), lambda t: self.qa.live.retriever.references(t).spans)
         try:
             answer = self.qa.ask(reading or text, docs=list(docs or []) or None)
             if reading:

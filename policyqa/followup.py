@@ -4,12 +4,14 @@ searched together with the previous question's subject, and the answer says how 
 「企业招聘有什么要求？」 then 「那事业单位招聘呢？」 is searched as 「事业单位招聘 要求」; 「劳动合同的
 试用期怎么规定？」 then 「它最长多久？」 as 「劳动合同试用期最长多久？」. After a question that cites an
 article, 「那第二款呢？」 reads as that article's 第二款 and 「第十一条呢？」 as the same law's 第十一条. Only
-the page keeps a conversation, so only the page passes the previous question; ``policyqa ask`` has none.
+the page keeps a conversation, so only the page passes the previous question; ``policyqa ask`` has none. 「那原文呢？」 after an article is
+its whole wording; 「那教师法呢？」 after a question naming another document asks it of 教师法.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from retriever.references import article_span, reference_kind
 from retriever.text import content_terms
@@ -19,29 +21,32 @@ MAX_FOLLOW_UP_CHARS = 20
 _THAT = re.compile(r"^(?:那么|那|还有|另外|如果是|要是)(?P<core>.+?)(?:呢|怎么样|怎么办|如何)?[？?。！!\s]*$")
 _ABOUT = re.compile(r"^(?P<core>.+?)(?:呢)[？?。！!\s]*$")
 _PRONOUN = re.compile(r"这个|这些|这项|这种|该项|它们|它|其")
+#: 那原文呢: the whole wording of the article asked before (see references.asks_whole_wording).
+_ONLY_WORDING = re.compile(r"(?:它的|其)?(?:原文|全文|原话|完整内容|完整条文|全部内容)(?:是什么|是怎么写的)?")
 
 
-def read_follow_up(question: str, previous: str | None) -> str | None:
-    """How ``question`` reads with ``previous`` before it, or None when it stands alone."""
+def read_follow_up(question: str, previous: str | None, names: Callable[[str], tuple[str, ...]] | None = None) -> str | None:
+    """How ``question`` reads with ``previous`` before it, or None when it stands alone.
+    ``names`` gives the document names a text writes (the index's, :meth:`Retriever.references`):
+    with it, 「那教师法呢？」 after 「劳动合同法一共有多少条？」 asks the same of 教师法."""
     question = question.strip()
     if not previous or not question or len(question) > MAX_FOLLOW_UP_CHARS:
         return None
     before = content_terms(previous)
     if not before:
         return None
+    match = _THAT.match(question) or _ABOUT.match(question)
+    core = match.group("core").strip("，, ") if match else ""
+    # a reference (第二款, 原文) or a document's name: read against what the previous question cites
+    cited = core and (_within_cited_law(core, previous) or (_same_of_another_document(core, previous, names) if names else None))
+    if cited:
+        return cited
     if _PRONOUN.search(question):
         # 它 / 这个 stand for the previous question's subject (its first words)
         subject = "".join(before[:2])
         return _PRONOUN.sub(subject, question, count=1)
-    match = _THAT.match(question) or _ABOUT.match(question)
-    if not match:
-        return None
-    core = match.group("core").strip("，, ")
     if not core:
         return None
-    cited = _within_cited_law(core, previous)
-    if cited:
-        return cited
     # the new subject replaces the previous one (its first word); what was asked about it stays
     asked = [t for t in before[1:] if t not in core]
     return " ".join([core, *asked]) if asked else None
@@ -50,15 +55,27 @@ def read_follow_up(question: str, previous: str | None) -> str | None:
 def _within_cited_law(core: str, previous: str) -> str | None:
     """``core`` (第二款, 第十一条) read inside the law and article ``previous`` cites: that article's
     part, or the same law's other article; None when either is not such a reference."""
-    kind = reference_kind(core)
+    kind = reference_kind(core) or ("wording" if _ONLY_WORDING.fullmatch(core) else None)
     previous = unicodedata.normalize("NFKC", previous)
     span = article_span(previous)
     if kind is None or span is None:
         return None
     law, article = previous[:span[0]].strip("，,。 "), previous[span[0]:span[1]]
-    if kind == "part":
-        return f"{law}{article}{core}"
+    if kind in ("part", "wording"):  # 那第二款呢 / 那原文呢: of the same article
+        return f"{law}{article}{re.sub(r'^(?:它的|其)', '', core)}"
     return f"{law}{core}" if law else None  # no law named before: the article stands alone
+
+
+def _same_of_another_document(core: str, previous: str, names: Callable[[str], tuple[str, ...]]) -> str | None:
+    """``previous`` asked again of the document ``core`` names (core is only its name): 「那教师法呢？」
+    after 「劳动合同法一共有多少条？」 is 「教师法一共有多少条？」. None unless both name a document."""
+    core = core.strip("的 ")
+    if tuple(names(core)) != (core,):
+        return None
+    before = [name for name in names(previous) if name in previous]
+    if not before or before[0] == core:
+        return None
+    return previous.replace(before[0], core, 1)
 
 
 def reading_notice(reading: str) -> str:

@@ -311,6 +311,10 @@ class Retriever:
         scores = np.asarray((self.index.sparse @ q.T).todense()).ravel()
         return _top(scores, n, allowed)
 
+    def references(self, question: str) -> References:
+        """The documents, articles and parts ``question`` names (retriever/references.py), as search reads them."""
+        return find_references(normalise_query(question), self._aliases, self._kinds)
+
     def search(self, question: str, k: int | None = None, docs: list[str] | None = None, retrievers=RETRIEVERS) -> SearchResult:
         """The ``k`` best chunks for ``question``, optionally only from the documents ``docs``."""
         cfg = self.config

@@ -29,6 +29,8 @@ def test_a_question_that_stands_alone_is_left_alone(previous, question):
     ("劳动合同法第十条第二款是什么？", "第三款呢？", "劳动合同法第十条第三款"),  # the part asked before gives way
     ("工伤保险条例第14条第一项", "那第（六）项呢", "工伤保险条例第14条第（六）项"),
     ("劳动合同法第十条是怎么规定的？", "那第十一条呢？", "劳动合同法第十一条"),
+    ("劳动合同法第三十八条是怎么规定的？", "那原文呢？", "劳动合同法第三十八条原文"),  # was 「原文 合同法 第三十八条」
+    ("劳动合同法第三十八条是怎么规定的？", "那它的原文呢？", "劳动合同法第三十八条原文"),
 ])
 def test_a_follow_up_inside_a_cited_law_keeps_its_law_and_article(previous, question, reading):
     # word by word, 「那第二款呢」 lost the law's name (劳动 合同法) and put 第二款 before the article
@@ -50,3 +52,15 @@ def test_follow_up_answer_says_how_it_was_read(qa):
     assert reading_notice(reading).startswith(f"按“{reading}”理解")
     hits = [h.chunk.doc_id for h in answer.retrieved[:3]]
     assert any(d.startswith("25_shiye-danwei") for d in hits), hits
+
+
+@pytest.mark.parametrize("previous, question, reading", [
+    ("劳动合同法一共有多少条？", "那教师法呢？", "教师法一共有多少条？"),  # was 「教师法 合同法 一共 条」
+    ("教师法第二十五条怎么规定的？", "那职业教育法的呢？", "职业教育法第二十五条怎么规定的？"),
+])
+def test_another_documents_name_asks_the_previous_question_of_it(qa, previous, question, reading):
+    names = lambda text: qa.live.retriever.references(text).spans  # noqa: E731
+    assert read_follow_up(question, previous, names) == reading
+    assert read_follow_up("那教师法呢？", "试用期多长？", names) == "教师法 多长"  # nothing named before: as before
+    answer = qa.ask(read_follow_up("那教师法呢？", "劳动合同法一共有多少条？", names))
+    assert "《中华人民共和国教师法》（2009年修正）共四十三条" in answer.notice
