@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.schema import SourceDocument, quoted_title
-from ingest.structure import CN_NUM, DOCUMENT_KINDS, EFFECTIVE_CLAUSE, ISSUE_DATE, article_part
+from ingest.structure import CN_NUM, DOCUMENT_KINDS, EFFECTIVE_CLAUSE, ISSUE_DATE, article_part, heading_kind
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import (
     References, asks_about_document, asks_whole_wording, chinese_number, division_matches, heading_matches, last_numbered,
@@ -234,7 +234,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     if refs.division is not None and division_at is None:
         kind, number = refs.division
         part = f"第{chinese_number(number)}{kind}"
-    about_document = asks_about_document(result.query)
+    about_document = asks_about_document(result.query, refs)
     counted = count_notice(hits[0], refs, about_document) if hits else ""  # 一共多少条: the last one is put first
     if about_document in COUNTED and refs.documents and refs.division is None and refs.article is None and not counted:
         part = COUNTED[about_document]  # a notice not numbered by articles: no count to give
@@ -266,6 +266,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     candidates, matrix = featurise(result, view, max_hits=config.rank_hits)
     states = [bool(figures) and all(p.search(result.hits[c.hit].chunk.text[c.start:c.end]) for p in figures) for c in candidates]
     notice += counted
+    overview = about_document == "overview" and bool(hits) and hits[0].chunk.doc_id in refs.documents
+    notice += outline_notice(hits[0].doc.title, result.outline) if overview else ""
     kind = next((span for span in refs.spans if span in DOCUMENT_KINDS), None)
     if kind and article_pinned and len(refs.documents) > 1:  # 条例第三条: which 条例?
         notice += f"“{kind}”可指{len(refs.documents)}份文件，下面引用的是与问题最相关的一份；请写明文件名称。"
@@ -275,7 +277,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         or about_document == "title" and apparatus[0]
         or about_document == "date" and apparatus[0] and bool(ISSUE_DATE.search(hits[0].chunk.text))
         or about_document == "effective" and bool(EFFECTIVE_CLAUSE.search(hits[0].chunk.text))
-        or bool(counted))
+        or bool(counted)
+        or overview)  # 主要讲了什么: the document's opening, with its outline in the notice
     # a pinned answer rests on the document's structure, not on a cosine: weak evidence does not refuse it
     checks = [check for check in BEFORE_QUOTES if not (pinned and check is weak_evidence)]
     pinned_quote = EFFECTIVE_CLAUSE if pinned and about_document == "effective" else COUNTED_QUOTE if counted else None
@@ -303,6 +306,14 @@ def count_notice(hit: Hit, refs: References, about: str) -> str:
     unit = "条" if about == "articles" else "章"
     level = next(level for level in reversed(hit.chunk.heading) if last_numbered([level], about) == number)
     return f"{quoted_title(hit.doc.title)}共{chinese_number(number)}{unit}，最后一{unit}是{level}。"
+
+
+def outline_notice(title: str, outline: tuple[str, ...]) -> str:
+    """「《…》分八章：第一章 总则；第二章 …。」: a document's top-level headings as it writes them, or ""."""
+    if not outline:
+        return ""
+    unit = "章" if heading_kind(outline[0]) == "chapter" else "部分"
+    return f"{quoted_title(title)}分{chinese_number(len(outline))}{unit}：{'；'.join(outline)}。"
 
 
 def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:

@@ -424,13 +424,39 @@ _ABOUT_TITLE = re.compile(r"全称|全名|正式名称|标题|题目|叫什么�
 _ABOUT_COUNT = re.compile(r"(?:一共|总共|总计|共计|共|全文|全部)(?:有|分|是)?(?:多少|几)个?(条|章)|(?:有|分)(?:多少|几)个?(章)")
 
 
-def asks_about_document(query: str) -> str:
+#: What a document says as a whole (主要讲了什么, 主要内容, 分哪几部分), with nothing else asked.
+_OVERVIEW = re.compile(
+    r"(?:主要|大概|大致|都)?(?:讲|说|写|规定)(?:了|的)?(?:些)?(?:什么|哪些)(?:内容|东西|事情|事)?|"
+    r"(?:主要|核心|基本|大概)?内容(?:是什么|有哪些|有什么|包括什么)?|(?:主要)?精神(?:是什么)?|大意|概要|要点|"
+    r"(?:有|分|分为|包括|包含)哪(?:几|些)(?:个)?部分|(?:介绍|概括|总结)(?:一下)?")
+#: Words around an overview question that ask nothing of their own.
+_OVERVIEW_FILLER = re.compile(r"[《》〈〉\s，,。？?！!：:]|请问|请|这份|这个|这部|该|文件|里面|里|中|的|是|都|一下|呢|吗")
+
+
+def asks_overview(query: str, names: tuple[str, ...]) -> bool:
+    """Whether ``query`` only asks what the documents it ``names`` say as a whole: 「49号文主要讲了什么？」
+    (not 「职业教育法对教师待遇讲了什么？」, which asks about one thing in it)."""
+    if not names:
+        return False
+    rest = unicodedata.normalize("NFKC", query)
+    for name in names:
+        rest = rest.replace(name, "")
+    if not _OVERVIEW.search(rest):
+        return False
+    return not _OVERVIEW_FILLER.sub("", _OVERVIEW.sub("", rest))
+
+
+def asks_about_document(query: str, refs: References | None = None) -> str:
     """``"date"`` when the question asks when a document was issued, ``"effective"`` when it asks
     when it takes effect (its 本法自…起施行 clause answers), ``"title"`` when it asks for its full
     title (全称, 标题), ``"articles"`` or ``"chapters"`` when it asks how many it has (its last one
-    answers), ``"document"`` when it asks about the document itself otherwise (its 文号,
-    issuer, addressees), else ``""``: then its banner, 文号 and signature lines are the answer
-    (``ingest.structure.is_apparatus``)."""
+    answers), ``"overview"`` when it asks what a document it names (``refs``) says as a whole
+    (its opening and outline answer), ``"document"`` when it asks about the document itself
+    otherwise (its 文号, issuer, addressees), else ``""``: then its banner, 文号 and signature
+    lines are the answer (``ingest.structure.is_apparatus``)."""
+    if refs is not None and refs.documents and refs.article is None and refs.division is None \
+            and asks_overview(query, refs.spans):
+        return "overview"
     if _ABOUT_DATE.search(query):
         return "date"
     if _ABOUT_EFFECT.search(query):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.schema import Chunk, SourceDocument
-from ingest.structure import EFFECTIVE_CLAUSE, ISSUE_DATE, is_apparatus
+from ingest.structure import EFFECTIVE_CLAUSE, ISSUE_DATE, heading_kind, is_apparatus
 from ingest.jurisdiction import jurisdiction
 from ingest.versions import superseded_by
 from retriever.fusion import fuse
@@ -108,6 +108,7 @@ class SearchResult:
     named_outside_filter: tuple[str, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
     named_titles: tuple[str, ...] = ()  # the titles of ``references.documents``, for what an answer says
+    outline: tuple[str, ...] = ()  # the one named document's top-level headings, when its overview is asked
 
 
 class Retriever:
@@ -383,7 +384,7 @@ class Retriever:
         used = {name: r for name, r in rankings.items() if name in retrievers}
         weights = {name: w for name, w in cfg.fusion_weights.items() if name in retrievers}
         fused = fuse(cfg.fusion, used, weights, cfg.rrf_k)
-        about = asks_about_document(query)
+        about = asks_about_document(query, refs)
         if 0 < cfg.apparatus_weight != 1:
             fused = self._reweigh_apparatus(fused, cfg.apparatus_weight, about, refs.documents)
         fused, demoted_docs = self._prefer(query, fused, refs.documents)
@@ -410,7 +411,8 @@ class Retriever:
         result = SearchResult(query, hits, dense_top, sentence_top, query_vector=vector, expansion=expansion,
                               build=self.index.path.name if self.index.path else "", references=refs,
                               named_outside_filter=named_outside_filter, timings_ms=timings,
-                              named_titles=tuple(self.index.documents[d].title for d in refs.documents if d in self.index.documents))
+                              named_titles=tuple(self.index.documents[d].title for d in refs.documents if d in self.index.documents),
+                              outline=self.outline(refs.documents[0]) if about == "overview" and len(refs.documents) == 1 else ())
         self.adapt_hits(result)
         return result
 
@@ -457,7 +459,7 @@ class Retriever:
             if not self.is_apparatus(row):
                 return 1.0
             if about != "date":
-                return weight if about in ("", "effective", "articles", "chapters") else 1.0  # those are content
+                return weight if about in ("", "effective", "articles", "chapters", "overview") else 1.0  # those are content
             chunk = self.index.chunks[row]
             if not ISSUE_DATE.search(chunk.text):
                 return weight  # a banner or title cannot say when
@@ -473,7 +475,7 @@ class Retriever:
         if key not in self._line_rows:
             find = {"title": self.title_row, "date": self.date_row, "effective": self.effective_row,
                     "articles": lambda d: self.last_numbered_row(d, "articles"),
-                    "chapters": lambda d: self.last_numbered_row(d, "chapters")}[about]
+                    "chapters": lambda d: self.last_numbered_row(d, "chapters"), "overview": self.opening_row}[about]
             self._line_rows[key] = find(doc_id)
         return self._line_rows[key]
 
@@ -504,6 +506,21 @@ class Retriever:
             if EFFECTIVE_CLAUSE.search(self.index.chunks[row].text):
                 return row
         return None
+
+    def opening_row(self, doc_id: str) -> int | None:
+        """The first row of document ``doc_id`` after its title line that is content, not apparatus: a
+        law's 第一条 (为了…，制定本法), a plan's or notice's opening paragraph (not the 印发 notice that
+        wraps a plan: the plan's own title line comes after it); or None."""
+        lo, hi = self._doc_rows[doc_id]
+        title = self.line_row("title", doc_id)
+        return next((row for row in range(lo if title is None else title + 1, hi) if not self.is_apparatus(row)), None)
+
+    def outline(self, doc_id: str) -> tuple[str, ...]:
+        """The top-level headings of document ``doc_id`` in order (第一章 总则…, or 一、…二、…), or ()
+        when it has none above its articles."""
+        lo, hi = self._doc_rows[doc_id]
+        tops = dict.fromkeys(self.index.chunks[row].heading[0] for row in range(lo, hi) if self.index.chunks[row].heading)
+        return tuple(tops) if tops and all(heading_kind(top) in ("part", "chapter", "level1") for top in tops) else ()
 
     def last_numbered_row(self, doc_id: str, unit: str) -> int | None:
         """The first row of document ``doc_id``'s last article (``unit`` "articles") or chapter
@@ -544,7 +561,7 @@ class Retriever:
                 rows = range(len(chunks)) if len(chunks) <= ARTICLE_SCAN_LIMIT else list(scores)
         if refs.article is not None:
             first = [row for row in rows if any(heading_matches(chunks[row].heading, a) for a in refs.asked_articles)]
-        elif about in ("title", "date", "effective") or about in ("articles", "chapters") and refs.division is None:
+        elif about in ("title", "date", "effective", "overview") or about in ("articles", "chapters") and refs.division is None:
             first = [row for row in (self.line_row(about, d) for d in named) if row is not None]
         elif refs.division is not None:  # 第二章: its passages first, the question's words ranking them
             first = [row for row in rows if division_matches(chunks[row].heading, refs.division)]

@@ -158,3 +158,39 @@ def test_last_numbered_reads_articles_items_and_chapters():
     assert last_numbered(["七、做好改革组织实施工作", "（二十）完善制度"], "articles") == 20
     assert last_numbered(["第八章 附则", "第九十八条"], "chapters") == 8
     assert last_numbered(["一、总体要求"], "articles") is None
+
+
+@pytest.mark.parametrize("question, names, overview", [
+    ("49号文主要讲了什么？", ("49号文",), True),
+    ("职业教育法讲了哪些内容？", ("职业教育法",), True),
+    ("请介绍一下职业教育法", ("职业教育法",), True),
+    ("49号文分哪几部分？", ("49号文",), True),
+    ("职业教育法对教师待遇讲了什么", ("职业教育法",), False),  # asks about one thing in it
+    ("高技能人才队伍建设的意见有哪些措施？", ("高技能人才队伍建设的意见",), False),
+    ("主要讲了什么？", (), False),  # no document named
+])
+def test_a_question_for_what_a_document_says_as_a_whole_is_told_apart(question, names, overview):
+    from retriever.references import asks_overview
+
+    assert asks_overview(question, names) is overview
+
+
+@pytest.mark.parametrize("question, outline, opening", [
+    # used to quote the notice's banner and 文号 lines
+    ("49号文主要讲了什么？", "分三部分：一、深入学习领会", "今年4月，习近平总书记对职业教育工作作出重要指示"),
+    # used to quote the 印发 notice that wraps the plan
+    ("国家职业教育改革实施方案的主要内容是什么？", "分七部分：一、完善国家职业教育制度体系；二、", "为贯彻全国教育大会精神"),
+    ("职业教育法讲了哪些内容？", "分八章：第一章 总 则；第二章 职业教育体系；", "第一条 为了推动职业教育高质量发展"),
+])
+def test_a_documents_overview_is_its_opening_with_its_outline(qa, question, outline, opening):
+    answer = qa.ask(question)
+    assert not answer.refused, answer.reason
+    assert outline in answer.notice
+    assert answer.citations[0].quote.startswith(opening)
+    assert not qa.live.retriever.is_apparatus(answer.citations[0].hit.row)
+
+
+def test_a_document_without_parts_or_chapters_gets_its_opening_and_no_outline(qa):
+    answer = qa.ask("请介绍一下职工带薪年休假条例")
+    assert answer.citations[0].quote.startswith("第一条 为了维护职工休息休假权利")
+    assert "分" not in answer.notice
