@@ -19,7 +19,7 @@ from ingest.schema import SourceDocument, quoted_title
 from ingest.structure import CN_NUM, DOCUMENT_KINDS, EFFECTIVE_CLAUSE, ISSUE_DATE, article_part, heading_kind
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import (
-    References, asks_about_document, asks_whole_wording, chinese_number, division_matches, heading_matches, last_numbered,
+    References, asks_whole_wording, chinese_number, division_matches, heading_matches, last_numbered,
 )
 from retriever.search import Hit, SearchResult
 from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise, quote_span
@@ -234,9 +234,9 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     if refs.division is not None and division_at is None:
         kind, number = refs.division
         part = f"第{chinese_number(number)}{kind}"
-    about_document = asks_about_document(result.query, refs)
+    about_document = result.about
     counted = count_notice(hits[0], refs, about_document) if hits else ""  # 一共多少条: the last one is put first
-    if about_document in COUNTED and refs.documents and refs.division is None and refs.article is None and not counted:
+    if about_document in COUNTED and refs.documents and not counted:
         part = COUNTED[about_document]  # a notice not numbered by articles: no count to give
     ctx = RefusalContext(
         query=result.query,
@@ -298,8 +298,8 @@ def count_notice(hit: Hit, refs: References, about: str) -> str:
     """For 「劳动合同法一共多少条？」 (``about`` "articles" or "chapters"), when the search put the
     named document's last article or chapter first (``hit``): how many it has, read off that
     heading (articles and chapters are numbered 1, 2, 3…); the quote shows the last one. Else ""."""
-    if about not in ("articles", "chapters") or hit.chunk.doc_id not in refs.documents or refs.division or refs.article is not None:
-        return ""  # 第三章一共多少条 is not the whole document's count
+    if about not in ("articles", "chapters") or hit.chunk.doc_id not in refs.documents:
+        return ""
     number = last_numbered(hit.chunk.heading, about)
     if number is None:
         return ""

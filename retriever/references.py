@@ -11,6 +11,7 @@ All functions but the table's reader are pure.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from ingest.jurisdiction import place_of
 from ingest.rules import read_table
-from ingest.structure import CN_NUM, DOCUMENT_KINDS
+from ingest.structure import CN_NUM, DOCUMENT_KINDS, heading_kind
 
 _DIGITS = "零一二三四五六七八九"
 
@@ -195,20 +196,18 @@ def heading_markers(article: int) -> tuple[str, ...]:
     return f"第{number}条", f"（{number}）"
 
 
-#: A heading level that numbers an article (第九十八条, or a plan's item （二十）) or a chapter (第八章).
-_NUMBERED_LEVEL = {
-    "articles": re.compile(rf"^(?:第({_NUMBER})条|（({_NUMBER})）)"),
-    "chapters": re.compile(rf"^第({_NUMBER})章"),
-}
+#: The chunker's heading kinds (ingest.structure.heading_kind) that number an article (第九十八条, or a
+#: plan's item （二十）) or a chapter (第八章), and the number they open with.
+_NUMBERED_KINDS = {"articles": ("article", "level2"), "chapters": ("chapter",)}
+_LEVEL_NUMBER = re.compile(rf"^[第（(]\s*({_NUMBER})")
 
 
 def last_numbered(heading: list[str], unit: str) -> int | None:
     """The number of the article (``unit`` "articles") or chapter ("chapters") that a chunk's
     heading path lies in, or None: 第九十八条 → 98, （二十） → 20, 第八章 附则 → 8."""
     for level in reversed(heading):
-        match = _NUMBERED_LEVEL[unit].match(level)
-        if match:
-            return _article_number(next(g for g in match.groups() if g))
+        if heading_kind(level) in _NUMBERED_KINDS[unit]:
+            return _article_number(_LEVEL_NUMBER.match(level).group(1))
     return None
 
 
@@ -308,6 +307,7 @@ def alias_table(documents: Mapping[str, Mapping], cut=None,
 DOCUMENT_NAMES = Path(__file__).parent / "data" / "document_names.tsv"
 
 
+@functools.lru_cache(maxsize=4)
 def load_known_names(path: Path = DOCUMENT_NAMES) -> dict[str, str]:
     """``document_names.tsv``: name → the 文号 or bare title of the document it names."""
     return {name: target for name, target, _why in read_table(path, 3)}
@@ -464,6 +464,6 @@ def asks_about_document(query: str, refs: References | None = None) -> str:
     if _ABOUT_TITLE.search(query):
         return "title"
     count = _ABOUT_COUNT.search(query)
-    if count:
+    if count and (refs is None or refs.article is None and refs.division is None):  # 第三章一共多少条: not the whole document's
         return "articles" if (count.group(1) or count.group(2)) == "条" else "chapters"
     return "document" if _ABOUT_DOCUMENT.search(query) else ""

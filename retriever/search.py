@@ -109,6 +109,9 @@ class SearchResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
     named_titles: tuple[str, ...] = ()  # the titles of ``references.documents``, for what an answer says
     outline: tuple[str, ...] = ()  # the one named document's top-level headings, when its overview is asked
+    #: what the question asks of a document itself ("title", "date", "articles", "overview"…:
+    #: references.asks_about_document), read once here for the search and the answer
+    about: str = ""
 
 
 class Retriever:
@@ -412,7 +415,8 @@ class Retriever:
                               build=self.index.path.name if self.index.path else "", references=refs,
                               named_outside_filter=named_outside_filter, timings_ms=timings,
                               named_titles=tuple(self.index.documents[d].title for d in refs.documents if d in self.index.documents),
-                              outline=self.outline(refs.documents[0]) if about == "overview" and len(refs.documents) == 1 else ())
+                              outline=self.outline(refs.documents[0]) if about == "overview" and len(refs.documents) == 1 else (),
+                              about=about)
         self.adapt_hits(result)
         return result
 
@@ -469,7 +473,8 @@ class Retriever:
 
     def line_row(self, about: str, doc_id: str) -> int | None:
         """The row of document ``doc_id`` that answers a question ``about`` the document itself
-        ("title", "date", "effective", "articles", "chapters": :func:`retriever.references.asks_about_document`), or None;
+        ("title", "date", "effective", "articles", "chapters", "overview":
+        :func:`retriever.references.asks_about_document`), or None;
         looked up once per document (a date row scans the whole document)."""
         key = (about, doc_id)
         if key not in self._line_rows:
@@ -561,7 +566,7 @@ class Retriever:
                 rows = range(len(chunks)) if len(chunks) <= ARTICLE_SCAN_LIMIT else list(scores)
         if refs.article is not None:
             first = [row for row in rows if any(heading_matches(chunks[row].heading, a) for a in refs.asked_articles)]
-        elif about in ("title", "date", "effective", "overview") or about in ("articles", "chapters") and refs.division is None:
+        elif about in ("title", "date", "effective", "articles", "chapters", "overview"):
             first = [row for row in (self.line_row(about, d) for d in named) if row is not None]
         elif refs.division is not None:  # 第二章: its passages first, the question's words ranking them
             first = [row for row in rows if division_matches(chunks[row].heading, refs.division)]

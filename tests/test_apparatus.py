@@ -151,6 +151,14 @@ def test_a_count_is_not_given_where_the_numbering_does_not_run_through_the_docum
     assert answer.refused and "没有连续编号的条文" in answer.reason
 
 
+def test_a_count_inside_a_chapter_or_article_is_not_the_documents_count():
+    from retriever.references import References
+
+    in_chapter = References(documents=("law",), spans=("劳动合同法",), division=("章", 3))
+    assert asks_about_document("劳动合同法第三章一共多少条", in_chapter) == ""
+    assert asks_about_document("劳动合同法一共多少条", References(documents=("law",), spans=("劳动合同法",))) == "articles"
+
+
 def test_last_numbered_reads_articles_items_and_chapters():
     from retriever.references import last_numbered
 
