@@ -13,6 +13,15 @@ def test_the_quote_that_states_the_figure_comes_first(qa):
     assert answer.citations[0].hit.chunk.text[answer.citations[0].quote_start:answer.citations[0].quote_end] == answer.citations[0].quote
 
 
+def test_compensation_stated_in_months_of_wages_answers_how_much(qa):
+    # 劳动合同法 gives severance as months of wages, not as a sum in 元: that answers 多少
+    answer = qa.ask("我被公司辞退了，能拿多少经济补偿？")
+    assert not answer.refused, answer.reason
+    first = answer.citations[0]
+    assert first.hit.doc.title == "《中华人民共和国劳动合同法》" and "第四十七条" in first.label(), first.label()
+    assert "个月工资" in first.quote
+
+
 def test_a_count_the_texts_do_not_give_is_refused(qa):
     answer = qa.ask("全国一共有多少所技工学校？")
     assert answer.refused, answer.answer

@@ -120,6 +120,16 @@ def test_missing_figure_refuses_only_when_the_quote_has_none():
     assert missing_figure(_ctx("全员轮训一轮要完成多少个培训学时？", ["建立100个“双师型”教师培养培训基地，落实教师5年一周期的全员轮训制度。"]))
 
 
+def test_an_amount_in_wages_answers_a_question_about_money():
+    # labour law states compensation and penalties as months of wages or a multiple of them
+    assert not missing_figure(_ctx("被辞退能拿多少经济补偿？", ["每满一年支付一个月工资的标准向劳动者支付。"]))
+    assert not missing_figure(_ctx("没签合同能要多少工资？", ["应当向劳动者每月支付二倍的工资。"]))
+    assert not missing_figure(_ctx("补偿是多少钱？", ["不满六个月的，向劳动者支付半个月工资的经济补偿。"]))
+    # a period or a count of months is not a sum
+    assert missing_figure(_ctx("补偿是多少钱？", ["劳动合同期限三个月以上不满一年的，试用期不得超过一个月。"]))
+    assert missing_figure(_ctx("班主任津贴是多少钱？", ["班主任津贴按月发放，计入月工资。"]))
+
+
 def test_everyday_words_count_as_known_through_the_lexicon():
     vocabulary = set(tokenize("教师的工资待遇和企业的职工教育"))
     assert known_terms("老师的工资", vocabulary) == (1, 2)
