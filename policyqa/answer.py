@@ -227,7 +227,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     article_pinned = bool(asked) and missing is None
     part = part_label(refs) if article_pinned else ""
     part_span = asked_part(hits[found_at[0]], refs) if part else None
-    if article_pinned and not part and len(asked) == 1 and asks_whole_wording(result.query):
+    if article_pinned and not part and len(asked) == 1 and asks_whole_wording(result.query, refs.spans):
         part_span = hits[found_at[0]].chunk.para_span  # 第三十八条原文: the article whole, not its lead-in alone
     # a chapter or part asked about (第二章): search put its passages first when the document has it
     division_at = None if refs.division is None else first_hit(hits, refs, lambda heading: division_matches(heading, refs.division))
@@ -271,6 +271,9 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     kind = next((span for span in refs.spans if span in DOCUMENT_KINDS), None)
     if kind and article_pinned and len(refs.documents) > 1:  # 条例第三条: which 条例?
         notice += f"“{kind}”可指{len(refs.documents)}份文件，下面引用的是与问题最相关的一份；请写明文件名称。"
+    elif article_pinned and len(result.article_titles) > 1:  # 第三十八条 of which document?
+        notice += (f"“第{chinese_number(asked[0])}条”见于{len(result.article_titles)}份文件，"
+                   "下面引用的是与问题最相关的一份；请写明文件名称。")
     pinned = bool(hits) and (
         article_pinned
         or division_at is not None

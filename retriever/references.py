@@ -149,9 +149,24 @@ _ONLY_PARTS = re.compile(rf"(?:{_PART.pattern})+")
 _WHOLE_WORDING = re.compile(r"原文|全文|原话|原句|完整|全部内容|一字不差|逐字")
 
 
-def asks_whole_wording(query: str) -> bool:
-    """Whether ``query`` asks for the whole wording of what it cites (原文, 全文, 完整内容)."""
-    return bool(_WHOLE_WORDING.search(query))
+#: Words that ask nothing beside a citation: 「劳动合同法第三十八条是怎么规定的？」 asks for the article.
+_CITATION_FILLER = re.compile(
+    r"[《》〈〉\s，,。？?！!：:、“”\"]|请问|请|查一下|查查|查|看看|看一下|一下|条文|具体|内容|规定|写|讲|说|"
+    r"是|的|了|有|怎么|怎样|如何|什么|哪些|呢|吗|啊")
+
+
+def asks_whole_wording(query: str, names: tuple[str, ...] = ()) -> bool:
+    """Whether ``query`` asks for the whole wording of what it cites: it says so (原文, 全文,
+    完整内容), or it is the citation alone, its document's ``names`` as written and 第…条 (with
+    words that ask nothing else: 「劳动合同法第三十八条是怎么规定的？」)."""
+    if _WHOLE_WORDING.search(query):
+        return True
+    text = unicodedata.normalize("NFKC", query)
+    if not _ARTICLE.search(text):
+        return False
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(unicodedata.normalize("NFKC", name), " ")
+    return not _CITATION_FILLER.sub("", _ARTICLE.sub("", text, count=1))
 
 
 def reference_kind(text: str) -> str | None:

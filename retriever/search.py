@@ -112,6 +112,8 @@ class SearchResult:
     #: what the question asks of a document itself ("title", "date", "articles", "overview"…:
     #: references.asks_about_document), read once here for the search and the answer
     about: str = ""
+    #: the titles of the documents that have the article asked for, when the question names none
+    article_titles: tuple[str, ...] = ()
 
 
 class Retriever:
@@ -391,7 +393,10 @@ class Retriever:
         if 0 < cfg.apparatus_weight != 1:
             fused = self._reweigh_apparatus(fused, cfg.apparatus_weight, about, refs.documents)
         fused, demoted_docs = self._prefer(query, fused, refs.documents)
-        fused = self._apply_references(fused, refs, allowed, about=about)[:k]
+        fused, first = self._apply_references(fused, refs, allowed, about=about)
+        fused = fused[:k]
+        # 第三十八条 with no document named: which documents have one (the answer says it is ambiguous)
+        article_docs = tuple(dict.fromkeys(self.doc_of_row(row) for row in first)) if refs.article is not None and not refs.documents else ()
         per_score = {name: dict(r) for name, r in rankings.items()}
         per_rank = {name: {i: rank for rank, (i, _) in enumerate(r, start=1)} for name, r in rankings.items()}
         hits = []
@@ -416,7 +421,7 @@ class Retriever:
                               named_outside_filter=named_outside_filter, timings_ms=timings,
                               named_titles=tuple(self.index.documents[d].title for d in refs.documents if d in self.index.documents),
                               outline=self.outline(refs.documents[0]) if about == "overview" and len(refs.documents) == 1 else (),
-                              about=about)
+                              about=about, article_titles=tuple(self.index.documents[d].title for d in article_docs))
         self.adapt_hits(result)
         return result
 
@@ -541,14 +546,15 @@ class Retriever:
         return firsts[-1][0] if [n for _, n in firsts] == list(range(1, len(firsts) + 1)) else None
 
     def _apply_references(self, fused: list[tuple[int, float]], refs: References, allowed: np.ndarray | None,
-                          about: str = "") -> list[tuple[int, float]]:
+                          about: str = "") -> tuple[list[tuple[int, float]], list[int]]:
         """Favour the documents the question names (+``reference_boost``) and put the article it
         asks for first: in the named documents, or among the candidates when none is named.
+        Returns the reordered ranking and the rows put first.
         A question about a named document's title (「教师法的全称是什么？」, ``about`` "title") or its
         date (「…是哪天印发的？」, "date") gets that document's title line or dated line first, and a
         question when it takes effect ("effective") its 本法自…起施行 clause."""
         if not refs:
-            return fused
+            return fused, []
         boost = self.config.reference_boost
         named = {d: self._doc_rows[d] for d in refs.documents if d in self._doc_rows}
         scores = dict(fused)
@@ -577,7 +583,7 @@ class Retriever:
         for row in first:
             scores[row] = top + 1.0 + scores.get(row, 0.0)
         order = {row: i for i, (row, _) in enumerate(fused)}
-        return sorted(scores.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
+        return sorted(scores.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order)))), first
 
 
 def mix_views(query_vector: np.ndarray, passage_vector: np.ndarray, share: float) -> np.ndarray:

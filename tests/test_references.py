@@ -269,6 +269,15 @@ def test_a_kind_that_names_several_documents_says_so(qa):
     assert "可指" not in qa.ask("实施方案第十二条").notice  # one plan: no doubt
 
 
+def test_an_article_cited_without_its_document_says_how_many_have_it(qa):
+    answer = qa.ask("第九十八条")
+    assert not answer.refused and answer.citations[0].quote.startswith("第九十八条")
+    titles = {c.hit.doc.title for c in answer.citations}
+    assert "“第九十八条”见于" in answer.notice and "请写明文件名称" in answer.notice
+    assert int(answer.notice.split("见于")[1].split("份")[0]) >= max(2, len(titles))
+    assert "见于" not in qa.ask("劳动合同法第九十八条").notice  # the document named: no doubt
+
+
 def test_an_article_the_named_document_lacks_is_refused_naming_it_even_when_none_of_it_is_a_hit(qa):
     # the 意见 has items （一）–（十九）; no passage of it ranked, so the refusal said 「文档中没有第二十条」
     answer = qa.ask("意见第二十条")

@@ -179,7 +179,28 @@ def test_an_articles_wording_asked_for_is_quoted_whole(qa):
     quote = answer.citations[0]
     assert quote.quote.startswith("第三十八条") and "（六）" in quote.quote and "不需事先告知用人单位" in quote.quote
     assert quote.label().endswith("第三十八条") and quote.part == ""
-    assert asks_whole_wording("教师法第二十五条的完整内容") and not asks_whole_wording("教师法第二十五条怎么规定的")
+    assert asks_whole_wording("教师法第二十五条的完整内容")
+
+
+@pytest.mark.parametrize("question, names, whole", [
+    ("教师法第二十五条怎么规定的", ("教师法",), True),  # the citation alone: what it says, all of it
+    ("《教师法》第二十五条规定了什么？", ("教师法",), True),
+    ("教师法第二十五条有什么规定", ("教师法",), True),
+    ("第二十五条", (), True),
+    ("教师法第二十五条怎么规定的", (), False),  # the name not known to be one: a word of the question
+    ("教师法第二十五条里教师工资能不能低于公务员", ("教师法",), False),  # asks one thing in it
+    ("教师法讲了什么", ("教师法",), False),  # no article cited
+])
+def test_a_citation_alone_asks_for_the_whole_wording(question, names, whole):
+    assert asks_whole_wording(question, names) is whole
+
+
+def test_an_article_cited_alone_is_quoted_whole(qa):
+    # before: the ranker chose among the article's sentences with nothing to go by, here its item （六）
+    answer = qa.ask("劳动合同法第三十八条")
+    assert not answer.refused, answer.reason
+    quote = answer.citations[0].quote
+    assert quote.startswith("第三十八条") and "（六）" in quote and "不需事先告知用人单位" in quote
 
 
 def test_a_paragraph_or_item_of_an_article_is_quoted_whole_and_cited_as_laws_cite_it(qa):
