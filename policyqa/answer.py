@@ -255,6 +255,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         named_titles=[h.doc.title for h in result.hits if h.chunk.doc_id in refs.documents][:1]
         or list(result.named_titles if len(result.named_titles) <= 3 else ()),
         reference_spans=tuple(refs.spans),
+        unheld=refs.unheld,
         part_asked=part,
         part_found=part_span is not None,
         part_where=f"{quoted_title(hits[found_at[0]].doc.title)}{hits[found_at[0]].chunk.heading[-1]}" if part and article_pinned else "",
@@ -268,10 +269,14 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     notice += counted
     overview = about_document == "overview" and bool(hits) and hits[0].chunk.doc_id in refs.documents
     notice += outline_notice(hits[0].doc.title, result.outline) if overview else ""
+    if refs.unheld and not refs.documents and not asked:  # 义务教育法对教师工资怎么规定: what others say
+        notice += f"文档库中没有《{'》《'.join(refs.unheld)}》，下面引用的是其他文件中最相关的条文。"
+    if refs.corrected:  # 劳动和同法: read as the name one character away, and said so
+        notice = f"问题中的“{refs.corrected[0]}”按“{refs.corrected[1]}”理解。" + notice
     kind = next((span for span in refs.spans if span in DOCUMENT_KINDS), None)
     if kind and article_pinned and len(refs.documents) > 1:  # 条例第三条: which 条例?
         notice += f"“{kind}”可指{len(refs.documents)}份文件，下面引用的是与问题最相关的一份；请写明文件名称。"
-    elif article_pinned and len(result.article_titles) > 1:  # 第三十八条 of which document?
+    elif article_pinned and len(result.article_titles) > 1 and not refs.unheld:  # 第三十八条 of which document?
         notice += (f"“第{chinese_number(asked[0])}条”见于{len(result.article_titles)}份文件，"
                    "下面引用的是与问题最相关的一份；请写明文件名称。")
     pinned = bool(hits) and (

@@ -77,6 +77,8 @@ class RefusalContext:
     part_asked: str = ""
     part_found: bool = True
     part_where: str = ""
+    #: names of laws and regulations the question writes that the index does not hold (义务教育法)
+    unheld: tuple[str, ...] = ()
 
 
 def instruction(ctx: RefusalContext) -> str:
@@ -129,7 +131,10 @@ def unknown_terms(ctx: RefusalContext) -> str:
 
 
 def unknown_document(ctx: RefusalContext) -> str:
-    """A 《document》 the index does not hold, or a “term” in quotes the corpus never uses."""
+    """A 《document》 the index does not hold, or a “term” in quotes the corpus never uses; an
+    article of a law the index does not hold (义务教育法第三条), when no indexed one is named."""
+    if ctx.unheld and ctx.article is not None and not ctx.named_titles:
+        return f"文档库中没有《{ctx.unheld[0]}》"
     indexed = {bare_title(t) for t in ctx.titles}
     for named in re.findall(r"《([^》]{2,60})》", ctx.query):
         bare = bare_title(named)

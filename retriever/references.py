@@ -366,6 +366,8 @@ class References:
     item: int | None = None  # 第六项 of the article
     articles: tuple[int, ...] = ()  # every article asked for, ``article`` first (第二十五条和第二十六条)
     division: tuple[str, int] | None = None  # a chapter or part asked about, when no article is (第二章 → ("章", 2))
+    corrected: tuple[str, str] = ()  # a name read with one character put right: (as written, the name)
+    unheld: tuple[str, ...] = ()  # names of laws and regulations the index does not hold (义务教育法)
 
     def __bool__(self) -> bool:
         return bool(self.documents) or self.article is not None or self.division is not None
@@ -377,8 +379,13 @@ class References:
 
 
 def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
-                    kinds: Mapping[str, tuple[str, ...]] | None = None) -> References:
+                    kinds: Mapping[str, tuple[str, ...]] | None = None,
+                    other_names: frozenset[str] = frozenset()) -> References:
     """The documents named in ``query`` (longest aliases first, no overlaps) and its article.
+
+    ``other_names`` (:func:`unheld_names`) are the names of documents the index does not hold;
+    they are matched with the aliases, longest first, so that 义务教育法 is read as itself (in
+    ``unheld``) and not as the 教育法 inside it.
 
     With ``kinds`` (:func:`kind_table`), a question that names no document by its name but cites
     a kind with an article (方案第十二条, 条例第三条) names the documents of that kind. An item in
@@ -393,24 +400,37 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
     text = _BRACKETED_YEAR.sub(r"〔\1〕", "".join(original[i] for i in kept))
     found: dict[str, None] = {}
     spans, ends = [], []  # ends: where each name ends in ``text``
+    unheld: dict[str, None] = {}
     taken = [False] * len(text)
-    for alias in sorted(aliases, key=len, reverse=True):
+    names = [name for name in (*aliases, *other_names) if name in text]
+    for alias in sorted(names, key=len, reverse=True):
         start = text.find(alias)
         while start >= 0:
             end = start + len(alias)
-            if not any(taken[start:end]):
+            if not any(taken[start:end]) and (alias in aliases or not _NOT_A_NAME_AFTER.match(text, end)):
                 taken[start:end] = [True] * len(alias)
-                found.update(dict.fromkeys(aliases[alias]))
-                spans.append(original[kept[start] : kept[end - 1] + 1])
-                ends.append(end)
+                if alias in aliases:
+                    found.update(dict.fromkeys(aliases[alias]))
+                    spans.append(original[kept[start] : kept[end - 1] + 1])
+                    ends.append(end)
+                else:
+                    unheld[alias] = None
                 break
             start = text.find(alias, start + 1)
-    if not found and kinds:
+    if not found and not unheld and kinds:
         for match in _KIND_CITED.finditer(text):
             if match.group(1) in kinds:
                 found.update(dict.fromkeys(kinds[match.group(1)]))
                 spans.append(original[kept[match.start(1)] : kept[match.end(1) - 1] + 1])
                 ends.append(match.end(1))
+    corrected: tuple[str, str] = ()
+    near = None if found or unheld else near_alias(text, aliases)
+    if near:
+        start, end, alias = near
+        found.update(dict.fromkeys(aliases[alias]))
+        spans.append(original[kept[start] : kept[end - 1] + 1])
+        ends.append(end)
+        corrected = (spans[-1], alias)
     paragraph, item = parts_of(query)
     articles = articles_of(query)
     if not articles:
@@ -418,7 +438,48 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
         articles = tuple(dict.fromkeys(n for m in bracketed if m and (n := _article_number(m.group(1)))))[:MAX_ARTICLES]
     # a chapter or part only of a document the question names: 第三部分 of which of 26 documents?
     division = division_of(query) if found else None
-    return References(tuple(found), articles[0] if articles else None, tuple(spans), paragraph, item, articles, division)
+    return References(tuple(found), articles[0] if articles else None, tuple(spans), paragraph, item, articles, division,
+                      corrected, tuple(unheld))
+
+
+#: After a law's name, a character that makes it another word: 农业法律, 刑法学, 企业法人.
+_NOT_A_NAME_AFTER = re.compile(r"[律规学理人院]")
+LAW_NAMES = Path(__file__).parent / "data" / "law_names.txt"
+
+
+@functools.lru_cache(maxsize=4)
+def load_law_names(path: Path = LAW_NAMES) -> frozenset[str]:
+    """``law_names.txt``: the names of the national laws and administrative regulations."""
+    return frozenset(normalise_reference_text(name) for (name,) in read_table(path, 1))
+
+
+def unheld_names(aliases: Mapping[str, tuple[str, ...]], names: frozenset[str]) -> frozenset[str]:
+    """The ``names`` of laws and regulations that no document of ``aliases`` goes by."""
+    return frozenset(name for name in names if name not in aliases)
+
+
+#: A name written with one wrong character (劳动和同法: pinyin input offers 和 for he as readily as 合)
+#: still names its document when it is long enough that one character does not make it another
+#: name, and it ends in its kind (法, 条例…) unchanged.
+NEAR_NAME_MIN_CHARS = 5
+
+
+def near_alias(text: str, aliases: Mapping[str, tuple[str, ...]]) -> tuple[int, int, str] | None:
+    """``(start, end, alias)``: where ``text`` (normalised) writes one document's alias with one
+    character wrong, or None when no alias, or aliases of more than one document, are that near."""
+    found: dict[str, tuple[int, int, str]] = {}
+    for alias, ids in aliases.items():
+        kind = next((k for k in DOCUMENT_KINDS if alias.endswith(k)), None)
+        if len(alias) < NEAR_NAME_MIN_CHARS or len(ids) != 1 or kind is None:
+            continue
+        at = text.find(kind)
+        while at >= 0:
+            end = at + len(kind)
+            start = end - len(alias)
+            if start >= 0 and sum(a != b for a, b in zip(text[start:end], alias)) == 1:
+                found.setdefault(ids[0], (start, end, alias))
+            at = text.find(kind, at + 1)
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 

@@ -16,7 +16,10 @@ from retriever.references import (
     heading_markers,
     heading_matches,
     kind_table,
+    load_law_names,
+    near_alias,
     parts_of,
+    unheld_names,
 )
 
 TEACHERS_LAW = "12_jiaoshi-fa-2009"
@@ -299,3 +302,51 @@ def test_the_shipped_names_table_names_documents_of_the_shipped_corpus(qa):
     assert not answer.refused
     first = answer.citations[0].hit.chunk
     assert first.doc_id == "03_guojia-zhiye-jiaoyu-gaige-shishi-fangan-2019" and heading_matches(first.heading, 12)
+
+
+# -- names written with a slip, and names of laws the index does not hold ----------------------
+
+
+def test_a_name_one_character_off_names_its_document():
+    table = alias_table({"contract": {"title": "《中华人民共和国劳动合同法》", "doc_number": ""},
+                         "teachers": {"title": "《中华人民共和国教师法》", "doc_number": ""}})
+    refs = find_references("劳动和同法第三十八条", table)  # 合 typed as 和 with pinyin input
+    assert refs.documents == ("contract",) and refs.corrected == ("劳动和同法", "劳动合同法") and refs.article == 38
+    assert find_references("劳动合同法第三十八条", table).corrected == ()
+    assert not find_references("教帅法第三条", table).documents  # three characters: one off is another name
+    assert near_alias("劳动合同发", table) is None  # the kind itself must be right
+    assert near_alias("劳动和同法", {"劳动合同法": ("a",), "劳动和问法": ("b",)}) is None  # two documents that near: neither
+
+
+def test_a_law_the_index_lacks_is_not_read_as_the_indexed_law_inside_its_name():
+    table = alias_table({"edu": {"title": "《中华人民共和国教育法》", "doc_number": ""},
+                         "social": {"title": "《中华人民共和国社会保险法》", "doc_number": ""}})
+    others = unheld_names(table, load_law_names())
+    assert "义务教育法" in others and "教育法" not in others and "保险法" in others
+    refs = find_references("义务教育法第三条", table, other_names=others)
+    assert refs.documents == () and refs.unheld == ("义务教育法",) and refs.article == 3
+    assert find_references("教育法第三条", table, other_names=others).documents == ("edu",)
+    # the longer indexed name wins over the unheld one inside it
+    refs = find_references("社会保险法第十条", table, other_names=others)
+    assert refs.documents == ("social",) and refs.unheld == ()
+    assert find_references("农业法律怎么规定", table, other_names=others).unheld == ()  # 农业法律 is no name
+
+
+@pytest.mark.parametrize("question", ["义务教育法第三条", "学前教育法第十条怎么规定的？"])
+def test_an_article_of_a_law_the_index_lacks_is_refused_naming_it(qa, question):
+    # before: 教育法第三条 / 第十条 was quoted, the 教育法 inside the name read as the indexed law
+    answer = qa.ask(question)
+    assert answer.refused and "文档库中没有《" + question[:5] + "》" in answer.reason, answer.reason
+
+
+def test_a_question_about_a_law_the_index_lacks_says_so_above_what_is_quoted(qa):
+    answer = qa.ask("义务教育法对教师工资有什么规定？")
+    assert "文档库中没有《义务教育法》" in answer.notice
+    assert answer.to_dict()["references"] == {}  # before: 教育法, the name inside 义务教育法
+
+
+def test_a_slip_in_a_name_is_read_and_said(qa):
+    answer = qa.ask("劳动和同法第三十八条")
+    assert not answer.refused and answer.citations[0].hit.doc.title == "《中华人民共和国劳动合同法》"
+    assert answer.citations[0].quote.startswith("第三十八条")
+    assert "问题中的“劳动和同法”按“劳动合同法”理解" in answer.notice
