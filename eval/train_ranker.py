@@ -135,7 +135,7 @@ def _regression(samples: list[Sample], about: dict | None = None) -> QuoteRanker
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=C, max_iter=5000)
+    model = LogisticRegression(C=C, max_iter=5000, solver="newton-cg")
     model.fit((X - mean) / scale, y)
     return QuoteRanker(list(FEATURES), mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]),
                        refuse_below=0.0, extra_from=1.0, about=about or {})
