@@ -1,6 +1,7 @@
 """Exact-wording search (原文检索) over the original texts of the indexed documents.
 
-Matching ignores whitespace (a phrase split by a page break is still found), converts
+Matching ignores whitespace (a phrase split by a page break is still found) and quotation
+marks (双师型教师 finds “双师型”教师, as the texts quote a coined term), converts
 traditional characters to simplified and folds full-width/half-width forms and letter case
 on both sides. Every occurrence is mapped back to offsets in the document text and to the
 chunk (article/heading path) that contains it. Used by the page's 原文检索 tab (page/exact.py
@@ -34,10 +35,18 @@ def fold_char(ch: str) -> str:
     return folded if len(folded) == 1 else ch
 
 
+#: Quotation marks, skipped on both sides like whitespace.
+QUOTE_MARKS = frozenset("“”‘’「」『』\"")
+
+
+def _matched(ch: str) -> bool:
+    return not ch.isspace() and ch not in QUOTE_MARKS
+
+
 def normalise_phrase(phrase: str) -> str:
-    """The phrase as it is matched: simplified, folded, without any whitespace."""
+    """The phrase as it is matched: simplified, folded, without whitespace and quotation marks."""
     text = to_simplified(strip_surrogates(strip_control(phrase or "")))
-    return "".join(fold_char(ch) for ch in text if not ch.isspace())
+    return "".join(folded for folded in map(fold_char, text) if _matched(folded))
 
 
 @dataclass
@@ -92,11 +101,12 @@ class ExactResult:
 
 
 class _DocText:
-    """A document's text without whitespace, folded, with a map back to the original offsets."""
+    """A document's text without whitespace and quotation marks, folded, with a map back to the
+    original offsets."""
 
     def __init__(self, doc: SourceDocument, chunks: list[Chunk]):
         self.doc = doc
-        keep = [(i, fold_char(ch)) for i, ch in enumerate(doc.text) if not ch.isspace()]
+        keep = [(i, folded) for i, folded in enumerate(map(fold_char, doc.text)) if _matched(folded)]
         self.squeezed = "".join(ch for _, ch in keep)
         self.offsets = array("l", (i for i, _ in keep))
         segments = sorted((s, e, c) for c in chunks for s, e in c.segments)

@@ -244,6 +244,15 @@ def test_exact_converts_traditional_and_ignores_spaces(exact):
     assert occ.heading.endswith("（十二）多措并举打造“双师型”教师队伍")
 
 
+def test_exact_skips_quotation_marks_as_it_skips_spaces(exact, corpus):
+    # the plan writes “双师型”教师: a search without the marks finds it, and the match is the text as written
+    plain, quoted = exact.search("双师型教师"), exact.search("“双师型”教师")
+    assert plain.total >= 3 and [(o.doc_id, o.start) for o in plain.occurrences] == [(o.doc_id, o.start) for o in quoted.occurrences]
+    docs, _ = corpus
+    for o in plain.occurrences:
+        assert docs[o.doc_id].text[o.start:o.end] == o.match == "双师型”教师"
+
+
 def test_exact_law_occurrence_cites_the_article(exact):
     result = exact.search("职业教育必须坚持中国共产党的领导")
     assert result.occurrences[0].citation == "《中华人民共和国职业教育法》（中华人民共和国主席令第一一二号）第四条"
