@@ -18,7 +18,6 @@ import gradio as gr
 from page import render
 from page.ask_route import BadRequest
 from page.exact import results_html
-from retriever.exact import ExactIndex
 from page.feedback import MAX_VOTES_PER_ANSWER, FeedbackRefused, answer_record, append_feedback, confirmation, conversation_markdown, feedback_entry
 from page.guard import PasswordGate
 from page.upload import add_document
@@ -34,24 +33,6 @@ STREAM_DELAY_S = 0.04
 MAX_SECTIONS = 30
 #: Exported conversations kept on disk (Gradio serves its own copy; older files are removed).
 MAX_EXPORTS = 20
-
-
-class _ExactCache:
-    """The exact-wording index, rebuilt when the live index changes (after an ingest)."""
-
-    def __init__(self, qa):
-        self.qa = qa
-        self._lock = threading.Lock()
-        self._key = None
-        self._exact: ExactIndex | None = None
-
-    def get(self) -> ExactIndex:
-        index = self.qa.index
-        with self._lock:
-            if self._key is not index:
-                self._exact = ExactIndex(index.documents, index.chunks)
-                self._key = index
-            return self._exact
 
 
 def _address(request) -> str | None:
@@ -78,7 +59,6 @@ class PageHandlers:
         self.qa = qa
         self.feedback_path = Path(feedback_path)
         self.gate = PasswordGate(admin_password)  # rate-limited checks; opens Gradio's upload route (page/guard.py)
-        self.exact = _ExactCache(qa)
         # one folder for this server's exports, removed at exit (a folder per click piled up in /tmp)
         self._exports = tempfile.TemporaryDirectory(prefix="policyqa-export-")
         self._export_lock = threading.Lock()
@@ -223,7 +203,7 @@ class PageHandlers:
 
     def search_exact(self, phrase, docs=None):
         """原文检索: every occurrence of ``phrase``, in the documents ``docs`` names (its 限定文件) or in all."""
-        return results_html(self.exact.get().search(phrase or "", docs=list(docs or []) or None))
+        return results_html(self.qa.live.exact.search(phrase or "", docs=list(docs or []) or None))
 
     def refresh_documents(self):
         """The document list and the choices of the page's two 限定文件 filters (问答 and 原文检索)."""

@@ -202,6 +202,21 @@ def first_hit(hits: list[Hit], refs: References, heading_is) -> int | None:
     return None
 
 
+#: At most this many documents are named in a notice; the others are counted.
+MAX_NAMED_DOCUMENTS = 5
+
+
+def mentions_notice(term: str, per_doc: dict[str, int]) -> str:
+    """「“双师型”见于3份文件：《…》（6处）、…。」 for a question that asks which documents use ``term``
+    (``per_doc``: each document's label → how often it does, from exact search); "" when none does."""
+    if not per_doc:
+        return ""
+    ranked = sorted(per_doc.items(), key=lambda kv: -kv[1])
+    named = "、".join(f"{label}（{n}处）" for label, n in ranked[:MAX_NAMED_DOCUMENTS])
+    more = f"等{len(ranked)}份文件" if len(ranked) > MAX_NAMED_DOCUMENTS else ""
+    return f"“{term}”见于{len(ranked)}份文件：{named}{more}。"
+
+
 def part_label(refs: References) -> str:
     """第二款第六项 — the part of an article ``refs`` asks for, as laws cite it ("" for none)."""
     return "".join(f"第{chinese_number(n)}{unit}" for n, unit in ((refs.paragraph, "款"), (refs.item, "项")) if n)

