@@ -226,6 +226,8 @@ def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[Span]:
 
 #: The date under a document's signature: 2021年4月30日.
 ISSUE_DATE = re.compile(r"(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+#: A 文号 as documents write it: 国发〔2019〕4号, or an order's number, 国务院令第188号.
+ISSUE_NUMBER = re.compile(r"〔\s*(?:19|20)\d\d\s*〕\s*\d+\s*号|令\s*第\s*[\d一二三四五六七八九十百零〇]+\s*号")
 #: The kinds of document (文种) a title ends with and a document calls itself by (本条例…).
 DOCUMENT_KINDS = ("法", "条例", "规定", "办法", "决定", "细则", "方案", "意见", "通知", "批复")
 #: A law's or regulation's clause on when it takes effect, usually its last article:

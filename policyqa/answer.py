@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.schema import SourceDocument, quoted_title
-from ingest.structure import CN_NUM, DOCUMENT_KINDS, EFFECTIVE_CLAUSE, ISSUE_DATE, article_part, heading_kind
+from ingest.structure import CN_NUM, DOCUMENT_KINDS, EFFECTIVE_CLAUSE, ISSUE_DATE, ISSUE_NUMBER, article_part, heading_kind
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import (
     References, asks_whole_wording, chinese_number, division_matches, heading_matches, last_numbered,
@@ -298,13 +298,16 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         article_pinned
         or division_at is not None
         or about_document == "title" and apparatus[0]
+        or about_document == "number" and hits[0].chunk.doc_id in refs.documents
+        and (apparatus[0] or bool(ISSUE_NUMBER.search(hits[0].chunk.text)))
         or about_document == "date" and apparatus[0] and bool(ISSUE_DATE.search(hits[0].chunk.text))
         or about_document == "effective" and bool(EFFECTIVE_CLAUSE.search(hits[0].chunk.text))
         or bool(counted)
         or overview)  # 主要讲了什么: the document's opening, with its outline in the notice
     # a pinned answer rests on the document's structure, not on a cosine: weak evidence does not refuse it
     checks = [check for check in BEFORE_QUOTES if not (pinned and check is weak_evidence)]
-    pinned_quote = EFFECTIVE_CLAUSE if pinned and about_document == "effective" else COUNTED_QUOTE if counted else None
+    pinned_quote = (EFFECTIVE_CLAUSE if pinned and about_document == "effective" else COUNTED_QUOTE if counted
+                    else ISSUE_NUMBER if pinned and about_document == "number" else None)
     pinned_hits = tuple(dict.fromkeys(found_at)) if article_pinned else (division_at,) if division_at is not None else (0,)
     return Prepared(question, text, notice, result, ctx, first_reason(ctx, checks), candidates, matrix, states, view,
                     pinned, pinned_quote, part_span, pinned_hits)

@@ -512,6 +512,10 @@ _ABOUT_DOCUMENT = re.compile(
     rf"文号|发文字号|字号|编号|(?:哪个|什么)(?:部门|单位|机关){_ISSUED}|谁{_ISSUED}的|发文机关|"
     r"发给(?:谁|哪)|主送|抄送"
 )
+#: Its 文号, or who issued it: the banner and 文号 lines, or a regulation's 题注 (国务院令第188号发布)
+_ABOUT_NUMBER = re.compile(
+    rf"文号|发文字号|字号|令号|(?:哪个|什么|哪些|哪一个)(?:部门|单位|机关|机构)(?:{_ISSUED}|制定|出台)|谁(?:{_ISSUED}|制定)的|"
+    r"发文机关|发文单位|制定机关|发布机关")
 _ABOUT_TITLE = re.compile(r"全称|全名|正式名称|标题|题目|叫什么名字|名称是什么")
 #: how many articles or chapters a document has (一共多少条, 共分几章): its last one answers
 _ABOUT_COUNT = re.compile(r"(?:一共|总共|总计|共计|共|全文|全部)(?:有|分|是)?(?:多少|几)个?(条|章)|(?:有|分)(?:多少|几)个?(章)")
@@ -544,8 +548,9 @@ def asks_about_document(query: str, refs: References | None = None) -> str:
     when it takes effect (its 本法自…起施行 clause answers), ``"title"`` when it asks for its full
     title (全称, 标题), ``"articles"`` or ``"chapters"`` when it asks how many it has (its last one
     answers), ``"overview"`` when it asks what a document it names (``refs``) says as a whole
-    (its opening and outline answer), ``"document"`` when it asks about the document itself
-    otherwise (its 文号, issuer, addressees), else ``""``: then its banner, 文号 and signature
+    (its opening and outline answer), ``"number"`` when it asks for its 文号 or who issued it (the
+    line that gives them), ``"document"`` when it asks about the document itself otherwise (its
+    addressees), else ``""``: then its banner, 文号 and signature
     lines are the answer (``ingest.structure.is_apparatus``)."""
     if refs is not None and refs.documents and refs.article is None and refs.division is None \
             and asks_overview(query, refs.spans):
@@ -559,4 +564,6 @@ def asks_about_document(query: str, refs: References | None = None) -> str:
     count = _ABOUT_COUNT.search(query)
     if count and (refs is None or refs.article is None and refs.division is None):  # 第三章一共多少条: not the whole document's
         return "articles" if (count.group(1) or count.group(2)) == "条" else "chapters"
+    if _ABOUT_NUMBER.search(query):
+        return "number"
     return "document" if _ABOUT_DOCUMENT.search(query) else ""

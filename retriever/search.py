@@ -486,7 +486,8 @@ class Retriever:
         if key not in self._line_rows:
             find = {"title": self.title_row, "date": self.date_row, "effective": self.effective_row,
                     "articles": lambda d: self.last_numbered_row(d, "articles"),
-                    "chapters": lambda d: self.last_numbered_row(d, "chapters"), "overview": self.opening_row}[about]
+                    "chapters": lambda d: self.last_numbered_row(d, "chapters"), "overview": self.opening_row,
+                    "number": self.number_row}[about]
             self._line_rows[key] = find(doc_id)
         return self._line_rows[key]
 
@@ -499,6 +500,18 @@ class Retriever:
             if title and title in normalise_reference_text(self.index.chunks[row].text) and self.is_apparatus(row):
                 return row
         return None
+
+    def number_row(self, doc_id: str) -> int | None:
+        """The row of the line that gives document ``doc_id``'s 文号 (its banner and 文号, or a
+        regulation's 题注: 国务院令第188号发布), which also says who issued it; for a document whose
+        text does not write its 文号 (a law), its first dated line (a law's 题注 names who adopted it)."""
+        doc = self.index.documents[doc_id]
+        number = normalise_reference_text(doc.doc_number.split("（")[0]) if doc.doc_number else ""
+        lo, hi = self._doc_rows[doc_id]
+        for row in range(lo, min(hi, lo + TITLE_SCAN_ROWS)) if number else ():
+            if number in normalise_reference_text(self.index.chunks[row].text):
+                return row  # a plan's 文号 shares its passage with the 印发 notice's addressees
+        return self.date_row(doc_id)
 
     def date_row(self, doc_id: str) -> int | None:
         """The row of document ``doc_id``'s first dated apparatus line (its signature date, or a
@@ -573,7 +586,7 @@ class Retriever:
                 rows = range(len(chunks)) if len(chunks) <= ARTICLE_SCAN_LIMIT else list(scores)
         if refs.article is not None:
             first = [row for row in rows if any(heading_matches(chunks[row].heading, a) for a in refs.asked_articles)]
-        elif about in ("title", "date", "effective", "articles", "chapters", "overview"):
+        elif about in ("title", "date", "effective", "articles", "chapters", "overview", "number"):
             first = [row for row in (self.line_row(about, d) for d in named) if row is not None]
         elif refs.division is not None:  # 第二章: its passages first, the question's words ranking them
             first = [row for row in rows if division_matches(chunks[row].heading, refs.division)]

@@ -37,7 +37,8 @@ def test_content_is_not_apparatus(text, doc):
     ("49号文是哪天印发的？", "date"),
     ("这个方案是什么时候发布的？", "date"),
     ("批复的发文日期是哪天？", "date"),
-    ("人社部那个通知的文号是多少？", "document"),
+    ("人社部那个通知的文号是多少？", "number"),
+    ("条例是哪个部门制定的？", "number"), ("这份通知是谁发的？", "number"),  # who issued it: the line with the 文号
     ("这份批复是发给谁的？", "document"),
     ("劳动法哪一年修订的？", "date"), ("这部法律什么时候修改的？", "date"),
     ("劳动合同法一共有多少条？", "articles"), ("这个方案总共几条", "articles"), ("教师法分几章？", "chapters"),
@@ -118,6 +119,20 @@ def test_a_number_asked_of_a_document_the_text_cites_is_not_overruled_by_the_ban
     # the 文号 asked for is the 请示's, quoted in the 批复's text, not the 批复's own on its banner
     hits = qa.search("国务院批复里回复的教育部那份请示，文号是多少？").hits
     assert any("教职成〔2018〕8号" in h.chunk.text for h in hits[:3])
+
+
+@pytest.mark.parametrize("question, piece", [
+    ("教师资格条例的文号是什么？", "国务院令第188号"),  # used to quote the title line, which has no number
+    ("国家职业教育改革实施方案的文号是多少？", "国发〔2019〕4号"),  # used to quote the signature
+    ("职工带薪年休假条例是哪个部门制定的？", "国务院令第514号公布"),
+    ("劳动合同法是谁制定的？", "全国人民代表大会常务委员会"),  # a law writes no 文号: its note of adoption
+])
+def test_a_question_for_a_documents_number_or_issuer_quotes_the_line_that_gives_it(qa, question, piece):
+    answer = qa.ask(question)
+    assert not answer.refused, answer.reason
+    first = answer.citations[0]
+    assert piece in first.quote, first.quote
+    assert "条" not in first.hit.chunk.heading_path, first.label()
 
 
 @pytest.mark.parametrize("question, title_line", [
