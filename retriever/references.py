@@ -166,7 +166,8 @@ def asks_whole_wording(query: str, names: tuple[str, ...] = ()) -> bool:
         return False
     for name in sorted(names, key=len, reverse=True):
         text = text.replace(unicodedata.normalize("NFKC", name), " ")
-    return not _CITATION_FILLER.sub("", _ARTICLE.sub("", text, count=1))
+    # the chapter an article sits in (劳动合同法第四章第四十条) says where, not what else is asked
+    return not _CITATION_FILLER.sub("", _DIVISION.sub("", _ARTICLE.sub("", text, count=1)))
 
 
 #: Which documents use some words: 「哪些文件提到了双师型教师？」, 「“产教融合”在哪些文件里出现过？」.
