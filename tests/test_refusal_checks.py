@@ -92,7 +92,7 @@ def test_asked_figures_and_what_answers_them():
 def test_periods_in_years_months_or_weeks_are_figures():
     for question in ("实习一般要几个月？", "评一次职称要隔多少年？", "集训要几周？", "读完要几年？"):
         assert [k for k, _ in asked_figures(question)] == ["期限"], question
-    assert asked_figures("参加这个比赛要满几周岁？") == []  # an age, not a period of 几周
+    assert [k for k, _ in asked_figures("参加这个比赛要满几周岁？")] == ["年龄"]  # an age, not a period of 几周
     assert asked_figures("孩子上几年级可以报名？") == []  # a school year, not a period
     assert asked_figures("近几年学费一直在涨，补助怎么申请？") == []  # "in recent years"
 
@@ -118,6 +118,16 @@ def test_missing_figure_refuses_only_when_the_quote_has_none():
     assert missing_figure(_ctx("轮训一轮多少个学时？", ["落实教师5年一周期的全员轮训制度。"]))
     assert not missing_figure(_ctx("学校最少要有多少个专业？", ["至少设置3个专业。"]))
     assert missing_figure(_ctx("全员轮训一轮要完成多少个培训学时？", ["建立100个“双师型”教师培养培训基地，落实教师5年一周期的全员轮训制度。"]))
+
+
+def test_an_age_asked_needs_an_age_and_a_date_is_no_period():
+    assert [k for k, _ in asked_figures("职工多少岁可以退休？")] == ["年龄"]
+    assert missing_figure(_ctx("职工多少岁可以退休？", ["职工达到法定退休年龄的，劳动合同终止。"]))
+    assert not missing_figure(_ctx("几周岁可以入学？", ["凡年满六周岁的儿童，应当入学。"]))
+    # 九月十日 is a day of the year, not ten days
+    assert missing_figure(_ctx("教师节放几天假？", ["每年九月十日为教师节。"]))
+    assert not missing_figure(_ctx("年休假有几天？", ["已满1年不满10年的，年休假5天。"]))
+    assert not missing_figure(_ctx("年休假有几天？", ["年休假十天。"]))
 
 
 def test_an_amount_in_wages_answers_a_question_about_money():
