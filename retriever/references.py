@@ -398,12 +398,13 @@ class References:
 
 def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
                     kinds: Mapping[str, tuple[str, ...]] | None = None,
-                    other_names: frozenset[str] = frozenset()) -> References:
+                    other_names: frozenset[str] = frozenset(), near_names: NearNames | None = None) -> References:
     """The documents named in ``query`` (longest aliases first, no overlaps) and its article.
 
     ``other_names`` (:func:`unheld_names`) are the names of documents the index does not hold;
     they are matched with the aliases, longest first, so that 义务教育法 is read as itself (in
-    ``unheld``) and not as the 教育法 inside it.
+    ``unheld``) and not as the 教育法 inside it. With ``near_names`` (:func:`near_name_index` of
+    ``aliases``), a question that names nothing may name a document with one character wrong.
 
     With ``kinds`` (:func:`kind_table`), a question that names no document by its name but cites
     a kind with an article (方案第十二条, 条例第三条) names the documents of that kind. An item in
@@ -442,7 +443,7 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
                 spans.append(original[kept[match.start(1)] : kept[match.end(1) - 1] + 1])
                 ends.append(match.end(1))
     corrected: tuple[str, str] = ()
-    near = None if found or unheld else near_alias(text, aliases)
+    near = None if found or unheld or near_names is None else near_alias(text, near_names)
     if near:
         start, end, alias = near
         found.update(dict.fromkeys(aliases[alias]))
@@ -482,20 +483,40 @@ def unheld_names(aliases: Mapping[str, tuple[str, ...]], names: frozenset[str]) 
 NEAR_NAME_MIN_CHARS = 5
 
 
-def near_alias(text: str, aliases: Mapping[str, tuple[str, ...]]) -> tuple[int, int, str] | None:
-    """``(start, end, alias)``: where ``text`` (normalised) writes one document's alias with one
-    character wrong, or None when no alias, or aliases of more than one document, are that near."""
-    found: dict[str, tuple[int, int, str]] = {}
+#: (kind, length) → an alias with one character (not of its kind) masked → (alias, its document).
+NearNames = dict[tuple[str, int], dict[str, list[tuple[str, str]]]]
+_MASK = "\0"
+
+
+def near_name_index(aliases: Mapping[str, tuple[str, ...]]) -> NearNames:
+    """The aliases a name one character off may stand for (:data:`NEAR_NAME_MIN_CHARS` or more,
+    ending in a kind, naming one document), each under every way of masking one of its characters:
+    built once per index, so a question costs a few lookups however many documents it holds."""
+    index: NearNames = {}
     for alias, ids in aliases.items():
         kind = next((k for k in DOCUMENT_KINDS if alias.endswith(k)), None)
         if len(alias) < NEAR_NAME_MIN_CHARS or len(ids) != 1 or kind is None:
             continue
+        table = index.setdefault((kind, len(alias)), {})
+        for i in range(len(alias) - len(kind)):
+            table.setdefault(alias[:i] + _MASK + alias[i + 1:], []).append((alias, ids[0]))
+    return index
+
+
+def near_alias(text: str, near_names: NearNames) -> tuple[int, int, str] | None:
+    """``(start, end, alias)``: where ``text`` (normalised) writes one document's alias with one
+    character wrong, or None when no alias, or aliases of more than one document, are that near."""
+    found: dict[str, tuple[int, int, str]] = {}
+    for (kind, length), table in near_names.items():
         at = text.find(kind)
         while at >= 0:
             end = at + len(kind)
-            start = end - len(alias)
-            if start >= 0 and sum(a != b for a, b in zip(text[start:end], alias)) == 1:
-                found.setdefault(ids[0], (start, end, alias))
+            start = end - length
+            window = text[start:end] if start >= 0 else ""
+            for i in range(len(window) - len(kind)):
+                for alias, doc_id in table.get(window[:i] + _MASK + window[i + 1:], ()):
+                    if alias != window:
+                        found.setdefault(doc_id, (start, end, alias))
             at = text.find(kind, at + 1)
     return next(iter(found.values())) if len(found) == 1 else None
 

@@ -23,7 +23,7 @@ from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
 from retriever.references import (
     References, alias_table, asks_about_document, bare_title, division_matches, find_references, heading_matches, kind_table,
-    last_numbered, load_known_names, load_law_names, normalise_reference_text, unheld_names,
+    last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, unheld_names,
 )
 from retriever.settings import SearchSettings
 from retriever.store import IndexData
@@ -143,6 +143,7 @@ class Retriever:
         self._aliases = alias_table(docs, cut, load_known_names())  # names of the documents a question may use (retriever/references.py)
         self._kinds = kind_table(docs)  # 方案 → the plan: a kind cited with an article names its documents
         self._unheld = unheld_names(self._aliases, load_law_names())  # 义务教育法: a law the index lacks
+        self._near = near_name_index(self._aliases)  # 劳动和同法: a name with one character wrong
         # versions and regions (retriever/preference.py); builds before they were stored derive them
         standing = {
             d: Standing(m["title"], m.get("date", ""), m.get("status", ""),
@@ -320,7 +321,7 @@ class Retriever:
 
     def references(self, question: str) -> References:
         """The documents, articles and parts ``question`` names (retriever/references.py), as search reads them."""
-        return find_references(normalise_query(question), self._aliases, self._kinds, self._unheld)
+        return find_references(normalise_query(question), self._aliases, self._kinds, self._unheld, self._near)
 
     def search(self, question: str, k: int | None = None, docs: list[str] | None = None, retrievers=RETRIEVERS) -> SearchResult:
         """The ``k`` best chunks for ``question``, optionally only from the documents ``docs``."""
@@ -328,7 +329,7 @@ class Retriever:
         k = k or cfg.top_k
         query = normalise_query(question)
         expansion = expand(query, self.lexicon)
-        refs = find_references(query, self._aliases, self._kinds, self._unheld)
+        refs = find_references(query, self._aliases, self._kinds, self._unheld, self._near)
         named_outside_filter: tuple[str, ...] = ()
         if docs:
             inside = tuple(d for d in refs.documents if d in docs)

@@ -19,6 +19,7 @@ from retriever.references import (
     load_law_names,
     mentioned_term,
     near_alias,
+    near_name_index,
     parts_of,
     unheld_names,
 )
@@ -314,12 +315,15 @@ def test_the_shipped_names_table_names_documents_of_the_shipped_corpus(qa):
 def test_a_name_one_character_off_names_its_document():
     table = alias_table({"contract": {"title": "《中华人民共和国劳动合同法》", "doc_number": ""},
                          "teachers": {"title": "《中华人民共和国教师法》", "doc_number": ""}})
-    refs = find_references("劳动和同法第三十八条", table)  # 合 typed as 和 with pinyin input
+    near = near_name_index(table)
+    refs = find_references("劳动和同法第三十八条", table, near_names=near)  # 合 typed as 和 with pinyin input
     assert refs.documents == ("contract",) and refs.corrected == ("劳动和同法", "劳动合同法") and refs.article == 38
-    assert find_references("劳动合同法第三十八条", table).corrected == ()
-    assert not find_references("教帅法第三条", table).documents  # three characters: one off is another name
-    assert near_alias("劳动合同发", table) is None  # the kind itself must be right
-    assert near_alias("劳动和同法", {"劳动合同法": ("a",), "劳动和问法": ("b",)}) is None  # two documents that near: neither
+    assert find_references("劳动和同法第三十八条", table).documents == ()  # without the index: no guess
+    assert find_references("劳动合同法第三十八条", table, near_names=near).corrected == ()
+    assert find_references("问：劳动和同法第三十八条", table, near_names=near).spans == ("劳动和同法",)
+    assert not find_references("教帅法第三条", table, near_names=near).documents  # three characters: one off is another name
+    assert near_alias("劳动合同发", near) is None  # the kind itself must be right
+    assert near_alias("劳动和同法", near_name_index({"劳动合同法": ("a",), "劳动和问法": ("b",)})) is None  # two that near: neither
 
 
 def test_a_law_the_index_lacks_is_not_read_as_the_indexed_law_inside_its_name():
