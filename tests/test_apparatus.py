@@ -188,6 +188,7 @@ def test_last_numbered_reads_articles_items_and_chapters():
     ("职业教育法讲了哪些内容？", ("职业教育法",), True),
     ("请介绍一下职业教育法", ("职业教育法",), True),
     ("49号文分哪几部分？", ("49号文",), True),
+    ("49号文一共几部分？", ("49号文",), True), ("劳动合同法有几个部分", ("劳动合同法",), True),
     ("职业教育法对教师待遇讲了什么", ("职业教育法",), False),  # asks about one thing in it
     ("高技能人才队伍建设的意见有哪些措施？", ("高技能人才队伍建设的意见",), False),
     ("主要讲了什么？", (), False),  # no document named
@@ -204,6 +205,8 @@ def test_a_question_for_what_a_document_says_as_a_whole_is_told_apart(question, 
     # used to quote the 印发 notice that wraps the plan
     ("国家职业教育改革实施方案的主要内容是什么？", "分七部分：一、完善国家职业教育制度体系；二、", "为贯彻全国教育大会精神"),
     ("职业教育法讲了哪些内容？", "分八章：第一章 总 则；第二章 职业教育体系；", "第一条 为了推动职业教育高质量发展"),
+    # how many parts: the outline counts them (used to quote the banner)
+    ("49号文一共几部分？", "分三部分：一、深入学习领会", "今年4月，习近平总书记对职业教育工作作出重要指示"),
 ])
 def test_a_documents_overview_is_its_opening_with_its_outline(qa, question, outline, opening):
     answer = qa.ask(question)
