@@ -284,6 +284,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     notice += counted
     overview = about_document == "overview" and bool(hits) and hits[0].chunk.doc_id in refs.documents
     notice += outline_notice(hits[0].doc.title, result.outline) if overview else ""
+    notice += division_notice(hits[division_at].doc.title, result.division_contents) if division_at is not None else ""
     if refs.unheld and not refs.documents and not asked:  # 义务教育法对教师工资怎么规定: what others say
         notice += f"文档库中没有《{'》《'.join(refs.unheld)}》，下面引用的是其他文件中最相关的条文。"
     if refs.corrected:  # 劳动和同法: read as the name one character away, and said so
@@ -332,6 +333,25 @@ def count_notice(hit: Hit, refs: References, about: str) -> str:
     unit = "条" if about == "articles" else "章"
     level = next(level for level in reversed(hit.chunk.heading) if last_numbered([level], about) == number)
     return f"{quoted_title(hit.doc.title)}共{chinese_number(number)}{unit}，最后一{unit}是{level}。"
+
+
+#: The number that opens an article's or item's heading: 第十条, （九）.
+_MARKER = re.compile(r"第[^条\s]{1,8}条|[（(][^）)]{1,8}[）)]")
+
+
+def division_notice(title: str, contents: tuple[str, ...]) -> str:
+    """「《…》第三章 资格和任用共八条：第十条至第十七条。」 from ``contents`` (the chapter's heading, then
+    its articles' or items' headings in order), when they are numbered one after another; else ""."""
+    if len(contents) < 2:
+        return ""
+    heading, articles = contents[0], contents[1:]
+    numbers = [last_numbered([a], "articles") for a in articles]
+    if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        return ""
+    first, last = (_MARKER.match(a).group(0) for a in (articles[0], articles[-1]))
+    span = first if len(articles) == 1 else f"{first}至{last}"
+    unit = "条" if first.startswith("第") else "项"
+    return f"{quoted_title(title)}{heading}共{chinese_number(len(articles))}{unit}：{span}。"
 
 
 def outline_notice(title: str, outline: tuple[str, ...]) -> str:

@@ -162,8 +162,13 @@ def asks_whole_wording(query: str, names: tuple[str, ...] = ()) -> bool:
     if _WHOLE_WORDING.search(query):
         return True
     text = unicodedata.normalize("NFKC", query)
-    if not _ARTICLE.search(text):
-        return False
+    return bool(_ARTICLE.search(text)) and cites_only(text, names)
+
+
+def cites_only(query: str, names: tuple[str, ...] = ()) -> bool:
+    """Whether ``query`` is a citation alone: its document's ``names`` as written, 第…条 or 第…章
+    (部分, 节), and words that ask nothing else (是怎么规定的, 讲了什么)."""
+    text = unicodedata.normalize("NFKC", query)
     for name in sorted(names, key=len, reverse=True):
         text = text.replace(unicodedata.normalize("NFKC", name), " ")
     # the chapter an article sits in (劳动合同法第四章第四十条) says where, not what else is asked

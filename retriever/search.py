@@ -22,7 +22,7 @@ from retriever.preference import Preferences, Standing, demoted, prefer
 from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
 from retriever.references import (
-    References, alias_table, asks_about_document, bare_title, division_matches, find_references, heading_matches, kind_table,
+    References, alias_table, asks_about_document, bare_title, cites_only, division_matches, find_references, heading_matches, kind_table,
     last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, unheld_names,
 )
 from retriever.settings import SearchSettings
@@ -114,6 +114,9 @@ class SearchResult:
     about: str = ""
     #: the titles of the documents that have the article asked for, when the question names none
     article_titles: tuple[str, ...] = ()
+    #: the chapter or part asked for (第三章) of the one document named: its heading, then the
+    #: headings of the articles or items in it, in order (the answer says what it holds)
+    division_contents: tuple[str, ...] = ()
 
 
 class Retriever:
@@ -395,10 +398,11 @@ class Retriever:
         if 0 < cfg.apparatus_weight != 1:
             fused = self._reweigh_apparatus(fused, cfg.apparatus_weight, about, refs.documents)
         fused, demoted_docs = self._prefer(query, fused, refs.documents)
-        fused, first = self._apply_references(fused, refs, allowed, about=about)
+        fused, first = self._apply_references(fused, refs, allowed, about=about, query=query)
         fused = fused[:k]
         # 第三十八条 with no document named: which documents have one (the answer says it is ambiguous)
         article_docs = tuple(dict.fromkeys(self.doc_of_row(row) for row in first)) if refs.article is not None and not refs.documents else ()
+        contents = self.division_contents(first, refs.division) if refs.division is not None and len(refs.documents) == 1 else ()
         per_score = {name: dict(r) for name, r in rankings.items()}
         per_rank = {name: {i: rank for rank, (i, _) in enumerate(r, start=1)} for name, r in rankings.items()}
         hits = []
@@ -423,7 +427,8 @@ class Retriever:
                               named_outside_filter=named_outside_filter, timings_ms=timings,
                               named_titles=tuple(self.index.documents[d].title for d in refs.documents if d in self.index.documents),
                               outline=self.outline(refs.documents[0]) if about == "overview" and len(refs.documents) == 1 else (),
-                              about=about, article_titles=tuple(self.index.documents[d].title for d in article_docs))
+                              about=about, article_titles=tuple(self.index.documents[d].title for d in article_docs),
+                              division_contents=contents)
         self.adapt_hits(result)
         return result
 
@@ -502,6 +507,15 @@ class Retriever:
                 return row
         return None
 
+    def division_contents(self, rows: list[int], division: tuple[str, int]) -> tuple[str, ...]:
+        """The heading of ``division`` (第三章 资格和任用), then those of the articles or items its
+        ``rows`` hold, in order (第十条, 第十一条…); () when it numbers none."""
+        chunks = self.index.chunks
+        levels = [level for row in sorted(rows) for level in chunks[row].heading]
+        own = next((level for level in levels if division_matches([level], division)), None)
+        articles = [level for level in dict.fromkeys(levels) if last_numbered([level], "articles") is not None]
+        return (own, *articles) if own and articles else ()
+
     def number_row(self, doc_id: str) -> int | None:
         """The row of the line that gives document ``doc_id``'s 文号 (its banner and 文号, or a
         regulation's 题注: 国务院令第188号发布), which also says who issued it; for a document whose
@@ -561,7 +575,7 @@ class Retriever:
         return firsts[-1][0] if [n for _, n in firsts] == list(range(1, len(firsts) + 1)) else None
 
     def _apply_references(self, fused: list[tuple[int, float]], refs: References, allowed: np.ndarray | None,
-                          about: str = "") -> tuple[list[tuple[int, float]], list[int]]:
+                          about: str = "", query: str = "") -> tuple[list[tuple[int, float]], list[int]]:
         """Favour the documents the question names (+``reference_boost``) and put the article it
         asks for first: in the named documents, or among the candidates when none is named.
         Returns the reordered ranking and the rows put first.
@@ -578,6 +592,7 @@ class Retriever:
                 if any(lo <= row < hi for lo, hi in named.values()):
                     scores[row] += boost
         first: list[int] = []  # rows put above every other
+        in_order = False  # by their place in the document, not by score
         chunks = self.index.chunks
         rows: list[int] | range = []  # where a heading asked for is looked for
         if refs.article is not None or refs.division is not None:
@@ -591,12 +606,13 @@ class Retriever:
             first = [row for row in (self.line_row(about, d) for d in named) if row is not None]
         elif refs.division is not None:  # 第二章: its passages first, the question's words ranking them
             first = [row for row in rows if division_matches(chunks[row].heading, refs.division)]
+            in_order = cites_only(query, refs.spans)  # 「教师法第三章」 alone: in the document's order
         if allowed is not None and first:
             keep = set(allowed.tolist())
             first = sorted(row for row in first if row in keep)
         top = max(scores.values(), default=0.0)
-        for row in first:
-            scores[row] = top + 1.0 + scores.get(row, 0.0)
+        for i, row in enumerate(first):
+            scores[row] = top + 1.0 + (1.0 - i / len(first) if in_order else scores.get(row, 0.0))
         order = {row: i for i, (row, _) in enumerate(fused)}
         return sorted(scores.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order)))), first
 

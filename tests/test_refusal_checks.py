@@ -259,6 +259,27 @@ def test_a_chapter_or_part_of_a_named_document_is_answered_from_it(qa):
     assert answer.refused and answer.reason == "《中华人民共和国职业教育法》中没有第九章"
 
 
+@pytest.mark.parametrize("question, notice, first", [
+    # used to quote 第十六条, whichever article of the chapter the ranker liked
+    ("教师法第三章", "第三章 资格和任用共八条：第十条至第十七条。", "第十条"),
+    ("方案第三部分", "三、促进产教融合校企“双元”育人共四项：（九）至（十二）。", "（九）"),
+])
+def test_a_chapter_cited_alone_is_answered_from_its_start_and_its_contents_are_counted(qa, question, notice, first):
+    answer = qa.ask(question)
+    assert not answer.refused, answer.reason
+    assert notice in answer.notice
+    assert answer.citations[0].hit.chunk.heading[-1].startswith(first), answer.citations[0].label()
+
+
+def test_a_chapters_contents_are_counted_only_when_numbered_one_after_another():
+    from policyqa.answer import division_notice
+
+    assert division_notice("《甲法》", ("第二章 总则", "第三条", "第四条 规定", "第五条")) == "《甲法》第二章 总则共三条：第三条至第五条。"
+    assert division_notice("《甲法》", ("第二章 总则", "第三条", "第五条")) == ""
+    assert division_notice("《甲法》", ("第二章 总则", "第三条")) == "《甲法》第二章 总则共一条：第三条。"
+    assert division_notice("《甲法》", ()) == ""
+
+
 def test_an_existing_article_is_still_answered(qa):
     answer = qa.ask("职业教育法第六十九条")
     assert not answer.refused and "第六十九条" in answer.citations[0].quote
