@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from retriever.references import article_span, reference_kind
+from retriever.references import article_span, division_span, reference_kind
 from retriever.text import content_terms
 
 #: A follow-up is short: longer questions say what they are about themselves.
@@ -53,11 +53,14 @@ def read_follow_up(question: str, previous: str | None, names: Callable[[str], t
 
 
 def _within_cited_law(core: str, previous: str) -> str | None:
-    """``core`` (第二款, 第十一条) read inside the law and article ``previous`` cites: that article's
-    part, or the same law's other article; None when either is not such a reference."""
+    """``core`` (第二款, 第十一条, 第四章) read inside the law and article (or chapter) ``previous``
+    cites: that article's part, or the same law's other article or chapter; None when either is
+    not such a reference."""
     kind = reference_kind(core) or ("wording" if _ONLY_WORDING.fullmatch(core) else None)
     previous = unicodedata.normalize("NFKC", previous)
     span = article_span(previous)
+    if kind in ("article", "division") and span is None:
+        span = division_span(previous)  # 「教师法第三章」, then 「那第四章呢？」 or 「那第十二条呢？」
     if kind is None or span is None:
         return None
     law, article = previous[:span[0]].strip("，,。 "), previous[span[0]:span[1]]

@@ -194,11 +194,19 @@ def mentioned_term(query: str) -> str:
 
 def reference_kind(text: str) -> str | None:
     """"article" when ``text`` is only an article reference (第十一条, 第十一条第二款), "part" when only
-    a 款 or 项 (第二款, 第一款第三项), else None."""
+    a 款 or 项 (第二款, 第一款第三项), "division" when only a chapter or part (第四章), else None."""
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     if _ONLY_ARTICLE.fullmatch(text):
         return "article"
+    if _DIVISION.fullmatch(text):
+        return "division"
     return "part" if _ONLY_PARTS.fullmatch(text) else None
+
+
+def division_span(query: str) -> tuple[int, int] | None:
+    """Where the chapter or part reference (第三章, 第二部分) stands in ``query``, which must be NFKC."""
+    match = _DIVISION.search(query)
+    return match.span() if match else None
 
 
 #: 第二章, 第三节, 第二部分: a division of a document a question asks about.

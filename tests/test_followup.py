@@ -31,6 +31,9 @@ def test_a_question_that_stands_alone_is_left_alone(previous, question):
     ("劳动合同法第十条是怎么规定的？", "那第十一条呢？", "劳动合同法第十一条"),
     ("劳动合同法第三十八条是怎么规定的？", "那原文呢？", "劳动合同法第三十八条原文"),  # was 「原文 合同法 第三十八条」
     ("劳动合同法第三十八条是怎么规定的？", "那它的原文呢？", "劳动合同法第三十八条原文"),
+    ("教师法第三章", "那第四章呢？", "教师法第四章"),  # was 「第四章 第三章」
+    ("教师法第三章讲了什么？", "那第十二条呢？", "教师法第十二条"),
+    ("劳动合同法第三十八条", "那第五章呢？", "劳动合同法第五章"),
 ])
 def test_a_follow_up_inside_a_cited_law_keeps_its_law_and_article(previous, question, reading):
     # word by word, 「那第二款呢」 lost the law's name (劳动 合同法) and put 第二款 before the article
