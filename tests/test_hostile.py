@@ -215,10 +215,13 @@ def test_an_oversized_upload_is_refused_before_it_is_stored(small_cfg, embedder,
 
 
 @pytest.fixture()
-def servers(small_cfg, embedder, tmp_path):
-    """Two in-process servers on loopback over the small index: uploads off, and on (password "pw")."""
+def servers(small_cfg, embedder, tmp_path, monkeypatch):
+    """Two in-process servers on loopback over the small index: uploads off, and on (password "pw").
+    Gradio keeps uploads in GRADIO_TEMP_DIR (/tmp/gradio unless set): here, under the test's folder."""
     import app
     from page.harness import free_port
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
 
     qa = PolicyQA(small_cfg, embedder=embedder).load()
     running = {}
@@ -240,7 +243,7 @@ def _post_upload(base: str):
     return httpx.post(f"{base}/gradio_api/upload", files={"files": ("x.txt", b"A" * 100_000)}, timeout=30)
 
 
-def test_no_anonymous_upload(servers):
+def test_no_anonymous_upload(servers, tmp_path):
     demo_off, off = servers["off"]
     assert _post_upload(off).status_code == 403, "uploads off: the route stores nothing"
     demo_on, on = servers["on"]
@@ -248,6 +251,7 @@ def test_no_anonymous_upload(servers):
     assert refused.status_code == 403 and "密码" in refused.json()["error"], "not logged in"
     ok, _ = demo_on.policyqa_gate.check("pw", "127.0.0.1")  # as the password box's Enter does
     assert ok and _post_upload(on).status_code == 200
+    assert list((tmp_path / "gradio").rglob("x.txt")), "the upload is kept in the test's folder, not /tmp/gradio"
 
 
 def test_only_ask_is_callable_from_outside(servers):
