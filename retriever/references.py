@@ -192,6 +192,17 @@ def mentioned_term(query: str) -> str:
     return term if 2 <= len(term) <= 20 else ""
 
 
+#: Wording quoted in a question (“…”, 「…」), long enough to be a passage rather than a term
+#: (a short “term” the corpus never uses is refused: policyqa.refusal.unknown_document).
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{8,200})[”\"」』]")
+
+
+def quoted_passages(query: str) -> list[str]:
+    """The passages a question quotes (「“教师的平均工资水平应当…”是哪条规定？」), to be checked
+    against the texts word for word."""
+    return [match.group(1) for match in _QUOTED.finditer(unicodedata.normalize("NFKC", query))]
+
+
 def reference_kind(text: str) -> str | None:
     """"article" when ``text`` is only an article reference (第十一条, 第十一条第二款), "part" when only
     a 款 or 项 (第二款, 第一款第三项), "division" when only a chapter or part (第四章), else None."""

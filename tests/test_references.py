@@ -20,6 +20,7 @@ from retriever.references import (
     mentioned_term,
     near_alias,
     near_name_index,
+    quoted_passages,
     parts_of,
     unheld_names,
 )
@@ -382,3 +383,18 @@ def test_an_answer_to_which_documents_use_a_term_counts_them(qa):
     for title in ("《职工带薪年休假条例》", "《企业职工带薪年休假实施办法》", "《中华人民共和国劳动法》"):
         assert title in answer.notice
     assert "见于" not in qa.ask("带薪年休假有多少天？").notice
+
+
+def test_passages_a_question_quotes():
+    assert quoted_passages("“教师的平均工资水平应当高于公务员”是哪条规定？") == ["教师的平均工资水平应当高于公务员"]
+    assert quoted_passages("「国家实行教师资格制度」出自哪里") == ["国家实行教师资格制度"]
+    assert quoted_passages("“双师型”教师有什么要求？") == []  # a term, not a passage
+
+
+def test_a_misquoted_passage_is_said_to_be_no_verbatim_quote(qa):
+    # the law says 不低于或者高于; the asker's 高于 alone is not its wording
+    answer = qa.ask("“教师的平均工资水平应当高于国家公务员的平均工资水平”是哪条规定？")
+    assert not answer.refused and "第二十五条" in answer.citations[0].label()
+    assert "在文件中没有逐字出现" in answer.notice and "请以原文为准" in answer.notice
+    exact = qa.ask("“教师的平均工资水平应当不低于或者高于国家公务员的平均工资水平”是哪条规定？")
+    assert "没有逐字出现" not in exact.notice
