@@ -306,8 +306,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     if kind and article_pinned and len(refs.documents) > 1:  # 条例第三条: which 条例?
         notice += f"“{kind}”可指{len(refs.documents)}份文件，下面引用的是与问题最相关的一份；请写明文件名称。"
     elif article_pinned and len(result.article_titles) > 1 and not refs.unheld:  # 第三十八条 of which document?
-        notice += (f"“第{chinese_number(asked[0])}条”见于{len(result.article_titles)}份文件，"
-                   "下面引用的是与问题最相关的一份；请写明文件名称。")
+        how_many = f"{len(result.article_titles)}份" if result.article_titles_complete else "多份"
+        notice += f"“第{chinese_number(asked[0])}条”见于{how_many}文件，下面引用的是与问题最相关的一份；请写明文件名称。"
     pinned = bool(hits) and (
         article_pinned
         or division_at is not None

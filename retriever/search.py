@@ -112,8 +112,10 @@ class SearchResult:
     #: what the question asks of a document itself ("title", "date", "articles", "overview"…:
     #: references.asks_about_document), read once here for the search and the answer
     about: str = ""
-    #: the titles of the documents that have the article asked for, when the question names none
+    #: the titles of the documents that have the article asked for, when the question names none:
+    #: all of them in an index of up to ARTICLE_SCAN_LIMIT chunks, else those among the candidates
     article_titles: tuple[str, ...] = ()
+    article_titles_complete: bool = True
     #: the chapter or part asked for (第三章) of the one document named: its heading, then the
     #: headings of the articles or items in it, in order (the answer says what it holds)
     division_contents: tuple[str, ...] = ()
@@ -428,7 +430,7 @@ class Retriever:
                               named_titles=tuple(self.index.documents[d].title for d in refs.documents if d in self.index.documents),
                               outline=self.outline(refs.documents[0]) if about == "overview" and len(refs.documents) == 1 else (),
                               about=about, article_titles=tuple(self.index.documents[d].title for d in article_docs),
-                              division_contents=contents)
+                              article_titles_complete=len(self.index.chunks) <= ARTICLE_SCAN_LIMIT, division_contents=contents)
         self.adapt_hits(result)
         return result
 

@@ -287,6 +287,15 @@ def test_an_article_cited_without_its_document_says_how_many_have_it(qa):
     assert "见于" not in qa.ask("劳动合同法第九十八条").notice  # the document named: no doubt
 
 
+def test_in_a_large_index_the_documents_with_the_article_are_not_counted(qa, monkeypatch):
+    # past ARTICLE_SCAN_LIMIT chunks only the candidates are looked through: a count would be a guess
+    import retriever.search
+
+    monkeypatch.setattr(retriever.search, "ARTICLE_SCAN_LIMIT", 10)
+    answer = qa.ask("第九十八条")
+    assert "“第九十八条”见于多份文件" in answer.notice, answer.notice
+
+
 def test_an_article_the_named_document_lacks_is_refused_naming_it_even_when_none_of_it_is_a_hit(qa):
     # the 意见 has items （一）–（十九）; no passage of it ranked, so the refusal said 「文档中没有第二十条」
     answer = qa.ask("意见第二十条")
