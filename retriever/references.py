@@ -162,7 +162,8 @@ def asks_whole_wording(query: str, names: tuple[str, ...] = ()) -> bool:
     if _WHOLE_WORDING.search(query):
         return True
     text = unicodedata.normalize("NFKC", query)
-    return bool(_ARTICLE.search(text)) and cites_only(text, names)
+    cited = _ARTICLE.search(text) or any(_NAMED_BARE_ARTICLE.match(text, text.find(n) + len(n)) for n in names if n in text)
+    return bool(cited) and cites_only(text, names)
 
 
 def cites_only(query: str, names: tuple[str, ...] = ()) -> bool:
@@ -170,7 +171,8 @@ def cites_only(query: str, names: tuple[str, ...] = ()) -> bool:
     (部分, 节), and words that ask nothing else (是怎么规定的, 讲了什么)."""
     text = unicodedata.normalize("NFKC", query)
     for name in sorted(names, key=len, reverse=True):
-        text = text.replace(unicodedata.normalize("NFKC", name), " ")
+        text = text.replace(unicodedata.normalize("NFKC", name), "\0")
+    text = re.sub(rf"\0》?\s*{_NUMBER}\s*条", " ", text, count=1).replace("\0", " ")  # 劳动合同法38条
     # the chapter an article sits in (劳动合同法第四章第四十条) says where, not what else is asked
     return not _CITATION_FILLER.sub("", _DIVISION.sub("", _ARTICLE.sub("", text, count=1)))
 
@@ -391,6 +393,9 @@ def kind_table(documents: Mapping[str, Mapping]) -> dict[str, tuple[str, ...]]:
 _KIND_CITED = re.compile(
     rf"({'|'.join(sorted((k for k in DOCUMENT_KINDS if len(k) > 1), key=len, reverse=True))})》?"
     rf"(?=\s*(?:{_ARTICLE.pattern}|{_ARTICLE_LIST.pattern}|{_DIVISION.pattern}|[（(]\s*{_NUMBER}\s*[）)]))")
+#: An article cited without its 第 right after the document's name, as people type it: 劳动合同法38条,
+#: 《教师法》二十五条 (elsewhere 38条 may count provisions: 这38条规定).
+_NAMED_BARE_ARTICLE = re.compile(rf"》?\s*({_NUMBER})\s*条")
 #: An item of a plan or opinion cited by its number in brackets right after the document's name:
 #: 《国家职业教育改革实施方案》（十二） is its item （十二）, which people also call 第十二条.
 _BRACKETED_ITEM = re.compile(rf"》?\s*[（(]\s*({_NUMBER})\s*[）)]")
@@ -474,6 +479,9 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
         spans.append(original[kept[start] : kept[end - 1] + 1])
         ends.append(end)
         corrected = (spans[-1], alias)
+    if not articles_of(query):  # 劳动合同法38条: the 第 left out right after the name
+        bare = next((m for m in (_NAMED_BARE_ARTICLE.match(text, end) for end in ends) if m), None)
+        query = text[:bare.start(1)] + "第" + text[bare.start(1):] if bare else query
     paragraph, item = parts_of(query)
     articles = articles_of(query)
     if not articles:

@@ -165,6 +165,15 @@ def test_find_references_normalises_brackets_and_prefers_the_longest_alias():
     assert not find_references("老师的工资怎么算", table)
 
 
+def test_an_article_without_its_di_is_read_only_right_after_a_name():
+    table = alias_table({"a": {"title": "《中华人民共和国劳动合同法》", "doc_number": ""}})
+    refs = find_references("劳动合同法38条第一款", table)
+    assert refs.article == 38 and refs.paragraph == 1
+    assert find_references("《劳动合同法》 三十八条", table).article == 38
+    assert find_references("这38条规定都适用吗", table).article is None
+    assert find_references("劳动合同法里有38条讲合同吗", table).article is None
+
+
 def test_shared_alias_names_every_document_that_has_it():
     table = alias_table({"x": {"title": "《甲》", "doc_number": "甲发〔2020〕1号"}, "y": {"title": "《乙》", "doc_number": "乙发〔2020〕1号"}})
     assert set(find_references("1号文件说了什么", table).documents) == {"x", "y"}
@@ -179,6 +188,8 @@ def test_shared_alias_names_every_document_that_has_it():
     ("《中华人民共和国教师法》第三十五条", TEACHERS_LAW, 35, "第三十五条"),
     # a short name (职工带薪年休假条例), not the 实施办法 whose 第三条 shares its words
     ("带薪年休假条例第三条是怎么规定的？", "37_zhigong-daixin-nianxiujia-tiaoli-2007", 3, "第三条"),
+    # the 第 left out right after the name: read as no article and refused before
+    ("劳动合同法38条", "27_laodong-hetong-fa-2012", 38, "第三十八条"), ("《教师法》二十五条", TEACHERS_LAW, 25, "第二十五条"),
     # names from retriever/data/document_names.tsv; 民办教育法 read as the 教育法 inside it before
     ("民办教育法第五条", "23_minban-jiaoyu-cujin-fa-2018", 5, "第五条"),
     ("职教法第十二条", VOCATIONAL_LAW, 12, "第十二条"),

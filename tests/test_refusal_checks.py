@@ -198,6 +198,8 @@ def test_an_articles_wording_asked_for_is_quoted_whole(qa):
     ("教师法第二十五条有什么规定", ("教师法",), True),
     ("第二十五条", (), True),
     ("劳动合同法第四章第四十条", ("劳动合同法",), True),
+    ("劳动合同法38条", ("劳动合同法",), True),  # the 第 left out, as people type it
+    ("这38条规定", (), False),
     ("教师法第二十五条怎么规定的", (), False),  # the name not known to be one: a word of the question
     ("教师法第二十五条里教师工资能不能低于公务员", ("教师法",), False),  # asks one thing in it
     ("教师法讲了什么", ("教师法",), False),  # no article cited
