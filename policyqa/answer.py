@@ -223,11 +223,11 @@ QUOTED_NAMED_CHARS = 24
 
 def wording_notice(misquoted: list[str]) -> str:
     """「引号中的“…”在文件中没有逐字出现…」 for passages a question quotes that no text holds word for
-    word: the quotes below are the nearest wording, which the asker should check against; "" for none."""
+    word, worded so that it holds whether the answer quotes or refuses; "" for none."""
     if not misquoted:
         return ""
     named = "”“".join(p if len(p) <= QUOTED_NAMED_CHARS else p[:QUOTED_NAMED_CHARS] + "…" for p in misquoted)
-    return f"引号中的“{named}”在文件中没有逐字出现，下面引用的是最接近的原文，请以原文为准。"
+    return f"引号中的“{named}”在文件中没有逐字出现，请以引用的原文为准。"
 
 
 def part_label(refs: References) -> str:
@@ -299,7 +299,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     notice += outline_notice(hits[0].doc.title, result.outline) if overview else ""
     notice += division_notice(hits[division_at].doc.title, result.division_contents) if division_at is not None else ""
     if refs.unheld and not refs.documents and not asked:  # 义务教育法对教师工资怎么规定: what others say
-        notice += f"文档库中没有《{'》《'.join(refs.unheld)}》，下面引用的是其他文件中最相关的条文。"
+        notice += f"文档库中没有《{'》《'.join(refs.unheld)}》，回答只能依据库中的其他文件。"
     if refs.corrected:  # 劳动和同法: read as the name one character away, and said so
         notice = f"问题中的“{refs.corrected[0]}”按“{refs.corrected[1]}”理解。" + notice
     kind = next((span for span in refs.spans if span in DOCUMENT_KINDS), None)

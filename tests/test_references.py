@@ -415,6 +415,6 @@ def test_a_misquoted_passage_is_said_to_be_no_verbatim_quote(qa):
     # the law says 不低于或者高于; the asker's 高于 alone is not its wording
     answer = qa.ask("“教师的平均工资水平应当高于国家公务员的平均工资水平”是哪条规定？")
     assert not answer.refused and "第二十五条" in answer.citations[0].label()
-    assert "在文件中没有逐字出现" in answer.notice and "请以原文为准" in answer.notice
+    assert "在文件中没有逐字出现" in answer.notice and "请以引用的原文为准" in answer.notice
     exact = qa.ask("“教师的平均工资水平应当不低于或者高于国家公务员的平均工资水平”是哪条规定？")
     assert "没有逐字出现" not in exact.notice
