@@ -161,20 +161,31 @@ def asks_whole_wording(query: str, names: tuple[str, ...] = ()) -> bool:
     words that ask nothing else: 「劳动合同法第三十八条是怎么规定的？」)."""
     if _WHOLE_WORDING.search(query):
         return True
-    text = unicodedata.normalize("NFKC", query)
-    cited = _ARTICLE.search(text) or any(_NAMED_BARE_ARTICLE.match(text, text.find(n) + len(n)) for n in names if n in text)
-    return bool(cited) and cites_only(text, names)
+    rest, article_cited = _without_citation(query, names)
+    return article_cited and not _CITATION_FILLER.sub("", rest)
 
 
 def cites_only(query: str, names: tuple[str, ...] = ()) -> bool:
     """Whether ``query`` is a citation alone: its document's ``names`` as written, 第…条 or 第…章
     (部分, 节), and words that ask nothing else (是怎么规定的, 讲了什么)."""
+    return not _CITATION_FILLER.sub("", _without_citation(query, names)[0])
+
+
+def _without_names(query: str, names: tuple[str, ...], mark: str = " ") -> str:
+    """``query`` (NFKC) with each of the document ``names`` it writes replaced by ``mark``, longest first."""
     text = unicodedata.normalize("NFKC", query)
     for name in sorted(names, key=len, reverse=True):
-        text = text.replace(unicodedata.normalize("NFKC", name), "\0")
-    text = re.sub(rf"\0》?\s*{_NUMBER}\s*条", " ", text, count=1).replace("\0", " ")  # 劳动合同法38条
-    # the chapter an article sits in (劳动合同法第四章第四十条) says where, not what else is asked
-    return not _CITATION_FILLER.sub("", _DIVISION.sub("", _ARTICLE.sub("", text, count=1)))
+        text = text.replace(unicodedata.normalize("NFKC", name), mark)
+    return text
+
+
+def _without_citation(query: str, names: tuple[str, ...]) -> tuple[str, bool]:
+    """``query`` without its document ``names``, its article (第…条, or …条 right after a name:
+    劳动合同法38条) and the chapter it sits in (劳动合同法第四章第四十条 says where, not what else is
+    asked), and whether it cited an article."""
+    text, bare = re.subn(_MASK + _NAMED_BARE_ARTICLE.pattern, " ", _without_names(query, names, _MASK), count=1)
+    text, numbered = _ARTICLE.subn("", text.replace(_MASK, " "), count=1)
+    return _DIVISION.sub("", text), bool(bare or numbered)
 
 
 #: Which documents use some words: 「哪些文件提到了双师型教师？」, 「“产教融合”在哪些文件里出现过？」.
@@ -479,11 +490,12 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
         spans.append(original[kept[start] : kept[end - 1] + 1])
         ends.append(end)
         corrected = (spans[-1], alias)
-    if not articles_of(query):  # 劳动合同法38条: the 第 left out right after the name
-        bare = next((m for m in (_NAMED_BARE_ARTICLE.match(text, end) for end in ends) if m), None)
-        query = text[:bare.start(1)] + "第" + text[bare.start(1):] if bare else query
-    paragraph, item = parts_of(query)
     articles = articles_of(query)
+    bare = None if articles else next((m for m in (_NAMED_BARE_ARTICLE.match(text, end) for end in ends) if m), None)
+    if bare:  # 劳动合同法38条: the 第 left out right after the name
+        query = text[:bare.start(1)] + "第" + text[bare.start(1):]
+        articles = articles_of(query)
+    paragraph, item = parts_of(query)
     if not articles:
         bracketed = (_BRACKETED_ITEM.match(text, end) for end in ends)
         articles = tuple(dict.fromkeys(n for m in bracketed if m and (n := _article_number(m.group(1)))))[:MAX_ARTICLES]
@@ -562,10 +574,8 @@ _ABOUT_DATE = re.compile(
 _ABOUT_EFFECT = re.compile(
     r"(?:哪天|哪一天|哪年|哪一年|什么时候|何时|几月几[日号]|日期).{0,6}(?:施行|生效|实施|执行)|(?:施行|生效)(?:的)?(?:日期|时间)"
 )
-_ABOUT_DOCUMENT = re.compile(
-    rf"文号|发文字号|字号|编号|(?:哪个|什么)(?:部门|单位|机关){_ISSUED}|谁{_ISSUED}的|发文机关|"
-    r"发给(?:谁|哪)|主送|抄送"
-)
+#: Anything else it asks of the document itself (its addressees); asked after _ABOUT_NUMBER
+_ABOUT_DOCUMENT = re.compile(r"编号|发给(?:谁|哪)|主送|抄送")
 #: Its 文号, or who issued it: the banner and 文号 lines, or a regulation's 题注 (国务院令第188号发布)
 _ABOUT_NUMBER = re.compile(
     rf"文号|发文字号|字号|令号|(?:哪个|什么|哪些|哪一个)(?:部门|单位|机关|机构)(?:{_ISSUED}|制定|出台)|谁(?:{_ISSUED}|制定)的|"
@@ -590,9 +600,7 @@ def asks_overview(query: str, names: tuple[str, ...]) -> bool:
     (not 「职业教育法对教师待遇讲了什么？」, which asks about one thing in it)."""
     if not names:
         return False
-    rest = unicodedata.normalize("NFKC", query)
-    for name in names:
-        rest = rest.replace(name, "")
+    rest = _without_names(query, names, "")
     if not _OVERVIEW.search(rest):
         return False
     return not _OVERVIEW_FILLER.sub("", _OVERVIEW.sub("", rest))
