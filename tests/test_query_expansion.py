@@ -77,3 +77,10 @@ def test_everyday_appraisal_finds_the_law_on_teacher_assessment(qa, question):
 def test_a_year_is_read_as_every_year(qa):
     # 一年 in a question about how often (一年…几次) is 每年 in policy texts
     assert "每年" in qa.search("企业一年要组织几次职工培训？").expansion
+
+
+def test_an_abbreviated_school_kind_is_answered_as_spelled_out(qa):
+    # 高校 is how everyone says 高等学校; without the entry the question was refused
+    answer = qa.ask("高校教师需要什么学历？")
+    assert not answer.refused, answer.reason
+    assert "研究生或者大学本科毕业学历" in answer.citations[0].quote
