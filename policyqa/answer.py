@@ -19,7 +19,7 @@ from ingest.schema import SourceDocument, quoted_title
 from ingest.structure import CN_NUM, DOCUMENT_KINDS, EFFECTIVE_CLAUSE, ISSUE_DATE, ISSUE_NUMBER, article_part, heading_kind
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import (
-    References, asks_whole_wording, chinese_number, division_matches, heading_matches, last_numbered,
+    References, asks_whole_wording, chinese_number, division_label, division_matches, heading_matches, last_numbered,
 )
 from retriever.search import Hit, SearchResult
 from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise, quote_span
@@ -260,8 +260,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     # a chapter or part asked about (第二章): search put its passages first when the document has it
     division_at = None if refs.division is None else first_hit(hits, refs, lambda heading: division_matches(heading, refs.division))
     if refs.division is not None and division_at is None:
-        kind, number = refs.division
-        part = f"第{chinese_number(number)}{kind}"
+        part = division_label(refs.division)
     about_document = result.about
     counted = count_notice(hits[0], refs, about_document) if hits else ""  # 一共多少条: the last one is put first
     if about_document in COUNTED and refs.documents and not counted:

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from retriever.references import article_span, division_span, reference_kind
+from retriever.references import Division, article_span, division_label, division_of, division_span, reference_kind
 from retriever.text import content_terms
 
 #: A follow-up is short: longer questions say what they are about themselves.
@@ -41,6 +41,8 @@ def read_follow_up(question: str, previous: str | None, names: Callable[[str], t
     cited = core and (_within_cited_law(core, previous) or (_same_of_another_document(core, previous, names) if names else None))
     if cited:
         return cited
+    if reference_kind(core) == "part":
+        return None  # 第二款 belongs to an article, and none was cited before: it stands alone
     if _PRONOUN.search(question):
         # 它 / 这个 stand for the previous question's subject (its first words)
         subject = "".join(before[:2])
@@ -59,14 +61,31 @@ def _within_cited_law(core: str, previous: str) -> str | None:
     kind = reference_kind(core) or ("wording" if _ONLY_WORDING.fullmatch(core) else None)
     previous = unicodedata.normalize("NFKC", previous)
     span = article_span(previous)
-    if kind in ("article", "division") and span is None:
-        span = division_span(previous)  # 「教师法第三章」, then 「那第四章呢？」 or 「那第十二条呢？」
+    in_division = kind in ("article", "division", "wording") and span is None
+    if in_division:
+        span = division_span(previous)  # 「教师法第三章」, then 「那第四章呢？」, 「那第十二条呢？」 or 「那原文呢？」
     if kind is None or span is None:
         return None
     law, article = previous[:span[0]].strip("，,。 "), previous[span[0]:span[1]]
-    if kind in ("part", "wording"):  # 那第二款呢 / 那原文呢: of the same article
+    if kind in ("part", "wording"):  # 那第二款呢 / 那原文呢: of the same article (or chapter)
         return f"{law}{article}{re.sub(r'^(?:它的|其)', '', core)}"
+    asked = division_of(core) if kind == "division" and in_division else None
+    if asked:  # 「第五章」 then 「那第二节呢？」: the 节 of that chapter
+        core = division_label(_outer_steps(division_of(article), asked) + asked)
     return f"{law}{core}" if law else None  # no law named before: the article stands alone
+
+
+#: How divisions nest: a 部分 (of a plan) holds 章, a 章 holds 节.
+_DIVISION_RANK = {"部分": 0, "章": 1, "节": 2}
+
+
+def _outer_steps(before: Division | None, asked: Division | None) -> Division:
+    """The steps of the division cited ``before`` that hold the one ``asked`` next: 第五章 of
+    第五章第二节 when 第三节 is asked, none when 第四章 is."""
+    if not before or not asked:
+        return ()
+    rank = _DIVISION_RANK[asked[0][0]]
+    return tuple(step for step in before if _DIVISION_RANK[step[0]] < rank)
 
 
 def _same_of_another_document(core: str, previous: str, names: Callable[[str], tuple[str, ...]]) -> str | None:

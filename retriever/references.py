@@ -222,39 +222,53 @@ def reference_kind(text: str) -> str | None:
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     if _ONLY_ARTICLE.fullmatch(text):
         return "article"
-    if _DIVISION.fullmatch(text):
+    if _DIVISIONS.fullmatch(text):
         return "division"
     return "part" if _ONLY_PARTS.fullmatch(text) else None
 
 
 def division_span(query: str) -> tuple[int, int] | None:
-    """Where the chapter or part reference (第三章, 第二部分) stands in ``query``, which must be NFKC."""
-    match = _DIVISION.search(query)
+    """Where the chapter or part reference (第三章, 第二部分, 第五章第二节) stands in ``query``, which must be NFKC."""
+    match = _DIVISIONS.search(query)
     return match.span() if match else None
 
 
 #: 第二章, 第三节, 第二部分: a division of a document a question asks about.
 _DIVISION = re.compile(rf"第\s*({_NUMBER})\s*(章|节|部分)")
+#: Divisions written one inside the other, outermost first: 第五章第二节 is the 节 of that chapter.
+_DIVISIONS = re.compile(rf"{_DIVISION.pattern}(?:\s*{_DIVISION.pattern})*")
+#: A division as its steps, outermost first: 第五章第二节 → (("章", 5), ("节", 2)).
+Division = tuple[tuple[str, int], ...]
 
 
-def division_of(query: str) -> tuple[str, int] | None:
-    """The division a question asks about (第二章 → ("章", 2), 第三部分 → ("部分", 3)), or None;
-    also None when it asks for an article, which says more (第二章第十条 is that article)."""
+def division_of(query: str) -> Division | None:
+    """The division a question asks about (第二章 → (("章", 2),), 第五章第二节 → (("章", 5), ("节", 2))),
+    or None; also None when it asks for an article, which says more (第二章第十条 is that article)."""
     text = unicodedata.normalize("NFKC", query)
-    match = _DIVISION.search(text)
+    match = _DIVISIONS.search(text)
     if not match or articles_of(text):
         return None
-    number = _article_number(match.group(1))
-    return None if number is None else (match.group(2), number)
+    steps = [(step.group(2), _article_number(step.group(1))) for step in _DIVISION.finditer(match.group(0))]
+    return None if any(number is None for _kind, number in steps) else tuple(steps)
 
 
-def division_matches(heading: list[str], division: tuple[str, int]) -> bool:
-    """Whether a chunk's heading path lies in ``division``: 第二章 of a law, or the part a plan or
-    notice numbers 二、 (people call it 第二部分)."""
-    kind, number = division
+def division_label(division: Division) -> str:
+    """How a question writes ``division``: 第五章第二节."""
+    return "".join(f"第{chinese_number(number)}{kind}" for kind, number in division)
+
+
+def _level_is(level: str, kind: str, number: int) -> bool:
+    """Whether one heading level is division ``kind`` ``number``: 第二章 of a law, or the part a
+    plan or notice numbers 二、 (people call it 第二部分)."""
     cn = chinese_number(number)
-    markers = (f"第{cn}部分", f"{cn}、") if kind == "部分" else (f"第{cn}{kind}",)
-    return any(level.startswith(markers) for level in heading)
+    return level.startswith((f"第{cn}部分", f"{cn}、") if kind == "部分" else (f"第{cn}{kind}",))
+
+
+def division_matches(heading: list[str], division: Division) -> bool:
+    """Whether a chunk's heading path lies in ``division``: each of its steps is a level of the
+    path, in order (第五章第二节: the 节 under that chapter, not 第二节 of another one)."""
+    levels = iter(heading)
+    return all(any(_level_is(level, kind, number) for level in levels) for kind, number in division)
 
 
 def heading_markers(article: int) -> tuple[str, ...]:
@@ -423,7 +437,7 @@ class References:
     paragraph: int | None = None  # 第二款 of the article
     item: int | None = None  # 第六项 of the article
     articles: tuple[int, ...] = ()  # every article asked for, ``article`` first (第二十五条和第二十六条)
-    division: tuple[str, int] | None = None  # a chapter or part asked about, when no article is (第二章 → ("章", 2))
+    division: Division | None = None  # a chapter or part asked about, when no article is (第二章 → (("章", 2),))
     corrected: tuple[str, str] = ()  # a name read with one character put right: (as written, the name)
     unheld: tuple[str, ...] = ()  # names of laws and regulations the index does not hold (义务教育法)
 

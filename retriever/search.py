@@ -22,8 +22,8 @@ from retriever.preference import Preferences, Standing, demoted, prefer
 from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
 from retriever.references import (
-    References, alias_table, asks_about_document, bare_title, cites_only, division_matches, find_references, heading_matches, kind_table,
-    last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, unheld_names,
+    Division, References, alias_table, asks_about_document, bare_title, cites_only, division_matches, find_references, heading_matches,
+    kind_table, last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, unheld_names,
 )
 from retriever.settings import SearchSettings
 from retriever.store import IndexData
@@ -509,12 +509,12 @@ class Retriever:
                 return row
         return None
 
-    def division_contents(self, rows: list[int], division: tuple[str, int]) -> tuple[str, ...]:
+    def division_contents(self, rows: list[int], division: Division) -> tuple[str, ...]:
         """The heading of ``division`` (第三章 资格和任用), then those of the articles or items its
         ``rows`` hold, in order (第十条, 第十一条…); () when it numbers none."""
         chunks = self.index.chunks
         levels = [level for row in sorted(rows) for level in chunks[row].heading]
-        own = next((level for level in levels if division_matches([level], division)), None)
+        own = next((level for level in levels if division_matches([level], division[-1:])), None)  # 第二节's own heading
         articles = [level for level in dict.fromkeys(levels) if last_numbered([level], "articles") is not None]
         return (own, *articles) if own and articles else ()
 

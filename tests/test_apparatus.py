@@ -169,7 +169,7 @@ def test_a_count_is_not_given_where_the_numbering_does_not_run_through_the_docum
 def test_a_count_inside_a_chapter_or_article_is_not_the_documents_count():
     from retriever.references import References
 
-    in_chapter = References(documents=("law",), spans=("劳动合同法",), division=("章", 3))
+    in_chapter = References(documents=("law",), spans=("劳动合同法",), division=(("章", 3),))
     assert asks_about_document("劳动合同法第三章一共多少条", in_chapter) == ""
     assert asks_about_document("劳动合同法一共多少条", References(documents=("law",), spans=("劳动合同法",))) == "articles"
 

@@ -18,6 +18,7 @@ def test_a_follow_up_is_read_with_the_previous_subject(previous, question, readi
 @pytest.mark.parametrize("previous, question", [
     ("教师的工资有什么规定？", "教师资格怎么认定？"),  # says what it is about
     (None, "那高职呢？"),  # nothing before it
+    ("教师法第三章", "那第二款呢？"),  # a 款 of no article: was 「第二款 第三章」
     ("教师的工资有什么规定？", "那么在职业学校里面兼职的企业工程技术人员的工资待遇又是怎么规定的呢？"),  # long: stands alone
 ])
 def test_a_question_that_stands_alone_is_left_alone(previous, question):
@@ -34,6 +35,10 @@ def test_a_question_that_stands_alone_is_left_alone(previous, question):
     ("教师法第三章", "那第四章呢？", "教师法第四章"),  # was 「第四章 第三章」
     ("教师法第三章讲了什么？", "那第十二条呢？", "教师法第十二条"),
     ("劳动合同法第三十八条", "那第五章呢？", "劳动合同法第五章"),
+    ("劳动合同法第五章", "那第二节呢？", "劳动合同法第五章第二节"),  # the 节 of the chapter cited
+    ("劳动合同法第五章第二节", "那第三节呢？", "劳动合同法第五章第三节"),  # was 「劳动合同法第三节」
+    ("劳动合同法第五章第二节", "那第四章呢？", "劳动合同法第四章"),
+    ("教师法第三章", "那原文呢？", "教师法第三章原文"),  # was 「原文 第三章」
 ])
 def test_a_follow_up_inside_a_cited_law_keeps_its_law_and_article(previous, question, reading):
     # word by word, 「那第二款呢」 lost the law's name (劳动 合同法) and put 第二款 before the article

@@ -9,6 +9,7 @@ from retriever.references import (
     article_of,
     articles_of,
     chinese_number,
+    division_label,
     division_matches,
     division_of,
     document_aliases,
@@ -69,7 +70,8 @@ def test_articles_of(question, articles):
 
 
 @pytest.mark.parametrize("question, division", [
-    ("某法第二章讲什么", ("章", 2)), ("第3节", ("节", 3)), ("某通知第二部分", ("部分", 2)),
+    ("某法第二章讲什么", (("章", 2),)), ("第3节", (("节", 3),)), ("某通知第二部分", (("部分", 2),)),
+    ("某法第五章第二节讲什么", (("章", 5), ("节", 2))), ("某法第五章 第二节", (("章", 5), ("节", 2))),
     ("某法第二章第十条", None),  # the article says more
     ("第二批试点", None), ("第零章", None),
 ])
@@ -78,15 +80,24 @@ def test_division_of(question, division):
 
 
 def test_division_matches_chapters_and_the_parts_of_a_plan():
-    assert division_matches(["第二章 职业教育体系", "第十九条"], ("章", 2))
-    assert not division_matches(["第十二章 附则", "第九十条"], ("章", 2))  # 第十二章 does not start with 第二章
-    assert division_matches(["二、贯彻落实", "（一）加强"], ("部分", 2))
-    assert not division_matches(["十二、附则"], ("部分", 2))
+    assert division_matches(["第二章 职业教育体系", "第十九条"], (("章", 2),))
+    assert not division_matches(["第十二章 附则", "第九十条"], (("章", 2),))  # 第十二章 does not start with 第二章
+    assert division_matches(["二、贯彻落实", "（一）加强"], (("部分", 2),))
+    assert not division_matches(["十二、附则"], (("部分", 2),))
+
+
+def test_a_section_matches_only_under_its_chapter():
+    section = ["第五章 特别规定", "第二节 劳务派遣", "第五十七条"]
+    assert division_matches(section, (("章", 5), ("节", 2)))
+    assert division_matches(section, (("节", 2),))
+    assert not division_matches(section, (("章", 4), ("节", 2)))
+    assert not division_matches(section, (("节", 2), ("章", 5)))  # the chapter holds the section, not the other way
+    assert division_label((("章", 5), ("节", 2))) == "第五章第二节"
 
 
 def test_a_division_is_read_only_in_a_document_the_question_names():
     aliases = {"职业教育法": (VOCATIONAL_LAW,)}
-    assert find_references("职业教育法第二章讲什么", aliases).division == ("章", 2)
+    assert find_references("职业教育法第二章讲什么", aliases).division == (("章", 2),)
     assert find_references("第二章讲什么", aliases).division is None  # 第二章 of which document?
 
 

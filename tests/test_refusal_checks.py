@@ -259,12 +259,16 @@ def test_a_chapter_or_part_of_a_named_document_is_answered_from_it(qa):
     assert not answer.refused and answer.citations[0].hit.chunk.heading[0].startswith("二、")
     answer = qa.ask("职业教育法第九章讲的是什么？")
     assert answer.refused and answer.reason == "《中华人民共和国职业教育法》中没有第九章"
+    answer = qa.ask("劳动合同法第四章第二节")  # its sections are all in 第五章
+    assert answer.refused and answer.reason == "《中华人民共和国劳动合同法》中没有第四章第二节"
 
 
 @pytest.mark.parametrize("question, notice, first", [
     # used to quote 第十六条, whichever article of the chapter the ranker liked
     ("教师法第三章", "第三章 资格和任用共八条：第十条至第十七条。", "第十条"),
     ("方案第三部分", "三、促进产教融合校企“双元”育人共四项：（九）至（十二）。", "（九）"),
+    # a section inside its chapter: was read as 第五章 alone and quoted its 第一节
+    ("劳动合同法第五章第二节", "第二节 劳务派遣共十一条：第五十七条至第六十七条。", "第五十七条"),
 ])
 def test_a_chapter_cited_alone_is_answered_from_its_start_and_its_contents_are_counted(qa, question, notice, first):
     answer = qa.ask(question)
