@@ -537,8 +537,12 @@ def unheld_names(aliases: Mapping[str, tuple[str, ...]], names: frozenset[str]) 
 
 #: A name written with one wrong character (劳动和同法: pinyin input offers 和 for he as readily as 合)
 #: still names its document when it is long enough that one character does not make it another
-#: name, and it ends in its kind (法, 条例…) unchanged.
+#: name, and it ends in its kind (法, 条例…) unchanged; or, right before an article it cites
+#: (职业教育发第三十条: 发 for fa), with the kind's character the one that is wrong.
 NEAR_NAME_MIN_CHARS = 5
+#: Where an article cited right after a name starts: 第三十条, 30条.
+_CITATION_START = re.compile(rf"第\s*[（(]?\s*{_NUMBER}\s*[）)]?\s*条|{_NUMBER}\s*条")
+_ANY_KIND = ""  # the tables of names with a character of their kind masked
 
 
 #: (kind, length) → an alias with one character (not of its kind) masked → (alias, its document).
@@ -558,6 +562,9 @@ def near_name_index(aliases: Mapping[str, tuple[str, ...]]) -> NearNames:
         table = index.setdefault((kind, len(alias)), {})
         for i in range(len(alias) - len(kind)):
             table.setdefault(alias[:i] + _MASK + alias[i + 1:], []).append((alias, ids[0]))
+        table = index.setdefault((_ANY_KIND, len(alias)), {})
+        for i in range(len(alias) - len(kind), len(alias)):
+            table.setdefault(alias[:i] + _MASK + alias[i + 1:], []).append((alias, ids[0]))
     return index
 
 
@@ -565,16 +572,24 @@ def near_alias(text: str, near_names: NearNames) -> tuple[int, int, str] | None:
     """``(start, end, alias)``: where ``text`` (normalised) writes one document's alias with one
     character wrong, or None when no alias, or aliases of more than one document, are that near."""
     found: dict[str, tuple[int, int, str]] = {}
+
+    def look_up(table: dict[str, list[tuple[str, str]]], end: int, length: int, masked: range) -> None:
+        start = end - length
+        window = text[start:end] if start >= 0 else ""
+        for i in masked if window else ():
+            for alias, doc_id in table.get(window[:i] + _MASK + window[i + 1:], ()):
+                if alias != window:
+                    found.setdefault(doc_id, (start, end, alias))
+
+    cited_at = [m.start() for m in _CITATION_START.finditer(text)]
     for (kind, length), table in near_names.items():
+        if kind == _ANY_KIND:
+            for end in cited_at:
+                look_up(table, end, length, range(length))
+            continue
         at = text.find(kind)
         while at >= 0:
-            end = at + len(kind)
-            start = end - length
-            window = text[start:end] if start >= 0 else ""
-            for i in range(len(window) - len(kind)):
-                for alias, doc_id in table.get(window[:i] + _MASK + window[i + 1:], ()):
-                    if alias != window:
-                        found.setdefault(doc_id, (start, end, alias))
+            look_up(table, at + len(kind), length, range(length - len(kind)))
             at = text.find(kind, at + 1)
     return next(iter(found.values())) if len(found) == 1 else None
 

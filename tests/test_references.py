@@ -354,8 +354,21 @@ def test_a_name_one_character_off_names_its_document():
     assert find_references("劳动合同法第三十八条", table, near_names=near).corrected == ()
     assert find_references("问：劳动和同法第三十八条", table, near_names=near).spans == ("劳动和同法",)
     assert not find_references("教帅法第三条", table, near_names=near).documents  # three characters: one off is another name
-    assert near_alias("劳动合同发", near) is None  # the kind itself must be right
+    assert near_alias("劳动合同发", near) is None  # the kind itself must be right…
+    # …unless an article is cited right after the name (发 for fa, 理 for li)
+    assert find_references("劳动合同发第三十八条", table, near_names=near).corrected == ("劳动合同发", "劳动合同法")
+    assert find_references("劳动合同发38条", table, near_names=near).article == 38
+    assert near_alias("劳动合同发的规定", near) is None
+    regulation = alias_table({"staff": {"title": "《事业单位人事管理条例》", "doc_number": ""}})
+    assert find_references("事业单位人事管理条理第十五条", regulation, near_names=near_name_index(regulation)).documents == ("staff",)
     assert near_alias("劳动和同法", near_name_index({"劳动合同法": ("a",), "劳动和问法": ("b",)})) is None  # two that near: neither
+
+
+def test_a_name_with_its_kind_mistyped_before_an_article_is_answered_from_it(qa):
+    # before: no document named, so 「“第三十条”见于15份文件」 and whichever 第三十条 ranked first
+    answer = qa.ask("职业教育发第三十条")
+    assert not answer.refused and "按“职业教育法”理解" in answer.notice
+    assert answer.citations[0].hit.chunk.doc_id == "05_zhiye-jiaoyu-fa-2022" and answer.citations[0].quote.startswith("第三十条")
 
 
 def test_a_law_the_index_lacks_is_not_read_as_the_indexed_law_inside_its_name():
