@@ -390,6 +390,13 @@ def choose(candidates: list[Candidate], probabilities: np.ndarray, hits: list[Hi
             continue
         passages.add(passage)
         chosen.append(i)
+    if figure_states is not None and any(figure_states) and not any(figure_states[i] for i in chosen):
+        # the figure asked for is stated by another sentence of the best passage: quote that one
+        first = _passage(hits[candidates[chosen[0]].hit])
+        stating = [i for i in order if figure_states[i] and probabilities[i] >= ranker.refuse_below
+                   and _passage(hits[candidates[i].hit]) == first]
+        if stating:
+            chosen[0] = stating[0]
     if figure_states is not None:
         chosen.sort(key=lambda i: not figure_states[i])  # stable: best first among equals
     return chosen

@@ -1,5 +1,6 @@
 """Questions that ask for a figure (多少, 多久, 几次…) on the real index: a quote that states the
-asked-for figure comes first; when no quote states one, the question is refused
+asked-for figure comes first (from the best passage, when another of its sentences states it);
+when no quote states one, the question is refused
 (policyqa.refusal.missing_figure); a figure asked only in a follow-up is named in the notice."""
 import pytest
 
@@ -11,6 +12,14 @@ def test_the_quote_that_states_the_figure_comes_first(qa):
     assert not answer.refused, answer.reason
     assert "小时" in answer.citations[0].quote
     assert answer.citations[0].hit.chunk.text[answer.citations[0].quote_start:answer.citations[0].quote_end] == answer.citations[0].quote
+
+
+def test_the_sentence_of_the_best_passage_that_states_the_figure_is_quoted(qa):
+    # 第二十四条's first sentences rank above the one with the limit; the answer was refused
+    # because its one quote from that article stated no period
+    answer = qa.ask("竞业限制最长几年？")
+    assert not answer.refused, answer.reason
+    assert "不得超过二年" in answer.citations[0].quote and "第二十四条" in answer.citations[0].label()
 
 
 def test_compensation_stated_in_months_of_wages_answers_how_much(qa):
