@@ -22,6 +22,14 @@ def test_the_sentence_of_the_best_passage_that_states_the_figure_is_quoted(qa):
     assert "不得超过二年" in answer.citations[0].quote and "第二十四条" in answer.citations[0].label()
 
 
+def test_how_long_asks_for_a_period(qa):
+    # 多长 without 时间 was no figure word: the article's neighbouring sentence on treatment after
+    # the period was quoted first
+    answer = qa.ask("工伤职工停工留薪期一般多长？")
+    assert not answer.refused, answer.reason
+    assert "一般不超过12个月" in answer.citations[0].quote
+
+
 def test_compensation_stated_in_months_of_wages_answers_how_much(qa):
     # 劳动合同法 gives severance as months of wages, not as a sum in 元: that answers 多少
     answer = qa.ask("我被公司辞退了，能拿多少经济补偿？")
