@@ -22,6 +22,7 @@ from retriever.references import (
     References, asks_whole_wording, chinese_number, division_label, division_matches, heading_matches, last_numbered,
 )
 from retriever.search import Hit, SearchResult
+from policyqa.definitions import asked_term, defines, definition_pattern
 from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise, quote_span
 from policyqa.refusal import (
     AFTER_QUOTES, BEFORE_QUOTES, RefusalContext, asked_figures, first_reason, places_in, unanswered_figures, weak_evidence,
@@ -180,6 +181,8 @@ class Prepared:
     matrix: np.ndarray  # features of the candidates (policyqa.ranker.FEATURES)
     figure_states: list[bool]
     view: QuestionView
+    #: which candidates define the term the question asks the meaning of (policyqa.definitions)
+    defining: list[bool] = field(default_factory=list)
     #: the first hit answers by the document's structure: the article the question names, or the
     #: title line / dated signature asked for; it alone is quoted, whatever the ranker's scores
     pinned: bool = False
@@ -293,6 +296,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     view = QuestionView(question_terms(result.query, idf), apparatus, bigrams)
     candidates, matrix = featurise(result, view, max_hits=config.rank_hits)
     states = [bool(figures) and all(p.search(result.hits[c.hit].chunk.text[c.start:c.end]) for p in figures) for c in candidates]
+    definition = definition_pattern(asked_term(result.query))
+    defining = [defines(definition, result.hits[c.hit].chunk.text[c.start:c.end]) for c in candidates] if definition else []
     notice += counted
     overview = about_document == "overview" and bool(hits) and hits[0].chunk.doc_id in refs.documents
     notice += outline_notice(hits[0].doc.title, result.outline) if overview else ""
@@ -323,7 +328,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
                     else ISSUE_NUMBER if pinned and about_document == "number" else None)
     pinned_hits = tuple(dict.fromkeys(found_at)) if article_pinned else (division_at,) if division_at is not None else (0,)
     return Prepared(question, text, notice, result, ctx, first_reason(ctx, checks), candidates, matrix, states, view,
-                    pinned, pinned_quote, part_span, pinned_hits)
+                    defining, pinned, pinned_quote, part_span, pinned_hits)
 
 
 #: What a document without numbered articles or chapters lacks, for the refusal 「《…》中没有…」.
@@ -390,7 +395,7 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
             picks = (_pinned_pick(prepared, probabilities, h) for h in prepared.pinned_hits[:ranker.max_quotes])
             picked = [i for i in picks if i is not None]
         else:
-            picked = choose(prepared.candidates, probabilities, result.hits, ranker, prepared.figure_states)
+            picked = choose(prepared.candidates, probabilities, result.hits, ranker, prepared.figure_states, prepared.defining)
         for number, i in enumerate(picked, start=1):
             c = prepared.candidates[i]
             hit = result.hits[c.hit]

@@ -364,11 +364,12 @@ class QuoteRanker:
 
 
 def choose(candidates: list[Candidate], probabilities: np.ndarray, hits: list[Hit], ranker: "QuoteRanker | Bars",
-           figure_states: list[bool] | None = None) -> list[int]:
+           figure_states: list[bool] | None = None, defining: list[bool] | None = None) -> list[int]:
     """Indices of the candidates to quote, best first: none when the best is under the refusal bar;
     else the best and up to ``max_quotes - 1`` more from other passages that clear ``extra_from``.
     Only passages of preferred documents (``Hit.preferred``) compete when one of them clears the
-    refusal bar. When the question asks for a figure, quotes that state it go first."""
+    refusal bar. When the question asks for a figure, quotes that state it go first. When it asks
+    what a term means, the best sentence ``defining`` it goes first, if it clears the refusal bar."""
     if not candidates:
         return []
     order = sorted(range(len(candidates)), key=lambda i: (-probabilities[i], candidates[i].hit, candidates[i].start))
@@ -399,6 +400,10 @@ def choose(candidates: list[Candidate], probabilities: np.ndarray, hits: list[Hi
             chosen[0] = stating[0]
     if figure_states is not None:
         chosen.sort(key=lambda i: not figure_states[i])  # stable: best first among equals
+    definition = next((i for i in order if defining and defining[i] and probabilities[i] >= ranker.refuse_below), None)
+    if definition is not None and definition != chosen[0]:  # 什么是X: the sentence that defines X answers it
+        first = _passage(hits[candidates[definition].hit])
+        chosen = [definition, *(i for i in chosen if _passage(hits[candidates[i].hit]) != first)][:ranker.max_quotes]
     return chosen
 
 
