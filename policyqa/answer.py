@@ -322,6 +322,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         or about_document == "effective" and bool(EFFECTIVE_CLAUSE.search(hits[0].chunk.text))
         or bool(counted)
         or overview)  # 主要讲了什么: the document's opening, with its outline in the notice
+    if about_document == "date" and not pinned:  # 哪天发布的, and the text writes no date: what its record says
+        notice += recorded_date_notice([h.doc for h in hits if h.chunk.doc_id in refs.documents][:1])
     # a pinned answer rests on the document's structure, not on a cosine: weak evidence does not refuse it
     checks = [check for check in BEFORE_QUOTES if not (pinned and check is weak_evidence)]
     pinned_quote = (EFFECTIVE_CLAUSE if pinned and about_document == "effective" else COUNTED_QUOTE if counted
@@ -354,6 +356,19 @@ def count_notice(hit: Hit, refs: References, about: str) -> str:
 
 #: The number that opens an article's or item's heading: 第十条, （九）.
 _MARKER = re.compile(r"第[^条\s]{1,8}条|[（(][^）)]{1,8}[）)]")
+
+
+_RECORDED_DATE = re.compile(r"((?:19|20)\d\d)-(\d\d)-(\d\d)")
+
+
+def recorded_date_notice(documents: list) -> str:
+    """「《…》正文没有写明日期；文件信息记载的日期是2019年12月30日。」 for the one document a question
+    asks the date of, when its text gives none to quote (its header's ``date``, from its source); else ""."""
+    match = _RECORDED_DATE.fullmatch(documents[0].date.strip()) if len(documents) == 1 else None
+    if not match:
+        return ""
+    year, month, day = (int(part) for part in match.groups())
+    return f"{quoted_title(documents[0].title)}正文没有写明日期；文件信息记载的日期是{year}年{month}月{day}日。"
 
 
 def division_notice(title: str, contents: tuple[str, ...]) -> str:

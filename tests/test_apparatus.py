@@ -89,6 +89,22 @@ def test_a_documents_dates_are_quoted_from_its_own_dated_lines(qa, question, pie
     assert answer.citations[0].quote in answer.citations[0].hit.chunk.text
 
 
+@pytest.mark.parametrize("question, notice", [
+    # neither text writes its date (a regulation without 题注, an opinion as released): a plain
+    # refusal said only that no article gives one
+    ("保障农民工工资支付条例是哪一年发布的？", "《保障农民工工资支付条例》正文没有写明日期；文件信息记载的日期是2019年12月30日。"),
+    ("高技能人才意见是什么时候发布的？", "《关于加强新时代高技能人才队伍建设的意见》正文没有写明日期；文件信息记载的日期是2022年10月7日。"),
+])
+def test_a_date_the_text_does_not_write_is_given_from_the_documents_record(qa, question, notice):
+    answer = qa.ask(question)
+    assert notice in answer.notice
+    assert all("2019年12月30日" not in c.quote for c in answer.citations)  # never passed off as a quote
+
+
+def test_a_dated_document_gets_no_record_notice(qa):
+    assert "文件信息记载" not in qa.ask("49号文是哪天印发的？").notice
+
+
 def test_asking_when_something_is_implemented_is_not_read_as_a_documents_effective_date(qa):
     from retriever.references import asks_about_document
 
