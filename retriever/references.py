@@ -610,8 +610,10 @@ _ABOUT_NUMBER = re.compile(
     rf"文号|发文字号|字号|令号|(?:哪个|什么|哪些|哪一个)(?:部门|单位|机关|机构)(?:{_ISSUED}|制定|出台)|谁(?:{_ISSUED}|制定)的|"
     r"发文机关|发文单位|制定机关|发布机关")
 _ABOUT_TITLE = re.compile(r"全称|全名|正式名称|标题|题目|叫什么名字|名称是什么")
-#: how many articles or chapters a document has (一共多少条, 共分几章): its last one answers
-_ABOUT_COUNT = re.compile(r"(?:一共|总共|总计|共计|共|全文|全部)(?:有|分|是)?(?:多少|几)个?(条|章)|(?:有|分)(?:多少|几)个?(章)")
+#: how many articles or chapters a document has (一共多少条, 共分几章), or which is its last (最后一条):
+#: its last one answers
+_ABOUT_COUNT = re.compile(
+    r"(?:一共|总共|总计|共计|共|全文|全部)(?:有|分|是)?(?:多少|几)个?(条|章)|(?:有|分)(?:多少|几)个?(章)|最后一?(条|章)")
 
 
 #: What a document says as a whole (主要讲了什么, 主要内容, 分哪几部分), with nothing else asked.
@@ -655,7 +657,7 @@ def asks_about_document(query: str, refs: References | None = None) -> str:
         return "title"
     count = _ABOUT_COUNT.search(query)
     if count and (refs is None or refs.article is None and refs.division is None):  # 第三章一共多少条: not the whole document's
-        return "articles" if (count.group(1) or count.group(2)) == "条" else "chapters"
+        return "articles" if next(unit for unit in count.groups() if unit) == "条" else "chapters"
     if _ABOUT_NUMBER.search(query):
         return "number"
     return "document" if _ABOUT_DOCUMENT.search(query) else ""

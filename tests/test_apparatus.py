@@ -168,6 +168,8 @@ def test_a_question_for_the_full_title_quotes_the_title_line(qa, question, title
     ("劳动合同法一共有多少条？", "《中华人民共和国劳动合同法》共九十八条", "第九十八条"),  # used to quote 第十二条
     ("教师法共有几章？", "共九章，最后一章是第九章 附则", "第四十条"),  # the last chapter's first article opens it
     ("国家职业教育改革实施方案一共多少条？", "《国家职业教育改革实施方案》共二十条", ""),  # a plan's items （一）…（二十）
+    ("职业教育法最后一条", "共六十九条，最后一条是第六十九条", "第六十九条"),  # was refused: no sentence cleared the bar
+    ("劳动合同法的最后一章是什么？", "共八章，最后一章是第八章 附则", "第九十六条"),
 ])
 def test_how_many_articles_or_chapters_is_read_off_the_last_one(qa, question, count, opening):
     answer = qa.ask(question)
@@ -188,6 +190,7 @@ def test_a_count_inside_a_chapter_or_article_is_not_the_documents_count():
     in_chapter = References(documents=("law",), spans=("劳动合同法",), division=(("章", 3),))
     assert asks_about_document("劳动合同法第三章一共多少条", in_chapter) == ""
     assert asks_about_document("劳动合同法一共多少条", References(documents=("law",), spans=("劳动合同法",))) == "articles"
+    assert asks_about_document("劳动合同法第三章最后一条", in_chapter) == ""
 
 
 def test_last_numbered_reads_articles_items_and_chapters():
