@@ -376,14 +376,17 @@ def division_notice(title: str, contents: tuple[str, ...]) -> str:
     its articles' or items' headings in order), when they are numbered one after another; else ""."""
     if len(contents) < 2:
         return ""
-    heading, articles = contents[0], contents[1:]
+    heading = contents[0]
+    sections = [level for level in contents[1:] if heading_kind(level) == "section"]
+    articles = [level for level in contents[1:] if heading_kind(level) != "section"]
     numbers = [last_numbered([a], "articles") for a in articles]
-    if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+    if not articles or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
         return ""
     first, last = (_MARKER.match(a).group(0) for a in (articles[0], articles[-1]))
     span = first if len(articles) == 1 else f"{first}至{last}"
     unit = "条" if first.startswith("第") else "项"
-    return f"{quoted_title(title)}{heading}共{chinese_number(len(articles))}{unit}：{span}。"
+    parts = f"，分{chinese_number(len(sections))}节（{'、'.join(sections)}）" if sections else ""
+    return f"{quoted_title(title)}{heading}共{chinese_number(len(articles))}{unit}{parts}：{span}。"
 
 
 def outline_notice(title: str, outline: tuple[str, ...]) -> str:

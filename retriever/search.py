@@ -510,13 +510,14 @@ class Retriever:
         return None
 
     def division_contents(self, rows: list[int], division: Division) -> tuple[str, ...]:
-        """The heading of ``division`` (第三章 资格和任用), then those of the articles or items its
-        ``rows`` hold, in order (第十条, 第十一条…); () when it numbers none."""
+        """The heading of ``division`` (第五章 特别规定), then those of the sections and the articles
+        or items its ``rows`` hold, in order (第一节 集体合同, 第五十一条…); () when it numbers none."""
         chunks = self.index.chunks
         levels = [level for row in sorted(rows) for level in chunks[row].heading]
         own = next((level for level in levels if division_matches([level], division[-1:])), None)  # 第二节's own heading
-        articles = [level for level in dict.fromkeys(levels) if last_numbered([level], "articles") is not None]
-        return (own, *articles) if own and articles else ()
+        inside = [level for level in dict.fromkeys(levels) if level != own
+                  and (heading_kind(level) == "section" or last_numbered([level], "articles") is not None)]
+        return (own, *inside) if own and any(heading_kind(level) != "section" for level in inside) else ()
 
     def number_row(self, doc_id: str) -> int | None:
         """The row of the line that gives document ``doc_id``'s 文号 (its banner and 文号, or a

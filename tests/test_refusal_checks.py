@@ -267,6 +267,8 @@ def test_a_chapter_or_part_of_a_named_document_is_answered_from_it(qa):
     # used to quote 第十六条, whichever article of the chapter the ranker liked
     ("教师法第三章", "第三章 资格和任用共八条：第十条至第十七条。", "第十条"),
     ("方案第三部分", "三、促进产教融合校企“双元”育人共四项：（九）至（十二）。", "（九）"),
+    # a chapter divided into sections: they are named
+    ("劳动合同法第五章有几节？", "分三节（第一节 集体合同、第二节 劳务派遣、第三节 非全日制用工）", "第五十"),
     # a section inside its chapter: was read as 第五章 alone and quoted its 第一节
     ("劳动合同法第五章第二节", "第二节 劳务派遣共十一条：第五十七条至第六十七条。", "第五十七条"),
 ])
@@ -284,6 +286,9 @@ def test_a_chapters_contents_are_counted_only_when_numbered_one_after_another():
     assert division_notice("《甲法》", ("第二章 总则", "第三条", "第五条")) == ""
     assert division_notice("《甲法》", ("第二章 总则", "第三条")) == "《甲法》第二章 总则共一条：第三条。"
     assert division_notice("《甲法》", ()) == ""
+    # a chapter divided into sections names them
+    assert division_notice("《甲法》", ("第五章 特别规定", "第一节 甲", "第三条", "第二节 乙", "第四条")) \
+        == "《甲法》第五章 特别规定共二条，分二节（第一节 甲、第二节 乙）：第三条至第四条。"
 
 
 def test_an_existing_article_is_still_answered(qa):
