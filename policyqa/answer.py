@@ -414,14 +414,16 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
             picked = [i for i in picks if i is not None]
         else:
             picked = choose(prepared.candidates, probabilities, result.hits, ranker, prepared.figure_states, prepared.defining)
-        for number, i in enumerate(picked, start=1):
+        for i in picked:
             c = prepared.candidates[i]
             hit = result.hits[c.hit]
             # the 款 or 项 asked for is quoted whole; a clause of a series of cases, with the whole series
             whole = _part_in_chunk(hit, prepared.pinned_part) if prepared.pinned_part is not None else None
-            start, end = whole or quote_span(hit.chunk.text, c.start, c.end)
-            part = prepared.context.part_asked if whole else ""
-            citations.append(Citation(number, hit, hit.chunk.text[start:end], start, end, float(probabilities[i]), part))
+            pieces = None if whole or prepared.pinned_part is None else _part_in_pieces(result.hits, hit, prepared.pinned_part)
+            part = prepared.context.part_asked if whole or pieces else ""
+            for piece, (start, end) in pieces or [(hit, whole or quote_span(hit.chunk.text, c.start, c.end))]:
+                quote = piece.chunk.text[start:end]
+                citations.append(Citation(len(citations) + 1, piece, quote, start, end, float(probabilities[i]), part))
         reason = _check_quotes(citations, ctx) if citations else NO_ANSWER_REASON
     if reason:
         return Answer(prepared.text, REFUSAL_TEXT, True, [], result.hits, notice=notice, reason=reason, **about)
@@ -463,6 +465,22 @@ def _part_in_chunk(hit: Hit, part: tuple[int, int]) -> tuple[int, int] | None:
     if len(chunk.segments) != 1 or not (chunk.start <= part[0] and part[1] <= chunk.end):
         return None
     return part[0] - chunk.start, part[1] - chunk.start
+
+
+def _part_in_pieces(hits: list[Hit], hit: Hit, part: tuple[int, int]) -> list[tuple[Hit, tuple[int, int]]] | None:
+    """``part`` (a span of the document text) quoted from the pieces a long passage was chunked
+    into, in order, each from where the one before it ended: the whole of 方案（十二）, whose
+    text no one chunk holds. None unless ``hits`` hold pieces that cover all of it."""
+    chunk = hit.chunk
+    pieces = sorted({h.chunk.chunk_id: h for h in hits if h.chunk.doc_id == chunk.doc_id and h.chunk.para_span == chunk.para_span
+                     and len(h.chunk.segments) == 1}.values(), key=lambda h: h.chunk.start)
+    quoted, at = [], part[0]
+    for piece in pieces:
+        if piece.chunk.start <= at < piece.chunk.end:
+            end = min(piece.chunk.end, part[1])
+            quoted.append((piece, (at - piece.chunk.start, end - piece.chunk.start)))
+            at = end
+    return quoted if at >= part[1] and len(quoted) > 1 else None
 
 
 def _check_quotes(citations: list[Citation], ctx: RefusalContext) -> str:

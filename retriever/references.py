@@ -182,8 +182,10 @@ def _without_names(query: str, names: tuple[str, ...], mark: str = " ") -> str:
 def _without_citation(query: str, names: tuple[str, ...]) -> tuple[str, bool]:
     """``query`` without its document ``names``, its article (第…条, or …条 right after a name:
     劳动合同法38条) and the chapter it sits in (劳动合同法第四章第四十条 says where, not what else is
-    asked), and whether it cited an article."""
+    asked), and whether it cited an article (an item in brackets right after a name, 方案（十二）, is one)."""
     text, bare = re.subn(_MASK + _NAMED_BARE_ARTICLE.pattern, " ", _without_names(query, names, _MASK), count=1)
+    if not bare:
+        text, bare = re.subn(_MASK + _BRACKETED_ITEM.pattern, " ", text, count=1)
     text, numbered = _ARTICLE.subn("", text.replace(_MASK, " "), count=1)
     return _DIVISION.sub("", text), bool(bare or numbered)
 

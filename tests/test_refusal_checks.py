@@ -192,6 +192,17 @@ def test_an_articles_wording_asked_for_is_quoted_whole(qa):
     assert asks_whole_wording("教师法第二十五条的完整内容")
 
 
+def test_an_item_chunked_in_pieces_is_quoted_whole_piece_after_piece(qa):
+    # 方案（十二） is longer than a chunk: one sentence of it was quoted as its 原文
+    answer = qa.ask("国发〔2019〕4号第十二条原文")
+    assert not answer.refused and len(answer.citations) >= 2
+    assert [c.quote for c in qa.ask("方案（十二）").citations] == [c.quote for c in answer.citations]  # cited alone
+    item = next(c.hit for c in answer.citations)
+    text = item.doc.text[item.chunk.para_span[0]:item.chunk.para_span[1]]
+    assert "".join(c.quote for c in answer.citations) == text.strip()
+    assert all(c.hit.chunk.para_span == item.chunk.para_span for c in answer.citations)
+
+
 @pytest.mark.parametrize("question, names, whole", [
     ("教师法第二十五条怎么规定的", ("教师法",), True),  # the citation alone: what it says, all of it
     ("《教师法》第二十五条规定了什么？", ("教师法",), True),
@@ -200,6 +211,8 @@ def test_an_articles_wording_asked_for_is_quoted_whole(qa):
     ("劳动合同法第四章第四十条", ("劳动合同法",), True),
     ("劳动合同法38条", ("劳动合同法",), True),  # the 第 left out, as people type it
     ("这38条规定", (), False),
+    ("方案（十二）", ("方案",), True),  # a plan's item, as people cite it
+    ("方案（十二）对教师有什么要求", ("方案",), False),
     ("教师法第二十五条怎么规定的", (), False),  # the name not known to be one: a word of the question
     ("教师法第二十五条里教师工资能不能低于公务员", ("教师法",), False),  # asks one thing in it
     ("教师法讲了什么", ("教师法",), False),  # no article cited
