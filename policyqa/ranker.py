@@ -369,10 +369,12 @@ def choose(candidates: list[Candidate], probabilities: np.ndarray, hits: list[Hi
     else the best and up to ``max_quotes - 1`` more from other passages that clear ``extra_from``.
     Only passages of preferred documents (``Hit.preferred``) compete when one of them clears the
     refusal bar. When the question asks for a figure, quotes that state it go first. When it asks
-    what a term means, the best sentence ``defining`` it goes first, if it clears the refusal bar."""
+    what a term means, the best sentence ``defining`` it goes first: a text's own definition of the
+    very term asked about answers the question whatever the ranker's probability."""
     if not candidates:
         return []
     order = sorted(range(len(candidates)), key=lambda i: (-probabilities[i], candidates[i].hit, candidates[i].start))
+    definition = next((i for i in order if defining and defining[i]), None)
     # a document the preference step demoted (an older version, a local rule of a place the question
     # does not name) is quoted only when nothing preferred clears the bar: the ranker's cosines
     # cannot tell a local rule's sentence from the national one it repeats
@@ -380,7 +382,7 @@ def choose(candidates: list[Candidate], probabilities: np.ndarray, hits: list[Hi
     if preferred and probabilities[preferred[0]] >= ranker.refuse_below:
         order = preferred
     if probabilities[order[0]] < ranker.refuse_below:
-        return []
+        return [] if definition is None else [definition]
     chosen = [order[0]]
     passages = {_passage(hits[candidates[order[0]].hit])}
     for i in order[1:]:
@@ -400,7 +402,6 @@ def choose(candidates: list[Candidate], probabilities: np.ndarray, hits: list[Hi
             chosen[0] = stating[0]
     if figure_states is not None:
         chosen.sort(key=lambda i: not figure_states[i])  # stable: best first among equals
-    definition = next((i for i in order if defining and defining[i] and probabilities[i] >= ranker.refuse_below), None)
     if definition is not None and definition != chosen[0]:  # 什么是X: the sentence that defines X answers it
         first = _passage(hits[candidates[definition].hit])
         chosen = [definition, *(i for i in chosen if _passage(hits[candidates[i].hit]) != first)][:ranker.max_quotes]

@@ -35,6 +35,8 @@ def test_a_sentence_defines_the_term_in_the_set_phrases_of_legal_drafting(senten
     ("什么是高等学校？", "本法所称高等学校是指"),
     # the plan names the pilot in brackets; another sentence of its item ranked first
     ("1+X证书是什么？", "以下称1+X证书制度试点"),
+    # the regulation's definition ranked under the refusal bar, behind 工资's: the question was refused
+    ("什么叫本人工资？", "本条例所称本人工资，是指"),
 ])
 def test_a_what_is_question_is_answered_by_the_definition(qa, question, piece):
     answer = qa.ask(question)
