@@ -35,10 +35,29 @@ def test_a_sentence_defines_the_term_in_the_set_phrases_of_legal_drafting(senten
     ("什么是高等学校？", "本法所称高等学校是指"),
     # the plan names the pilot in brackets; another sentence of its item ranked first
     ("1+X证书是什么？", "以下称1+X证书制度试点"),
-    # the regulation's definition ranked under the refusal bar, behind 工资's: the question was refused
-    ("什么叫本人工资？", "本条例所称本人工资，是指"),
 ])
 def test_a_what_is_question_is_answered_by_the_definition(qa, question, piece):
     answer = qa.ask(question)
     assert not answer.refused, answer.reason
     assert piece in answer.citations[0].quote, answer.citations[0].quote
+
+
+@pytest.mark.parametrize("best", [0.9, 0.05])
+def test_the_defining_sentence_goes_first_above_or_below_the_bar(best):
+    # 什么叫本人工资: the regulation's 「本条例所称本人工资，是指…」 ranked under the refusal bar
+    # behind another law's definition of 工资, and the question was refused
+    import numpy as np
+
+    from ingest.schema import SourceDocument
+    from ingest.chunker import chunk_document
+    from policyqa.ranker import Bars, Candidate, choose
+    from retriever.search import Hit
+
+    doc = SourceDocument(doc_id="d", title="《某条例》", text="第一条 工资按月支付。\n第二条 本条例所称本人工资，是指前12个月平均月缴费工资。\n")
+    hits = [Hit(chunk, doc, score=1.0, rank=n) for n, chunk in enumerate(chunk_document(doc), start=1)]
+    assert len(hits) == 2
+    candidates = [Candidate(i, 0, len(h.chunk.text), 0.5) for i, h in enumerate(hits)]
+    probabilities = np.array([best, 0.01])
+    bars = Bars(0.1, 0.5)
+    assert choose(candidates, probabilities, hits, bars, defining=[False, False]) == ([0] if best > 0.1 else [])
+    assert choose(candidates, probabilities, hits, bars, defining=[False, True])[0] == 1
