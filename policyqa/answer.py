@@ -19,8 +19,9 @@ from ingest.schema import SourceDocument, quoted_title
 from ingest.structure import CN_NUM, DOCUMENT_KINDS, EFFECTIVE_CLAUSE, ISSUE_DATE, ISSUE_NUMBER, article_part, heading_kind
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import (
-    References, asks_whole_wording, chinese_number, division_label, division_matches, heading_matches, last_numbered,
+    References, asks_whole_wording, chinese_number, division_label, division_matches, heading_matches, last_numbered, mentioned_term,
 )
+from retriever.exact import normalise_phrase
 from retriever.search import Hit, SearchResult
 from policyqa.definitions import asked_term, defines, definition_pattern
 from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise, quote_span
@@ -183,6 +184,8 @@ class Prepared:
     view: QuestionView
     #: which candidates define the term the question asks the meaning of (policyqa.definitions)
     defining: list[bool] = field(default_factory=list)
+    #: which candidates use the words the question asks which documents use (哪些文件提到了…)
+    mentioning: list[bool] = field(default_factory=list)
     #: the first hit answers by the document's structure: the article the question names, or the
     #: title line / dated signature asked for; it alone is quoted, whatever the ranker's scores
     pinned: bool = False
@@ -298,6 +301,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     states = [bool(figures) and all(p.search(result.hits[c.hit].chunk.text[c.start:c.end]) for p in figures) for c in candidates]
     definition = definition_pattern(asked_term(result.query))
     defining = [defines(definition, result.hits[c.hit].chunk.text[c.start:c.end]) for c in candidates] if definition else []
+    term = normalise_phrase(mentioned_term(result.query))
+    mentioning = [term in normalise_phrase(result.hits[c.hit].chunk.text[c.start:c.end]) for c in candidates] if term else []
     notice += counted
     overview = about_document == "overview" and bool(hits) and hits[0].chunk.doc_id in refs.documents
     notice += outline_notice(hits[0].doc.title, result.outline) if overview else ""
@@ -330,7 +335,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
                     else ISSUE_NUMBER if pinned and about_document == "number" else None)
     pinned_hits = tuple(dict.fromkeys(found_at)) if article_pinned else (division_at,) if division_at is not None else (0,)
     return Prepared(question, text, notice, result, ctx, first_reason(ctx, checks), candidates, matrix, states, view,
-                    defining, pinned, pinned_quote, part_span, pinned_hits)
+                    defining, mentioning, pinned, pinned_quote, part_span, pinned_hits)
 
 
 #: What a document without numbered articles or chapters lacks, for the refusal 「《…》中没有…」.
@@ -413,7 +418,8 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
             picks = (_pinned_pick(prepared, probabilities, h) for h in prepared.pinned_hits[:ranker.max_quotes])
             picked = [i for i in picks if i is not None]
         else:
-            picked = choose(prepared.candidates, probabilities, result.hits, ranker, prepared.figure_states, prepared.defining)
+            picked = choose(prepared.candidates, probabilities, result.hits, ranker, prepared.figure_states, prepared.defining,
+                            prepared.mentioning)
         for i in picked:
             c = prepared.candidates[i]
             hit = result.hits[c.hit]

@@ -166,14 +166,18 @@ class PolicyQA:
         live = self.live
         result = live.retriever.search(text, k=max(self.config.top_k, self.config.rank_hits), docs=docs, retrievers=retrievers)
         term = mentioned_term(result.query)
+        using = live.exact.search(term, limit=0, docs=docs).per_doc if term else {}
         if term:  # 哪些文件提到了双师型: the documents that use the words, counted by exact search
-            notice += mentions_notice(term, live.exact.search(term, limit=0, docs=docs).per_doc)
+            notice += mentions_notice(term, using)
         # “…”是哪条规定: wording the asker quotes that no text holds word for word is said to be so
         notice += wording_notice([p for p in quoted_passages(result.query) if not live.exact.search(p, limit=0, docs=docs).total])
         # only without a sentence index (large corpora): embed the sentences of the hits to rank
         live.retriever.score_hit_sentences(result, n=self.config.rank_hits_without_sentence_index)
-        return prepare(question, text, notice, result, self.config, live.idf, live.titles, live.retriever.lexicon,
-                       live.retriever.is_apparatus)
+        prepared = prepare(question, text, notice, result, self.config, live.idf, live.titles, live.retriever.lexicon,
+                           live.retriever.is_apparatus)
+        if term and not using and not prepared.rule_reason:  # 哪些文件提到了陪产假, and none does: that is the answer
+            prepared.rule_reason = f"{'所选文件' if docs else '文档'}中没有出现“{term}”"
+        return prepared
 
     def answer_prepared(self, prepared: Prepared, ranker: QuoteRanker | None = None) -> Answer:
         """The answer to a prepared question, by ``ranker`` (the loaded model by default)."""

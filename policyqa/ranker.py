@@ -364,16 +364,21 @@ class QuoteRanker:
 
 
 def choose(candidates: list[Candidate], probabilities: np.ndarray, hits: list[Hit], ranker: "QuoteRanker | Bars",
-           figure_states: list[bool] | None = None, defining: list[bool] | None = None) -> list[int]:
+           figure_states: list[bool] | None = None, defining: list[bool] | None = None,
+           mentioning: list[bool] | None = None) -> list[int]:
     """Indices of the candidates to quote, best first: none when the best is under the refusal bar;
     else the best and up to ``max_quotes - 1`` more from other passages that clear ``extra_from``.
     Only passages of preferred documents (``Hit.preferred``) compete when one of them clears the
     refusal bar. When the question asks for a figure, quotes that state it go first. When it asks
     what a term means, the best sentence ``defining`` it goes first: a text's own definition of the
-    very term asked about answers the question whatever the ranker's probability."""
+    very term asked about answers the question whatever the ranker's probability. When it asks
+    which documents use some words, the sentences ``mentioning`` them are quoted, one a document
+    first: their use answers it (the notice counts every document that has them)."""
     if not candidates:
         return []
     order = sorted(range(len(candidates)), key=lambda i: (-probabilities[i], candidates[i].hit, candidates[i].start))
+    if mentioning and any(mentioning):
+        return _one_a_document([i for i in order if mentioning[i]], candidates, hits, ranker.max_quotes)
     definition = next((i for i in order if defining and defining[i]), None)
     # a document the preference step demoted (an older version, a local rule of a place the question
     # does not name) is quoted only when nothing preferred clears the bar: the ranker's cosines
@@ -405,6 +410,21 @@ def choose(candidates: list[Candidate], probabilities: np.ndarray, hits: list[Hi
     if definition is not None and definition != chosen[0]:  # 什么是X: the sentence that defines X answers it
         first = _passage(hits[candidates[definition].hit])
         chosen = [definition, *(i for i in chosen if _passage(hits[candidates[i].hit]) != first)][:ranker.max_quotes]
+    return chosen
+
+
+def _one_a_document(order: list[int], candidates: list[Candidate], hits: list[Hit], most: int) -> list[int]:
+    """Up to ``most`` of ``order``, each from another document while there are others, then from
+    other passages of the same ones; in ``order`` within each round."""
+    chosen: list[int] = []
+    for distinct in (lambda h: h.chunk.doc_id, _passage):
+        taken = {distinct(hits[candidates[i].hit]) for i in chosen}
+        for i in order:
+            key = distinct(hits[candidates[i].hit])
+            if len(chosen) < most and i not in chosen and key not in taken \
+                    and _passage(hits[candidates[i].hit]) not in {_passage(hits[candidates[j].hit]) for j in chosen}:
+                taken.add(key)
+                chosen.append(i)
     return chosen
 
 

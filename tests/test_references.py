@@ -429,6 +429,21 @@ def test_an_answer_to_which_documents_use_a_term_counts_them(qa):
     assert "见于" not in qa.ask("带薪年休假有多少天？").notice
 
 
+def test_the_quotes_for_which_documents_use_a_term_use_it_one_a_document(qa):
+    # the ranker's best sentences included 「（三）支付加班费、绩效奖金…」, which does not use the words
+    answer = qa.ask("哪些文件里提到了绩效工资？")
+    assert not answer.refused and len(answer.citations) >= 2
+    assert all("绩效工资" in c.quote for c in answer.citations)
+    docs = [c.hit.chunk.doc_id for c in answer.citations]
+    assert len(set(docs)) == len(docs)
+
+
+def test_which_documents_use_a_term_none_uses_is_refused_by_name(qa):
+    # it used to quote the 产假 articles, a near miss presented as an answer
+    answer = qa.ask("哪些文件提到了陪产假？")
+    assert answer.refused and answer.reason == "文档中没有出现“陪产假”"
+
+
 def test_passages_a_question_quotes():
     assert quoted_passages("“教师的平均工资水平应当高于公务员”是哪条规定？") == ["教师的平均工资水平应当高于公务员"]
     assert quoted_passages("「国家实行教师资格制度」出自哪里") == ["国家实行教师资格制度"]
