@@ -418,6 +418,8 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
             picks = (_pinned_pick(prepared, probabilities, h) for h in prepared.pinned_hits[:ranker.max_quotes])
             picked = [i for i in picks if i is not None]
         else:
+            if not result.about and prepared.candidates:  # a content question: banner, title and signature lines answer nothing
+                probabilities = np.where([prepared.view.apparatus[c.hit] for c in prepared.candidates], 0.0, probabilities)
             picked = choose(prepared.candidates, probabilities, result.hits, ranker, prepared.figure_states, prepared.defining,
                             prepared.mentioning)
         for i in picked:

@@ -239,3 +239,12 @@ def test_a_document_without_parts_or_chapters_gets_its_opening_and_no_outline(qa
     answer = qa.ask("请介绍一下职工带薪年休假条例")
     assert answer.citations[0].quote.startswith("第一条 为了维护职工休息休假权利")
     assert "分" not in answer.notice
+
+
+def test_a_content_question_never_quotes_a_banner_title_or_signature(qa):
+    # the question writes the notice's 文号, which its banner repeats: the banner was the first quote
+    answer = qa.ask("人社部函〔2021〕49号要求各地人社部门做什么？")
+    assert not any(qa.live.retriever.is_apparatus(c.hit.row) for c in answer.citations)
+    # asked about the document itself, the same lines answer
+    answer = qa.ask("人社部函〔2021〕49号的全文标题是什么？")
+    assert answer.citations and qa.live.retriever.is_apparatus(answer.citations[0].hit.row)
