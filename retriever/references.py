@@ -611,7 +611,8 @@ _ABOUT_DOCUMENT = re.compile(r"编号|发给(?:谁|哪)|主送|抄送")
 _ABOUT_NUMBER = re.compile(
     rf"文号|发文字号|字号|令号|(?:哪个|什么|哪些|哪一个)(?:部门|单位|机关|机构)(?:{_ISSUED}|制定|出台)|谁(?:{_ISSUED}|制定)的|"
     r"发文机关|发文单位|制定机关|发布机关")
-_ABOUT_TITLE = re.compile(r"全称|全名|正式名称|标题|题目|叫什么名字|名称是什么")
+#: Its full title; 「国函〔2018〕144号是什么文件？」 asks it of a document known by its 文号
+_ABOUT_TITLE = re.compile(r"全称|全名|正式名称|标题|题目|叫什么名字|名称是什么|是(?:什么|哪个|哪份|哪一个|哪一份)文件")
 #: how many articles or chapters a document has (一共多少条, 共分几章), or which is its last (最后一条):
 #: its last one answers
 _ABOUT_COUNT = re.compile(

@@ -45,6 +45,7 @@ def test_content_is_not_apparatus(text, doc):
     ("关于试用期有几条规定？", ""),  # how many provisions on a topic is not the document's count
     ("教师法的全称是什么？", "title"),
     ("49号文的标题是什么？", "title"),
+    ("国函〔2018〕144号是哪份文件？", "title"),
     ("总书记对职业教育的前途怎么看？", ""),
     ("教师法第25条是怎么规定的？", ""),
     ("修订后的职业教育法从什么时候开始施行？", "effective"),  # its own article says: 本法自…起施行
@@ -155,6 +156,8 @@ def test_a_question_for_a_documents_number_or_issuer_quotes_the_line_that_gives_
     ("教师法的全称是什么？", "中华人民共和国教师法"),  # used to quote 第五条: a wrong citation
     ("职业教育法的全称叫什么？", "中华人民共和国职业教育法"),
     ("49号文的标题是什么？", "人力资源社会保障部关于贯彻落实习近平总书记对职业教育工作重要指示精神的"),
+    # a document known by its 文号: which document it is, is its title (was refused)
+    ("国函〔2018〕144号是什么文件？", "国务院关于同意建立国务院职业教育工作部际联席会议制度的批复"),
 ])
 def test_a_question_for_the_full_title_quotes_the_title_line(qa, question, title_line):
     answer = qa.ask(question)
