@@ -353,7 +353,8 @@ def short_names(title: str, cut=None) -> set[str]:
 def document_aliases(title: str, doc_number: str, cut=None) -> set[str]:
     """Names a question may use for a document: its title (without 《》 and a trailing
     （2009年修正）), the title without 中华人民共和国 (职业教育法), its :func:`short_names`
-    (with ``cut``, a word segmenter), its 文号, and the 文号 without the issuer (〔2021〕49号).
+    (with ``cut``, a word segmenter), its 文号 (also with its year typed 2021年 for 〔2021〕), and
+    the 文号 without the issuer (〔2021〕49号).
     Short forms shared by several documents are removed by :func:`alias_table`."""
     aliases = set()
     bare = bare_title(title)
@@ -364,11 +365,13 @@ def document_aliases(title: str, doc_number: str, cut=None) -> set[str]:
             aliases.add(normalise_reference_text(bare))
         aliases.update(normalise_reference_text(name) for name in short_names(bare, cut))
     number = normalise_reference_text(doc_number)
-    match = re.search(r"〔(?:19|20)\d\d〕(\d+)号$", number)
+    match = re.search(r"〔((?:19|20)\d\d)〕(\d+)号$", number)
     if match:
         aliases.add(number)
         aliases.add(number[match.start():])
-        aliases.update(f"{match.group(1)}号{suffix}" for suffix in ("文", "文件", "通知"))
+        if match.start() > 0:  # 国发2019年4号: the year typed without its brackets, as people type it
+            aliases.add(f"{number[:match.start()]}{match.group(1)}年{match.group(2)}号")
+        aliases.update(f"{match.group(2)}号{suffix}" for suffix in ("文", "文件", "通知"))
     return aliases
 
 

@@ -124,6 +124,13 @@ def test_heading_matches_law_articles_and_plan_items_but_not_longer_numbers():
 def test_aliases_come_from_title_and_document_number():
     aliases = document_aliases("《人力资源社会保障部关于贯彻落实习近平总书记对职业教育工作重要指示精神的通知》", "人社部函〔2021〕49号")
     assert {"人社部函〔2021〕49号", "〔2021〕49号", "49号文", "49号文件"} <= aliases
+    assert "人社部函2021年49号" in aliases  # the year typed without brackets; 「国发2019年4号文件」 named nothing
+
+
+def test_a_document_number_typed_with_its_year_in_words_names_the_document(qa):
+    answer = qa.ask("国发2019年4号文件讲了什么")
+    assert answer.references["documents"] == ["03_guojia-zhiye-jiaoyu-gaige-shishi-fangan-2019"]
+    assert answer.citations and not qa.live.retriever.is_apparatus(answer.citations[0].hit.row)  # its opening
     assert document_aliases("《中华人民共和国教师法》（2009年修正）", "") == {"中华人民共和国教师法", "教师法"}
 
 
