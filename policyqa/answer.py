@@ -359,10 +359,6 @@ def count_notice(hit: Hit, refs: References, about: str) -> str:
     return f"{quoted_title(hit.doc.title)}共{chinese_number(number)}{unit}，最后一{unit}是{level}。"
 
 
-#: The number that opens an article's or item's heading: 第十条, （九）.
-_MARKER = re.compile(r"第[^条\s]{1,8}条|[（(][^）)]{1,8}[）)]")
-
-
 _RECORDED_DATE = re.compile(r"((?:19|20)\d\d)-(\d\d)-(\d\d)")
 
 
@@ -376,9 +372,14 @@ def recorded_date_notice(documents: list) -> str:
     return f"{quoted_title(documents[0].title)}正文没有写明日期；文件信息记载的日期是{year}年{month}月{day}日。"
 
 
+#: The number that opens an article's or item's heading: 第十条, （九）.
+_MARKER = re.compile(r"第[^条\s]{1,8}条|[（(][^）)]{1,8}[）)]")
+
+
 def division_notice(title: str, contents: tuple[str, ...]) -> str:
     """「《…》第三章 资格和任用共八条：第十条至第十七条。」 from ``contents`` (the chapter's heading, then
-    its articles' or items' headings in order), when they are numbered one after another; else ""."""
+    its sections' and its articles' or items' headings in order), when the articles are numbered one
+    after another; the sections, if any, are named (「…，分三节（第一节 集体合同、…）：…」); else ""."""
     if len(contents) < 2:
         return ""
     heading = contents[0]

@@ -417,12 +417,12 @@ def _one_a_document(order: list[int], candidates: list[Candidate], hits: list[Hi
     """Up to ``most`` of ``order``, each from another document while there are others, then from
     other passages of the same ones; in ``order`` within each round."""
     chosen: list[int] = []
+    # another document is another passage, and the second round's key is the passage: one check serves
     for distinct in (lambda h: h.chunk.doc_id, _passage):
         taken = {distinct(hits[candidates[i].hit]) for i in chosen}
         for i in order:
             key = distinct(hits[candidates[i].hit])
-            if len(chosen) < most and i not in chosen and key not in taken \
-                    and _passage(hits[candidates[i].hit]) not in {_passage(hits[candidates[j].hit]) for j in chosen}:
+            if len(chosen) < most and key not in taken:
                 taken.add(key)
                 chosen.append(i)
     return chosen
