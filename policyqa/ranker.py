@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +86,7 @@ FEATURES: tuple[str, ...] = (
     *(f"{name}_rank" for name in RELATIVE),
 )
 
+_IN_ORDER = operator.itemgetter(*FEATURES)  # a feature dict's values in FEATURES order
 
 #: The cosines each candidate carries, in this order: with the question, with the adapted question
 #: vector (retriever/query_adapter.py), of the sentence embedded alone, and that against the adapted vector.
@@ -212,7 +214,8 @@ def featurise(result: SearchResult, view: QuestionView, max_hits: int = 10) -> t
     for c in candidates:
         for kind in COSINES:
             passage_best[kind][c.hit] = max(passage_best[kind].get(c.hit, -1.0), getattr(c, kind))
-    own = [_own_features(result, view, hits[c.hit], c, passage_best) for c in candidates]
+    of_hit = {i: _passage_features(result, view, i, hit) for i, hit in enumerate(hits)}
+    own = [_own_features(view, hits[c.hit], c, passage_best, of_hit[c.hit]) for c in candidates]
     rows = _measured(own, candidates, hits, list(range(len(hits))))
     preferred = [i for i, hit in enumerate(hits) if hit.preferred]
     if 0 < len(preferred) < len(hits):
@@ -220,30 +223,16 @@ def featurise(result: SearchResult, view: QuestionView, max_hits: int = 10) -> t
         if mine:
             for j, row in zip(mine, _measured([own[j] for j in mine], [candidates[j] for j in mine], hits, preferred)):
                 rows[j] = row
-    return candidates, np.asarray([[f[name] for name in FEATURES] for f in rows], dtype=np.float32)
+    return candidates, np.asarray([_IN_ORDER(f) for f in rows], dtype=np.float32)
 
 
-def _own_features(result: SearchResult, view: QuestionView, hit: Hit, c: Candidate,
-                  passage_best: dict[str, dict[int, float]]) -> dict[str, float]:
-    """The features of candidate ``c`` that do not depend on which other candidates it competes with."""
+def _passage_features(result: SearchResult, view: QuestionView, i: int, hit: Hit) -> dict[str, float]:
+    """The features every candidate of hit number ``i`` shares (computed once a hit, not once a sentence)."""
     refs = result.references
-    text = hit.chunk.text[c.start:c.end]
     f = {
-        "cosine": c.cosine,
-        "best_in_passage": float(c.cosine >= passage_best["cosine"][c.hit]),
-        "adapted_cosine": c.adapted,
-        "adapted_best_in_passage": float(c.adapted >= passage_best["adapted"][c.hit]),
-        "bare_cosine": c.bare,
-        "bare_best_in_passage": float(c.bare >= passage_best["bare"][c.hit]),
-        "adapted_bare_cosine": c.adapted_bare,
-        "adapted_bare_best_in_passage": float(c.adapted_bare >= passage_best["adapted_bare"][c.hit]),
-        "word_overlap": word_overlap(view.terms, text),
         "passage_overlap": word_overlap(view.terms, hit.chunk.text),
         "heading_overlap": word_overlap(view.terms, f"{hit.doc.title} {hit.chunk.heading_path}"),
-        "log_length": math.log1p(len(text)),
-        "first_sentence": float(c.start == 0),
-        "apparatus": float(c.hit < len(view.apparatus) and view.apparatus[c.hit]),
-        "bigram_overlap": bigram_overlap(view.bigrams, text),
+        "apparatus": float(i < len(view.apparatus) and view.apparatus[i]),
         "named_document": float(hit.chunk.doc_id in refs.documents),
         "other_document_named": float(bool(refs.documents) and hit.chunk.doc_id not in refs.documents),
         "named_article": float(any(heading_matches(hit.chunk.heading, a) for a in refs.asked_articles)),
@@ -254,6 +243,28 @@ def _own_features(result: SearchResult, view: QuestionView, hit: Hit, c: Candida
         rank = hit.ranks.get(name)
         f[f"{name}_inverse_rank"] = 1.0 / rank if rank else 0.0
     return f
+
+
+def _own_features(view: QuestionView, hit: Hit, c: Candidate, passage_best: dict[str, dict[int, float]],
+                  of_passage: dict[str, float]) -> dict[str, float]:
+    """The features of candidate ``c`` that do not depend on which other candidates it competes with:
+    its own, and ``of_passage`` (:func:`_passage_features` of its hit)."""
+    text = hit.chunk.text[c.start:c.end]
+    return {
+        **of_passage,
+        "cosine": c.cosine,
+        "best_in_passage": float(c.cosine >= passage_best["cosine"][c.hit]),
+        "adapted_cosine": c.adapted,
+        "adapted_best_in_passage": float(c.adapted >= passage_best["adapted"][c.hit]),
+        "bare_cosine": c.bare,
+        "bare_best_in_passage": float(c.bare >= passage_best["bare"][c.hit]),
+        "adapted_bare_cosine": c.adapted_bare,
+        "adapted_bare_best_in_passage": float(c.adapted_bare >= passage_best["adapted_bare"][c.hit]),
+        "word_overlap": word_overlap(view.terms, text),
+        "log_length": math.log1p(len(text)),
+        "first_sentence": float(c.start == 0),
+        "bigram_overlap": bigram_overlap(view.bigrams, text),
+    }
 
 
 def _measured(own: list[dict[str, float]], candidates: list[Candidate], hits: list[Hit],
