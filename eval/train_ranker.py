@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,13 +78,16 @@ def label_candidates(prepared, gold: list[dict]) -> np.ndarray:
 
 
 def collect(qa, sets: tuple[str, ...] = TRAIN_SETS) -> list[Sample]:
-    """Search every question of ``sets`` once (the ranker does not change the search)."""
+    """Search every question of ``sets`` once (the ranker does not change the search). Two questions
+    at a time, as the page serves them: one's Python work overlaps the other's encoding, which frees
+    the GIL (about a sixth faster on two cores; each question's search is its own, so the same samples)."""
     samples = []
-    for name in sets:
-        for question in metrics.load_jsonl(DATA / f"{name}.jsonl"):
-            prepared = qa.prepare(question["question"])
-            samples.append(Sample(name, question, prepared, prepared.matrix, label_candidates(prepared, question.get("gold") or [])))
-        log.info("%s: %d questions searched", name, sum(1 for s in samples if s.set_name == name))
+    with ThreadPoolExecutor(2) as pool:
+        for name in sets:
+            questions = metrics.load_jsonl(DATA / f"{name}.jsonl")
+            for question, prepared in zip(questions, pool.map(qa.prepare, [q["question"] for q in questions])):
+                samples.append(Sample(name, question, prepared, prepared.matrix, label_candidates(prepared, question.get("gold") or [])))
+            log.info("%s: %d questions searched", name, sum(1 for s in samples if s.set_name == name))
     return samples
 
 
