@@ -59,8 +59,9 @@ def arabic_number(text: str) -> int | None:
     return total + (digit or 0) if text else None
 
 
-#: 第25条, 第 二十五 条, 第（十三）条; the number is read by :func:`article_of`.
-_ARTICLE = re.compile(rf"第\s*[（(]?\s*(\d{{1,4}}|[{CN_NUM}]{{1,8}})\s*[）)]?\s*条")
+#: 第25条, 第 二十五 条, 第（十三）条; the number is read by :func:`article_of`. Any run of digits: 第99999条
+#: is still an article asked for (and refused by name), not a content question about the law named.
+_ARTICLE = re.compile(rf"第\s*[（(]?\s*(\d+|[{CN_NUM}]{{1,8}})\s*[）)]?\s*条")
 
 
 #: At most this many articles are read from one question: an answer quotes at most three passages.
@@ -78,8 +79,8 @@ def _article_number(text: str) -> int | None:
 
 
 def _asked_number(text: str) -> int | None:
-    """An article number as asked: 第0条 is kept (no law has it, so it is refused by name rather
-    than read as no reference at all and answered from some other article)."""
+    """An article number as asked: 第0条 and 第99999条 are kept (no law has them, so they are refused
+    by name rather than read as no reference at all and answered from some other article)."""
     if text.isdigit() or text in ("零", "〇"):
         return int(text) if text.isdigit() else 0
     return _article_number(text)

@@ -182,6 +182,13 @@ def test_an_article_only_another_law_has_is_refused_not_quoted_from_that_law(qa)
     assert "第五十条" in answer.citations[0].quote
 
 
+def test_an_article_number_too_long_for_any_law_is_refused_by_name(qa):
+    # five digits or more were not read as an article: the law's first articles were quoted instead
+    answer = qa.ask("教师法第123456条")
+    assert answer.refused and answer.citations == []
+    assert answer.reason == "《中华人民共和国教师法》中没有第123456条"
+
+
 def test_an_articles_wording_asked_for_is_quoted_whole(qa):
     # before: only the best sentence, here the lead-in 「用人单位有下列情形之一的，劳动者可以解除劳动合同：」
     answer = qa.ask("劳动合同法第三十八条原文")
