@@ -43,7 +43,10 @@ def chinese_number(n: int) -> str:
 
 
 def arabic_number(text: str) -> int | None:
-    """The value of a Chinese numeral as written in headings (二十五 → 25, 一百零二 → 102)."""
+    """The value of a Chinese numeral as written in headings (二十五 → 25, 一百零二 → 102), or digit
+    by digit without units, as years and order numbers are written (一〇七 → 107, 二〇二一 → 2021)."""
+    if len(text) > 1 and all(ch in _DIGITS or ch == "〇" for ch in text):
+        return int("".join(str(_DIGITS.index("零" if ch == "〇" else ch)) for ch in text))
     total, digit = 0, None
     for ch in text:
         if ch in "零〇":

@@ -37,6 +37,12 @@ def test_numbers_round_trip_in_heading_form(n, text):
     assert arabic_number(text) == n
 
 
+@pytest.mark.parametrize("text, n", [("一〇七", 107), ("一零七", 107), ("二〇二一", 2021), ("一一二", 112)])
+def test_numbers_written_digit_by_digit(text, n):
+    """一〇七 is 107, not 7 (each digit used to overwrite the one before): 劳动法第一〇七条 quoted 第七条."""
+    assert arabic_number(text) == n
+
+
 def test_out_of_range_article_numbers_are_refused_not_guessed():
     with pytest.raises(ValueError):
         chinese_number(0)
@@ -58,7 +64,7 @@ def test_an_article_number_of_any_length_is_read(question, article):
 
 @pytest.mark.parametrize("question, article", [
     ("教师法第25条怎么写的", 25), ("第 二十五 条", 25), ("第２５条", 25), ("方案第（十三）条", 13),
-    ("第一百零二条", 102), ("教师的工资", None), ("第三章", None),
+    ("第一百零二条", 102), ("教师的工资", None), ("第三章", None), ("劳动法第一〇七条", 107),
 ])
 def test_article_of(question, article):
     assert article_of(question) == article
