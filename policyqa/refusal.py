@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ingest.jurisdiction import PLACE_KINDS
 from ingest.rules import alternation, read_table
-from retriever.references import bare_title, chinese_number
+from retriever.references import bare_title, chinese_number, inserted_article
 from retriever.text import content_terms, cut, has_words, pos_cut
 
 #: Rule tables (policyqa/data/*.tsv, one entry a line with the reason it is there).
@@ -195,7 +195,11 @@ def unknown_time(ctx: RefusalContext) -> str:
 
 def unknown_article(ctx: RefusalContext) -> str:
     """An article the named documents (or, when none is named, all of them) do not have: another
-    article would be a wrong citation (「教师法第五十条」: that law ends at 第四十三条)."""
+    article would be a wrong citation (「教师法第五十条」: that law ends at 第四十三条). An inserted
+    article (第二十五条之一) is found only when a quote is headed by it, not by 第二十五条 itself."""
+    inserted = inserted_article(ctx.query)
+    if inserted and not any(inserted in quote for quote in ctx.quotes):
+        return f"{_named_documents(ctx)}中没有{inserted}"
     if ctx.article is None or ctx.article_found:
         return ""
     where = _named_documents(ctx)

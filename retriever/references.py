@@ -138,6 +138,17 @@ def parts_of(query: str) -> tuple[int | None, int | None]:
     return found.get("款"), found.get("项")
 
 
+#: 第二十五条之一: an article inserted after 第二十五条 by an amendment (刑法 has many), another article.
+_INSERTED_ARTICLE = re.compile(rf"第\s*({_NUMBER})\s*条\s*之\s*([{CN_NUM}]{{1,4}})")
+
+
+def inserted_article(query: str) -> str:
+    """The inserted article a question asks for, as texts head it (第25条之一 → 第二十五条之一), or ""."""
+    match = _INSERTED_ARTICLE.search(unicodedata.normalize("NFKC", query))
+    number = _article_number(match.group(1)) if match else None
+    return f"第{chinese_number(number)}条之{match.group(2)}" if number else ""
+
+
 def article_span(query: str) -> tuple[int, int] | None:
     """Where the article reference (第25条, 第二十五条) stands in ``query``, which must already be NFKC."""
     match = _ARTICLE.search(query)

@@ -162,8 +162,17 @@ def test_unknown_article_names_the_document_and_the_missing_article():
     assert not unknown_article(dataclasses.replace(ctx, article_found=True))
 
 
+def test_an_inserted_article_is_found_only_when_a_quote_is_headed_by_it():
+    # 第二十五条之一 is an article of its own (inserted by an amendment): 第二十五条 does not answer it
+    ctx = dataclasses.replace(_ctx("某法第25条之一怎么规定的？", ["第二十五条 教师的平均工资水平……"]), article=25, article_found=True,
+                              named_titles=["中华人民共和国某法"])
+    assert unknown_article(ctx) == "《中华人民共和国某法》中没有第二十五条之一"
+    assert not unknown_article(dataclasses.replace(ctx, quotes=["第二十五条之一 ……"]))
+    assert not unknown_article(dataclasses.replace(ctx, query="某法第二十五条的原文"))  # 之一 not asked
+
+
 @pytest.mark.parametrize("question, missing", [("职业教育法第七十五条的原文是什么？", "第七十五条"), ("教师法第50条怎么写的？", "第五十条"),
-                                               ("教师法第0条", "第0条")])
+                                               ("教师法第0条", "第0条"), ("教师法第二十五条之一", "第二十五条之一")])
 def test_an_article_the_law_does_not_have_is_refused_not_replaced_by_another(qa, question, missing):
     # before, the search fell back to its fused ranking and quoted some other article
     answer = qa.ask(question)
