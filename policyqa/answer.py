@@ -19,7 +19,8 @@ from ingest.schema import SourceDocument, quoted_title
 from ingest.structure import CN_NUM, DOCUMENT_KINDS, EFFECTIVE_CLAUSE, ISSUE_DATE, ISSUE_NUMBER, article_part, heading_kind
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import (
-    References, asks_whole_wording, chinese_number, division_label, division_matches, heading_matches, last_numbered, mentioned_term,
+    Division, References, asks_whole_wording, chinese_number, division_label, division_matches, division_with_article,
+    heading_matches, last_numbered, mentioned_term,
 )
 from retriever.exact import normalise_phrase
 from retriever.search import Hit, SearchResult
@@ -317,6 +318,9 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     elif article_pinned and len(result.article_titles) > 1 and not refs.unheld:  # 第三十八条 of which document?
         how_many = f"{len(result.article_titles)}份" if result.article_titles_complete else "多份"
         notice += f"“第{chinese_number(asked[0])}条”见于{how_many}文件，下面引用的是与问题最相关的一份；请写明文件名称。"
+    written_in = division_with_article(result.query) if article_pinned and len(asked) == 1 else None
+    if written_in and not division_matches(hits[found_at[0]].chunk.heading, written_in):  # 第一章第四十条: it is in 第四章
+        notice += misplaced_article_notice(asked[0], hits[found_at[0]], written_in)
     pinned = bool(hits) and (
         article_pinned
         or division_at is not None
@@ -360,6 +364,16 @@ def count_notice(hit: Hit, refs: References, about: str) -> str:
 
 
 _RECORDED_DATE = re.compile(r"((?:19|20)\d\d)-(\d\d)-(\d\d)")
+
+
+def misplaced_article_notice(article: int, hit: Hit, written_in: Division) -> str:
+    """Where article ``article`` (quoted from ``hit``) stands, when the question put it in another
+    division: article numbers run through a whole law, so the article is quoted, and the asker told."""
+    where = " ".join(hit.chunk.heading[:-1])
+    label = f"第{chinese_number(article)}条"
+    if not where:
+        return f"{quoted_title(hit.doc.title)}不分章节，{label}不在{division_label(written_in)}。"
+    return f"{label}在{where}，不在{division_label(written_in)}。"
 
 
 def recorded_date_notice(documents: list) -> str:

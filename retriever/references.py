@@ -263,9 +263,20 @@ def division_of(query: str) -> Division | None:
     or None; also None when it asks for an article, which says more (第二章第十条 is that article)."""
     text = unicodedata.normalize("NFKC", query)
     match = _DIVISIONS.search(text)
-    if not match or articles_of(text):
-        return None
-    steps = [(step.group(2), _article_number(step.group(1))) for step in _DIVISION.finditer(match.group(0))]
+    return None if not match or articles_of(text) else _steps(match.group(0))
+
+
+def division_with_article(query: str) -> Division | None:
+    """The division a question writes before the article it asks for (劳动合同法第四章第四十条 →
+    (("章", 4),)), or None: it says where the asker thinks the article is."""
+    text = unicodedata.normalize("NFKC", query)
+    match = _DIVISIONS.search(text)
+    article = _ARTICLE.search(text, match.end()) if match else None
+    return _steps(match.group(0)) if article and not text[match.end():article.start()].strip() else None
+
+
+def _steps(written: str) -> Division | None:
+    steps = [(step.group(2), _article_number(step.group(1))) for step in _DIVISION.finditer(written)]
     return None if any(number is None for _kind, number in steps) else tuple(steps)
 
 

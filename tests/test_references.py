@@ -12,6 +12,7 @@ from retriever.references import (
     division_label,
     division_matches,
     division_of,
+    division_with_article,
     document_aliases,
     find_references,
     heading_markers,
@@ -89,6 +90,15 @@ def test_articles_of(question, articles):
 ])
 def test_division_of(question, division):
     assert division_of(question) == division
+
+
+@pytest.mark.parametrize("question, division", [
+    ("某法第二章第十条", (("章", 2),)), ("某法第五章第二节第60条讲什么", (("章", 5), ("节", 2))),
+    ("某法第二章讲什么", None), ("某法第十条", None),  # no article, or no division
+    ("某法第二章和第十条", None),  # two things asked, not where the article is
+])
+def test_division_with_article(question, division):
+    assert division_with_article(question) == division
 
 
 def test_division_matches_chapters_and_the_parts_of_a_plan():

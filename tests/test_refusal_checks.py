@@ -280,6 +280,16 @@ def test_several_articles_are_each_quoted_in_the_question_s_order(qa):
     assert answer.refused and answer.reason == "《中华人民共和国教师法》中没有第四十四条"
 
 
+def test_an_article_put_in_the_wrong_chapter_is_quoted_and_the_asker_told_where_it_is(qa):
+    # article numbers run through a whole law: the article is the one asked for, the chapter a slip
+    answer = qa.ask("劳动合同法第一章第四十条")
+    assert not answer.refused and answer.citations[0].quote.startswith("第四十条")
+    assert "第四十条在第四章 劳动合同的解除和终止，不在第一章。" in answer.notice
+    assert "不在" not in qa.ask("劳动合同法第四章第四十条").notice
+    answer = qa.ask("职工带薪年休假条例第二章第三条")  # a regulation without chapters
+    assert "《职工带薪年休假条例》不分章节，第三条不在第二章。" in answer.notice
+
+
 def test_a_chapter_or_part_of_a_named_document_is_answered_from_it(qa):
     answer = qa.ask("职业教育法第二章讲的是什么？")
     assert not answer.refused and answer.citations[0].hit.chunk.heading[0].startswith("第二章")
