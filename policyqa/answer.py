@@ -290,6 +290,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         or list(result.named_titles if len(result.named_titles) <= 3 else ()),
         reference_spans=tuple(refs.spans),
         unheld=refs.unheld,
+        unheld_numbers=refs.unheld_numbers,
         part_asked=part,
         part_found=part_span is not None,
         part_where=f"{quoted_title(hits[found_at[0]].doc.title)}{hits[found_at[0]].chunk.heading[-1]}" if part and article_pinned else "",

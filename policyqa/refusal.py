@@ -79,6 +79,8 @@ class RefusalContext:
     part_where: str = ""
     #: names of laws and regulations the question writes that the index does not hold (义务教育法)
     unheld: tuple[str, ...] = ()
+    #: 文号 the question writes that no indexed document has (国发〔2019〕5号)
+    unheld_numbers: tuple[str, ...] = ()
 
 
 def instruction(ctx: RefusalContext) -> str:
@@ -132,9 +134,13 @@ def unknown_terms(ctx: RefusalContext) -> str:
 
 def unknown_document(ctx: RefusalContext) -> str:
     """A 《document》 the index does not hold, or a “term” in quotes the corpus never uses; an
-    article of a law the index does not hold (义务教育法第三条), when no indexed one is named."""
+    article of a law the index does not hold (义务教育法第三条), or a 文号 no indexed document has
+    (国发〔2019〕5号: it names one document, and another one's text would be a wrong citation), when
+    no indexed one is named."""
     if ctx.unheld and ctx.article is not None and not ctx.named_titles:
         return f"文档库中没有《{ctx.unheld[0]}》"
+    if ctx.unheld_numbers and not ctx.named_titles:
+        return f"文档库中没有{ctx.unheld_numbers[0]}文件"
     indexed = {bare_title(t) for t in ctx.titles}
     for named in re.findall(r"《([^》]{2,60})》", ctx.query):
         bare = bare_title(named)

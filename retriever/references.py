@@ -397,7 +397,9 @@ def document_aliases(title: str, doc_number: str, cut=None) -> set[str]:
         aliases.add(number[match.start():])
         if match.start() > 0:  # 国发2019年4号: the year typed without its brackets, as people type it
             aliases.add(f"{number[:match.start()]}{match.group(1)}年{match.group(2)}号")
-        aliases.update(f"{match.group(2)}号{suffix}" for suffix in ("文", "文件", "通知"))
+        # 49号文, 〔2021〕49号文, 国发〔2019〕4号文件: a 文号 and the word for the document it numbers
+        aliases.update(f"{stem}{suffix}" for stem in (f"{match.group(2)}号", number, number[match.start():])
+                       for suffix in ("文", "文件", "通知"))
     return aliases
 
 
@@ -471,6 +473,7 @@ class References:
     division: Division | None = None  # a chapter or part asked about, when no article is (第二章 → (("章", 2),))
     corrected: tuple[str, str] = ()  # a name read with one character put right: (as written, the name)
     unheld: tuple[str, ...] = ()  # names of laws and regulations the index does not hold (义务教育法)
+    unheld_numbers: tuple[str, ...] = ()  # 文号 no indexed document has (国发〔2019〕5号)
 
     def __bool__(self) -> bool:
         return bool(self.documents) or self.article is not None or self.division is not None
@@ -521,6 +524,11 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
                     unheld[alias] = None
                 break
             start = text.find(alias, start + 1)
+    # a 文号 no document has (every 〔年〕号 of an indexed one is an alias, with or without its issuer):
+    # it names one document, which the library lacks
+    unheld_numbers = tuple(dict.fromkeys(
+        (m.group(1) if len(m.group(1)) <= MAX_ISSUER_CHARS else "") + m.group(2)
+        for m in _WRITTEN_NUMBER.finditer(text) if not any(taken[m.start(2):m.end(2)])))
     if not found and not unheld and kinds:
         for match in _KIND_CITED.finditer(text):
             if match.group(1) in kinds:
@@ -547,7 +555,13 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
     # a chapter or part only of a document the question names: 第三部分 of which of 26 documents?
     division = division_of(query) if found else None
     return References(tuple(found), articles[0] if articles else None, tuple(spans), paragraph, item, articles, division,
-                      corrected, tuple(unheld))
+                      corrected, tuple(unheld), unheld_numbers)
+
+
+#: A 文号 as written (normalised: 国发〔2019〕4号), its issuer's code the characters right before it.
+_WRITTEN_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,8})(〔(?:19|20)\d\d〕\d+号)")
+#: An issuer's code is this short (国发, 国办发, 人社部函); a longer run before 〔 holds other words (请问国发).
+MAX_ISSUER_CHARS = 4
 
 
 #: After a law's name, a character that makes it another word: 农业法律, 刑法学, 企业法人.
@@ -653,6 +667,7 @@ _OVERVIEW = re.compile(
     r"(?:主要|大概|大致|都)?(?:讲|说|写|规定)(?:了|的)?(?:些)?(?:什么|哪些)(?:内容|东西|事情|事)?|"
     r"(?:主要|核心|基本|大概)?内容(?:是什么|有哪些|有什么|包括什么)?|(?:主要)?精神(?:是什么)?|大意|概要|要点|"
     r"(?:有|分|分为|包括|包含)哪(?:几|些)(?:个)?部分|(?:一共|总共|共)?(?:有|分|分为|包括)?(?:几|多少)个?部分|"
+    r"(?:主要)?(?:有|提出了?|部署了?)(?:哪些|什么)(?:要求|任务|措施|举措)|"
     r"(?:介绍|概括|总结)(?:一下)?")
 #: Words around an overview question that ask nothing of their own.
 _OVERVIEW_FILLER = re.compile(r"[《》〈〉\s，,。？?！!：:]|请问|请|这份|这个|这部|该|文件|里面|里|中|的|是|都|一下|呢|吗")

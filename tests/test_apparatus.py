@@ -212,7 +212,10 @@ def test_last_numbered_reads_articles_items_and_chapters():
     ("49号文分哪几部分？", ("49号文",), True),
     ("49号文一共几部分？", ("49号文",), True), ("劳动合同法有几个部分", ("劳动合同法",), True),
     ("职业教育法对教师待遇讲了什么", ("职业教育法",), False),  # asks about one thing in it
-    ("高技能人才队伍建设的意见有哪些措施？", ("高技能人才队伍建设的意见",), False),
+    # which measures or requirements a whole document sets out: its outline answers, not one of them
+    ("高技能人才队伍建设的意见有哪些措施？", ("高技能人才队伍建设的意见",), True),
+    ("49号文提出了哪些要求？", ("49号文",), True),
+    ("高技能人才队伍建设的意见对企业有哪些措施？", ("高技能人才队伍建设的意见",), False),  # about one thing in it
     ("主要讲了什么？", (), False),  # no document named
 ])
 def test_a_question_for_what_a_document_says_as_a_whole_is_told_apart(question, names, overview):

@@ -145,8 +145,24 @@ def test_heading_matches_law_articles_and_plan_items_but_not_longer_numbers():
 
 def test_aliases_come_from_title_and_document_number():
     aliases = document_aliases("《人力资源社会保障部关于贯彻落实习近平总书记对职业教育工作重要指示精神的通知》", "人社部函〔2021〕49号")
-    assert {"人社部函〔2021〕49号", "〔2021〕49号", "49号文", "49号文件"} <= aliases
+    assert {"人社部函〔2021〕49号", "〔2021〕49号", "49号文", "49号文件", "〔2021〕49号文", "人社部函〔2021〕49号文件"} <= aliases
     assert "人社部函2021年49号" in aliases  # the year typed without brackets; 「国发2019年4号文件」 named nothing
+
+
+def test_a_document_number_no_document_has_is_read_as_unheld():
+    aliases = {"人社部函〔2021〕49号": ("notice",), "〔2021〕49号": ("notice",)}
+    assert find_references("国发〔2019〕5号的主要内容", aliases).unheld_numbers == ("国发〔2019〕5号",)
+    assert find_references("请问国办发[2019]5号讲了什么", aliases).unheld_numbers == ("〔2019〕5号",)  # 请问国办发: not only the code
+    assert find_references("人社部函〔2021〕49号讲了什么", aliases).unheld_numbers == ()
+    assert find_references("人社部函〔2021〕49号讲了什么", aliases).documents == ("notice",)
+
+
+def test_a_document_number_no_document_has_is_refused_by_it(qa):
+    # it used to quote the banner of the plan numbered 国发〔2019〕4号 as the "main content" of 5号
+    answer = qa.ask("国发〔2019〕5号的主要内容")
+    assert answer.refused and answer.reason == "文档库中没有国发〔2019〕5号文件"
+    answer = qa.ask("〔2021〕49号文讲了什么")  # the held one, written with 文 after its number
+    assert not answer.refused and answer.references["documents"] == [NOTICE_49]
 
 
 def test_a_document_number_typed_with_its_year_in_words_names_the_document(qa):
