@@ -297,6 +297,9 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     )
     figures = [pattern for _kind, pattern in asked_figures(result.query)]
     apparatus = [bool(is_apparatus and is_apparatus(h.row)) for h in hits]
+    # 主送单位有哪些: the named document's addressee line
+    addressed_at = next((i for i, h in enumerate(hits) if about_document == "addressees" and h.chunk.doc_id in refs.documents
+                         and addressee_line(h.chunk.text, apparatus[i])), None)
     bigrams = frozenset(char_bigrams(result.query) + [g for term in result.expansion for g in char_bigrams(term)])
     view = QuestionView(question_terms(result.query, idf), apparatus, bigrams)
     candidates, matrix = featurise(result, view, max_hits=config.rank_hits)
@@ -331,18 +334,31 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         or about_document == "date" and apparatus[0] and bool(ISSUE_DATE.search(hits[0].chunk.text))
         or about_document == "effective" and bool(EFFECTIVE_CLAUSE.search(hits[0].chunk.text))
         or bool(counted)
+        or addressed_at is not None
         or overview)  # 主要讲了什么: the document's opening, with its outline in the notice
     if about_document == "date" and not pinned:  # 哪天发布的, and the text writes no date: what its record says
         notice += recorded_date_notice([h.doc for h in hits if h.chunk.doc_id in refs.documents][:1])
     # a pinned answer rests on the document's structure, not on a cosine: weak evidence does not refuse it
     checks = [check for check in BEFORE_QUOTES if not (pinned and check is weak_evidence)]
     pinned_quote = (EFFECTIVE_CLAUSE if pinned and about_document == "effective" else COUNTED_QUOTE if counted
-                    else ISSUE_NUMBER if pinned and about_document == "number" else None)
-    pinned_hits = tuple(dict.fromkeys(found_at)) if article_pinned else (division_at,) if division_at is not None else (0,)
+                    else ISSUE_NUMBER if pinned and about_document == "number"
+                    else ADDRESSEE_LINE if addressed_at is not None else None)
+    pinned_hits = (tuple(dict.fromkeys(found_at)) if article_pinned else (division_at,) if division_at is not None
+                   else (addressed_at,) if addressed_at is not None else (0,))
     return Prepared(question, text, notice, result, ctx, first_reason(ctx, checks), candidates, matrix, states, view,
                     defining, mentioning, pinned, pinned_quote, part_span, pinned_hits)
 
 
+#: A line that ends in a colon with no sentence inside: a document's addressees (各省、自治区、直辖市人民
+#: 政府，国务院各部委…：), or in an article the lead-in of a list (有下列情形之一的：).
+ADDRESSEE_LINE = re.compile(r"(?m)^\s*[^。；！？\n]{2,120}[：:]\s*$")
+
+
+def addressee_line(text: str, apparatus: bool) -> bool:
+    """Whether ``text`` holds a document's addressee line: a colon-ended line of an apparatus chunk,
+    or anywhere one that opens with 各 as addressees do (各省、…; 各有关单位), which no list's lead-in does
+    (a 印发 notice's addressees share its chunk with its text, so that chunk is no apparatus)."""
+    return any(apparatus or line.group().lstrip().startswith("各") for line in ADDRESSEE_LINE.finditer(text))
 #: What a document without numbered articles or chapters lacks, for the refusal 「《…》中没有…」.
 COUNTED = {"articles": "连续编号的条文", "chapters": "连续编号的章"}
 #: The sentence quoted for a count: the one that opens the last article, with its number (第九十八条

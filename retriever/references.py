@@ -648,8 +648,10 @@ _ABOUT_DATE = re.compile(
 _ABOUT_EFFECT = re.compile(
     r"(?:哪天|哪一天|哪年|哪一年|什么时候|何时|几月几[日号]|日期).{0,6}(?:施行|生效|实施|执行)|(?:施行|生效)(?:的)?(?:日期|时间)"
 )
-#: Anything else it asks of the document itself (its addressees); asked after _ABOUT_NUMBER
-_ABOUT_DOCUMENT = re.compile(r"编号|发给(?:谁|哪)|主送|抄送")
+#: Whom it is addressed to (主送单位, 发给谁): its addressee line answers; asked after _ABOUT_NUMBER
+_ABOUT_ADDRESSEES = re.compile(r"发给(?:了)?(?:谁|哪)|主送|下发(?:给|到)(?:了)?(?:谁|哪)")
+#: Anything else it asks of the document itself (抄送); asked after _ABOUT_ADDRESSEES
+_ABOUT_DOCUMENT = re.compile(r"编号|抄送")
 #: Its 文号, or who issued it: the banner and 文号 lines, or a regulation's 题注 (国务院令第188号发布)
 _ABOUT_NUMBER = re.compile(
     rf"文号|发文字号|字号|令号|(?:哪个|什么|哪些|哪一个)(?:部门|单位|机关|机构)(?:{_ISSUED}|制定|出台)|谁(?:{_ISSUED}|制定)的|"
@@ -690,8 +692,8 @@ def asks_about_document(query: str, refs: References | None = None) -> str:
     title (全称, 标题), ``"articles"`` or ``"chapters"`` when it asks how many it has (its last one
     answers), ``"overview"`` when it asks what a document it names (``refs``) says as a whole
     (its opening and outline answer), ``"number"`` when it asks for its 文号 or who issued it (the
-    line that gives them), ``"document"`` when it asks about the document itself otherwise (its
-    addressees), else ``""``: then its banner, 文号 and signature
+    line that gives them), ``"addressees"`` when it asks whom it is addressed to (its addressee line),
+    ``"document"`` when it asks about the document itself otherwise, else ``""``: then its banner, 文号 and signature
     lines are the answer (``ingest.structure.is_apparatus``)."""
     if refs is not None and refs.documents and refs.article is None and refs.division is None \
             and asks_overview(query, refs.spans):
@@ -707,4 +709,6 @@ def asks_about_document(query: str, refs: References | None = None) -> str:
         return "articles" if next(unit for unit in count.groups() if unit) == "条" else "chapters"
     if _ABOUT_NUMBER.search(query):
         return "number"
+    if _ABOUT_ADDRESSEES.search(query):
+        return "addressees"
     return "document" if _ABOUT_DOCUMENT.search(query) else ""

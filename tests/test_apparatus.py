@@ -39,7 +39,7 @@ def test_content_is_not_apparatus(text, doc):
     ("批复的发文日期是哪天？", "date"),
     ("人社部那个通知的文号是多少？", "number"),
     ("条例是哪个部门制定的？", "number"), ("这份通知是谁发的？", "number"),  # who issued it: the line with the 文号
-    ("这份批复是发给谁的？", "document"),
+    ("这份批复是发给谁的？", "addressees"), ("49号文的主送单位有哪些？", "addressees"), ("49号文抄送哪些单位？", "document"),
     ("劳动法哪一年修订的？", "date"), ("这部法律什么时候修改的？", "date"),
     ("劳动合同法一共有多少条？", "articles"), ("这个方案总共几条", "articles"), ("教师法分几章？", "chapters"),
     ("关于试用期有几条规定？", ""),  # how many provisions on a topic is not the document's count
@@ -52,6 +52,17 @@ def test_content_is_not_apparatus(text, doc):
 ])
 def test_questions_about_the_document_itself_are_told_apart(question, about):
     assert asks_about_document(question) == about
+
+
+@pytest.mark.parametrize("question, doc_id, line", [
+    ("49号文的主送单位有哪些？", "00_renshebuhan-2021-49", "各省、自治区、直辖市及新疆生产建设兵团人力资源社会保障厅（局）："),
+    # a 印发 notice's addressees share a chunk with its text: found by the 各 they open with
+    ("国家职业教育改革实施方案发给了哪些单位？", "03_guojia-zhiye-jiaoyu-gaige-shishi-fangan-2019", "各省、自治区、直辖市人民政府，国务院各部委、各直属机构："),
+])
+def test_whom_a_document_is_addressed_to_is_its_addressee_line(qa, question, doc_id, line):
+    answer = qa.ask(question)  # quoted the banner (人力资源和社会保障部文件) or the signature
+    assert not answer.refused and answer.citations[0].hit.chunk.doc_id == doc_id
+    assert line in answer.citations[0].quote
 
 
 def retriever_with(qa, weight):
