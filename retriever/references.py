@@ -664,12 +664,14 @@ _ABOUT_COUNT = re.compile(
     r"(?:一共|总共|总计|共计|共|全文|全部)(?:有|分|是)?(?:多少|几)个?(条|章)|(?:有|分)(?:多少|几)个?(章)|最后一?(条|章)")
 
 
-#: What a document says as a whole (主要讲了什么, 主要内容, 分哪几部分), with nothing else asked.
+#: What a document says as a whole (主要讲了什么, 主要内容, 分哪几部分, its 全文: too long to quote, so its
+#: opening and outline), with nothing else asked.
 _OVERVIEW = re.compile(
     r"(?:主要|大概|大致|都)?(?:讲|说|写|规定)(?:了|的)?(?:些)?(?:什么|哪些)(?:内容|东西|事情|事)?|"
     r"(?:主要|核心|基本|大概)?内容(?:是什么|有哪些|有什么|包括什么)?|(?:主要)?精神(?:是什么)?|大意|概要|要点|"
     r"(?:有|分|分为|包括|包含)哪(?:几|些)(?:个)?部分|(?:一共|总共|共)?(?:有|分|分为|包括)?(?:几|多少)个?部分|"
     r"(?:主要)?(?:有|提出了?|部署了?)(?:哪些|什么)(?:要求|任务|措施|举措)|"
+    r"(?:全文|原文|完整内容|全部内容|完整文本)(?:是什么|有哪些)?|"
     r"(?:介绍|概括|总结)(?:一下)?")
 #: Words around an overview question that ask nothing of their own.
 _OVERVIEW_FILLER = re.compile(r"[《》〈〉\s，,。？?！!：:]|请问|请|这份|这个|这部|该|文件|里面|里|中|的|是|都|一下|呢|吗")

@@ -226,6 +226,7 @@ def test_last_numbered_reads_articles_items_and_chapters():
     # which measures or requirements a whole document sets out: its outline answers, not one of them
     ("高技能人才队伍建设的意见有哪些措施？", ("高技能人才队伍建设的意见",), True),
     ("49号文提出了哪些要求？", ("49号文",), True),
+    ("教师法全文", ("教师法",), True), ("教师法的全文是什么", ("教师法",), True),  # too long to quote: its outline
     ("高技能人才队伍建设的意见对企业有哪些措施？", ("高技能人才队伍建设的意见",), False),  # about one thing in it
     ("主要讲了什么？", (), False),  # no document named
 ])
