@@ -20,7 +20,7 @@ from ingest.structure import CN_NUM, DOCUMENT_KINDS, EFFECTIVE_CLAUSE, ISSUE_DAT
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import (
     Division, References, asks_whole_wording, chinese_number, division_label, division_matches, division_with_article,
-    heading_matches, last_numbered, mentioned_term,
+    asked_version_year, bare_title, heading_matches, last_numbered, mentioned_term,
 )
 from retriever.exact import normalise_phrase
 from retriever.search import Hit, SearchResult
@@ -314,6 +314,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     notice += division_notice(hits[division_at].doc.title, result.division_contents) if division_at is not None else ""
     if refs.unheld and not refs.documents and not asked:  # 义务教育法对教师工资怎么规定: what others say
         notice += f"文档库中没有《{'》《'.join(refs.unheld)}》，回答只能依据库中的其他文件。"
+    notice += version_notice(asked_version_year(result.query), [h.doc for h in result.hits if h.chunk.doc_id in refs.documents])
     if refs.corrected:  # 劳动和同法: read as the name one character away, and said so
         notice = f"问题中的“{refs.corrected[0]}”按“{refs.corrected[1]}”理解。" + notice
     kind = next((span for span in refs.spans if span in DOCUMENT_KINDS), None)
@@ -391,6 +392,15 @@ def misplaced_article_notice(article: int, hit: Hit, written_in: Division) -> st
     if not where:
         return f"{quoted_title(hit.doc.title)}不分章节，{label}不在{division_label(written_in)}。"
     return f"{label}在{where}，不在{division_label(written_in)}。"
+
+
+def version_notice(year: str, named: list[SourceDocument]) -> str:
+    """When the question asks for the ``year`` version of a document and none of the ``named`` ones
+    it found is that version (by the year in its title or its date): which text is quoted instead."""
+    if not year or not named or any(year in doc.title or doc.date.startswith(year) for doc in named):
+        return ""
+    doc = named[0]
+    return f"文档库中没有{quoted_title(bare_title(doc.title))}{year}年的文本；下面引用的是{quoted_title(doc.title)}（{doc.date}）。"
 
 
 def recorded_date_notice(documents: list) -> str:

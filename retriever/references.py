@@ -149,6 +149,16 @@ def inserted_article(query: str) -> str:
     return f"第{chinese_number(number)}条之{match.group(2)}" if number else ""
 
 
+#: A version asked for by its year: 1993年版, 2018年修正版, 2009年修订的.
+_VERSION_YEAR = re.compile(r"((?:19|20)\d\d)\s*年?\s*(?:的)?(?:版本?|修正|修订|修改|文本)")
+
+
+def asked_version_year(query: str) -> str:
+    """The year of the version a question asks for (教师法1993年版第二十五条 → "1993"), or ""."""
+    match = _VERSION_YEAR.search(unicodedata.normalize("NFKC", query))
+    return match.group(1) if match else ""
+
+
 def article_span(query: str) -> tuple[int, int] | None:
     """Where the article reference (第25条, 第二十五条) stands in ``query``, which must already be NFKC."""
     match = _ARTICLE.search(query)

@@ -6,6 +6,7 @@ import pytest
 from retriever.references import (
     alias_table,
     arabic_number,
+    asked_version_year,
     article_of,
     articles_of,
     chinese_number,
@@ -163,6 +164,21 @@ def test_a_document_number_no_document_has_is_refused_by_it(qa):
     assert answer.refused and answer.reason == "文档库中没有国发〔2019〕5号文件"
     answer = qa.ask("〔2021〕49号文讲了什么")  # the held one, written with 文 after its number
     assert not answer.refused and answer.references["documents"] == [NOTICE_49]
+
+
+@pytest.mark.parametrize("question, year", [
+    ("某法1993年版第二十五条", "1993"), ("某法2018年修正的第四十四条", "2018"), ("某法2009年修订版", "2009"),
+    ("某法第二十五条", ""), ("2019年起施行的规定", ""),  # a date, not a version
+])
+def test_asked_version_year(question, year):
+    assert asked_version_year(question) == year
+
+
+def test_a_version_the_library_lacks_is_said_beside_the_text_it_has(qa):
+    answer = qa.ask("教师法1993年版第二十五条")
+    assert not answer.refused and answer.citations[0].quote.startswith("第二十五条")
+    assert "文档库中没有《中华人民共和国教师法》1993年的文本；下面引用的是《中华人民共和国教师法》（2009年修正）（2009-08-27）。" in answer.notice
+    assert "文本" not in qa.ask("教师法2009年修正版第二十五条").notice  # the version held
 
 
 def test_a_document_number_typed_with_its_year_in_words_names_the_document(qa):
