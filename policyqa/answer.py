@@ -258,6 +258,10 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     hits = result.hits[:config.rank_hits]
     asked = refs.asked_articles
     found_at = [first_hit(hits, refs, lambda heading, a=a: heading_matches(heading, a)) for a in asked]
+    if len(asked) == 1 and not refs.documents and (refs.paragraph or refs.item):
+        # 第十四条第六项, no document named: the first of the documents whose 第十四条 has a 第六项
+        having = next((i for i, h in enumerate(hits) if heading_matches(h.chunk.heading, asked[0]) and asked_part(h, refs)), None)
+        found_at = [having] if having is not None else found_at
     missing = next((a for a, i in zip(asked, found_at) if i is None), None)
     article_pinned = bool(asked) and missing is None
     part = part_label(refs) if article_pinned else ""

@@ -259,6 +259,13 @@ def test_a_paragraph_or_item_of_an_article_is_quoted_whole_and_cited_as_laws_cit
     assert "第十条第二款" in answer.answer
 
 
+def test_a_part_asked_with_no_document_named_is_taken_from_a_document_whose_article_has_it(qa):
+    # it was refused by the first 第十四条 found, in a document whose 第十四条 has no items
+    answer = qa.ask("第十四条第六项")
+    assert not answer.refused and answer.citations[0].quote.startswith("(六)")
+    assert "请写明文件名称" in answer.notice  # 第十四条 of which document: said, as for a bare article
+
+
 @pytest.mark.parametrize("question, reason", [
     ("工伤保险条例第十四条第（九）项是什么？", "《工伤保险条例》第十四条中没有第九项"),
     ("劳动合同法第十条第五款是什么？", "《中华人民共和国劳动合同法》第十条中没有第五款"),
