@@ -19,8 +19,8 @@ from ingest.schema import SourceDocument, quoted_title
 from ingest.structure import CN_NUM, DOCUMENT_KINDS, EFFECTIVE_CLAUSE, ISSUE_DATE, ISSUE_NUMBER, article_part, heading_kind
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import (
-    Division, References, asks_whole_wording, chinese_number, division_label, division_matches, division_with_article,
-    asked_version_year, bare_title, heading_matches, last_numbered, mentioned_term,
+    Division, References, asked_version_year, asks_whole_wording, bare_title, chinese_number, division_label,
+    division_matches, division_with_article, heading_matches, last_numbered, mentioned_term,
 )
 from retriever.exact import normalise_phrase
 from retriever.search import Hit, SearchResult
@@ -302,8 +302,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     figures = [pattern for _kind, pattern in asked_figures(result.query)]
     apparatus = [bool(is_apparatus and is_apparatus(h.row)) for h in hits]
     # 主送单位有哪些: the named document's addressee line
-    addressed_at = next((i for i, h in enumerate(hits) if about_document == "addressees" and h.chunk.doc_id in refs.documents
-                         and addressee_line(h.chunk.text, apparatus[i])), None)
+    addressed_at = None if about_document != "addressees" else next(
+        (i for i, h in enumerate(hits) if h.chunk.doc_id in refs.documents and addressee_line(h.chunk.text, apparatus[i])), None)
     bigrams = frozenset(char_bigrams(result.query) + [g for term in result.expansion for g in char_bigrams(term)])
     view = QuestionView(question_terms(result.query, idf), apparatus, bigrams)
     candidates, matrix = featurise(result, view, max_hits=config.rank_hits)
@@ -364,6 +364,8 @@ def addressee_line(text: str, apparatus: bool) -> bool:
     or anywhere one that opens with 各 as addressees do (各省、…; 各有关单位), which no list's lead-in does
     (a 印发 notice's addressees share its chunk with its text, so that chunk is no apparatus)."""
     return any(apparatus or line.group().lstrip().startswith("各") for line in ADDRESSEE_LINE.finditer(text))
+
+
 #: What a document without numbered articles or chapters lacks, for the refusal 「《…》中没有…」.
 COUNTED = {"articles": "连续编号的条文", "chapters": "连续编号的章"}
 #: The sentence quoted for a count: the one that opens the last article, with its number (第九十八条
