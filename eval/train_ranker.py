@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from eval import metrics
-from policyqa.ranker import FEATURES, Bars, QuoteRanker, choose, featurise
+from policyqa.ranker import FEATURES, Bars, QuoteRanker, choose, featurise, readapted
 from retriever.query_adapter import DEFAULT_ADAPTER, QueryAdapter, fit_adapter
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ def readapt(qa, sample: Sample, adapter: QueryAdapter) -> Sample:
     prepared = sample.prepared
     result = dataclasses.replace(prepared.result, hits=[dataclasses.replace(h) for h in prepared.result.hits])
     qa.live.retriever.adapt_hits(result, adapter)
-    candidates, matrix = featurise(result, prepared.view, max_hits=qa.config.rank_hits)
+    candidates, matrix = readapted(result, prepared.candidates, prepared.matrix, max_hits=qa.config.rank_hits)
     prepared = dataclasses.replace(prepared, result=result, candidates=candidates, matrix=matrix)
     return dataclasses.replace(sample, prepared=prepared, matrix=matrix)
 

@@ -226,6 +226,44 @@ def featurise(result: SearchResult, view: QuestionView, max_hits: int = 10) -> t
     return candidates, np.asarray([_IN_ORDER(f) for f in rows], dtype=np.float32)
 
 
+#: The features read off the adapted question vector, per :data:`COSINES` kind: the only ones
+#: another query adapter changes (:func:`readapted`).
+_ADAPTED_FEATURES = {"adapted": "adapted_cosine", "adapted_bare": "adapted_bare_cosine"}
+
+
+def readapted(result: SearchResult, candidates: list[Candidate], matrix: np.ndarray,
+              max_hits: int = 10) -> tuple[list[Candidate], np.ndarray]:
+    """``candidates`` and ``matrix`` (:func:`featurise` of ``result``) after its hits' adapted
+    cosines were set by another query adapter: the same as :func:`featurise` gives, measuring again
+    only the adapter's columns (cross-validation refits the adapter for every fold, and the words,
+    ranks and other cosines of a candidate do not change)."""
+    hits = result.hits[:max_hits]
+    fresh = [Candidate(i, s, e, *cos) for i, hit in enumerate(hits) for s, e, cos in candidate_spans(hit)]
+    if [(c.hit, c.start, c.end) for c in fresh] != [(c.hit, c.start, c.end) for c in candidates]:
+        raise ValueError("readapted: the candidates are not those of these hits")
+    if not fresh:
+        return fresh, matrix
+    matrix = matrix.copy()
+    of_hit = np.asarray([c.hit for c in fresh])
+    groups = [np.arange(len(fresh))]  # as in featurise: preferred candidates are also measured alone
+    preferred = [i for i, hit in enumerate(hits) if hit.preferred]
+    if 0 < len(preferred) < len(hits):
+        mine = np.flatnonzero([hits[c.hit].preferred for c in fresh])
+        if len(mine):
+            groups.append(mine)
+    for kind, name in _ADAPTED_FEATURES.items():
+        values = np.asarray([getattr(c, kind) for c in fresh], dtype=np.float64)
+        passage_best = np.full(len(hits), -1.0)
+        np.maximum.at(passage_best, of_hit, values)
+        matrix[:, FEATURES.index(name)] = values
+        matrix[:, FEATURES.index(name.replace("_cosine", "_best_in_passage"))] = values >= passage_best[of_hit]
+        for rows in groups:
+            gaps, ranks = _relative(values[rows])
+            matrix[rows, FEATURES.index(f"{name}_gap")] = gaps
+            matrix[rows, FEATURES.index(f"{name}_rank")] = ranks
+    return fresh, matrix
+
+
 def _passage_features(result: SearchResult, view: QuestionView, i: int, hit: Hit) -> dict[str, float]:
     """The features every candidate of hit number ``i`` shares (computed once a hit, not once a sentence)."""
     refs = result.references
@@ -289,14 +327,17 @@ def _measured(own: list[dict[str, float]], candidates: list[Candidate], hits: li
     return rows
 
 
+def _relative(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's gap to the best and 1 / (1 + how many values beat it) (ties share a rank)."""
+    beaten_by = (values[None, :] > values[:, None]).sum(axis=1)
+    return values - values.max(), 1.0 / (1 + beaten_by)
+
+
 def _add_relative(rows: list[dict[str, float]]) -> None:
     """The :data:`RELATIVE` features of each candidate, from all the question's candidates."""
     for name in RELATIVE:
-        values = np.asarray([f[name] for f in rows])
-        beaten_by = (values[None, :] > values[:, None]).sum(axis=1)  # ties share a rank
-        ranks = (1.0 / (1 + beaten_by)).tolist()
-        gaps = (values - values.max()).tolist()
-        for f, rank, gap in zip(rows, ranks, gaps):
+        gaps, ranks = _relative(np.asarray([f[name] for f in rows]))
+        for f, rank, gap in zip(rows, ranks.tolist(), gaps.tolist()):
             f[f"{name}_rank"] = rank
             if name != "cosine":
                 f[f"{name}_gap"] = gap

@@ -100,3 +100,29 @@ def test_hits_carry_adapted_cosines_and_the_ranker_reads_them(qa):
     plain = qa.live.retriever.reconfigured(dataclasses.replace(qa.config.search_settings(), query_adapter="none"))
     result = plain.search(question)
     assert plain.adapter is None and all(not h.adapted_cosines and not h.adapted_bare_cosines for h in result.hits)
+
+
+def test_readapting_a_sample_equals_featurising_it_afresh(qa, ranker_samples):
+    """Cross-validation re-reads every sample with another fold's adapter, measuring again only the
+    adapter's columns (policyqa.ranker.readapted): the matrix must be the one a full featurise of
+    the re-adapted hits gives, also where demoted documents (an older version, another place's
+    rule) make the preferred candidates compete among themselves."""
+    from eval.train_ranker import fit_query_adapter
+    from policyqa.ranker import featurise, readapted
+
+    first_set = ranker_samples[0].set_name
+    adapter = fit_query_adapter(qa, [s for s in ranker_samples if s.set_name != first_set])
+    n = qa.config.rank_hits
+    changed = 0
+    for k, sample in enumerate(ranker_samples):
+        result = sample.prepared.result
+        hits = [dataclasses.replace(h, preferred=h.preferred and not (k % 3 == 0 and i % 2)) for i, h in enumerate(result.hits)]
+        result = dataclasses.replace(result, hits=hits)
+        candidates, before = featurise(result, sample.prepared.view, max_hits=n)
+        qa.live.retriever.adapt_hits(result, adapter)
+        fast_candidates, fast = readapted(result, candidates, before, max_hits=n)
+        full_candidates, full = featurise(result, sample.prepared.view, max_hits=n)
+        assert fast_candidates == full_candidates
+        assert np.array_equal(fast, full), sample.question["question"]
+        changed += not np.array_equal(fast, before)
+    assert changed > len(ranker_samples) // 2
