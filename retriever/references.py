@@ -461,6 +461,15 @@ def kind_table(documents: Mapping[str, Mapping]) -> dict[str, tuple[str, ...]]:
 _KIND_CITED = re.compile(
     rf"({'|'.join(sorted((k for k in DOCUMENT_KINDS if len(k) > 1), key=len, reverse=True))})》?"
     rf"(?=\s*(?:{_ARTICLE.pattern}|{_ARTICLE_LIST.pattern}|{_DIVISION.pattern}|[（(]\s*{_NUMBER}\s*[）)]))")
+#: The kinds of document a demonstrative points at (这份批复, 该意见, 本通知), with why:
+#: retriever/data/pointed_kinds.tsv. Such a kind names the library's one document of that kind.
+POINTED_KINDS = Path(__file__).parent / "data" / "pointed_kinds.tsv"
+_KIND_POINTED = re.compile(
+    r"(?:这|那|该|本|此)一?(?:份|个|项|篇|部|件|道)?《?("
+    + "|".join(sorted((kind for kind, _why in read_table(POINTED_KINDS, 2)), key=len, reverse=True)) + ")")
+#: Owners whose document a demonstrative then points at (学校这个方案, 我们单位的这份通知): the asker's
+#: own, not the library's.
+_OWNER_BEFORE = re.compile(r"(?:我|我们|咱们|学校|学院|单位|公司|厂里|院里|校里|局里|我校|本校)的?$")
 #: An article cited without its 第 right after the document's name, as people type it: 劳动合同法38条,
 #: 《教师法》二十五条 (elsewhere 38条 may count provisions: 这38条规定).
 _NAMED_BARE_ARTICLE = re.compile(rf"》?\s*({_NUMBER})\s*条")
@@ -506,7 +515,8 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
 
     With ``kinds`` (:func:`kind_table`), a question that names no document by its name but cites
     a kind with an article (方案第十二条, 条例第三条) names the documents of that kind. An item in
-    brackets right after a name (…实施方案（十二）) is read as that article.
+    brackets right after a name (…实施方案（十二）) is read as that article. A kind a demonstrative
+    points at (这份批复, 该意见: ``pointed_kinds.tsv``) names the one document of that kind.
 
     ``spans`` are the names as the question writes them (人社部函[2021] 49号, not the alias
     人社部函〔2021〕49号), so a caller can take them out of the (NFKC) question text."""
@@ -542,6 +552,12 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
     if not found and not unheld and kinds:
         for match in _KIND_CITED.finditer(text):
             if match.group(1) in kinds:
+                found.update(dict.fromkeys(kinds[match.group(1)]))
+                spans.append(original[kept[match.start(1)] : kept[match.end(1) - 1] + 1])
+                ends.append(match.end(1))
+    if not found and not unheld and kinds:  # 这份批复: the library's one 批复 (not when it holds two)
+        for match in _KIND_POINTED.finditer(text):
+            if len(kinds.get(match.group(1), ())) == 1 and not _OWNER_BEFORE.search(text, 0, match.start()):
                 found.update(dict.fromkeys(kinds[match.group(1)]))
                 spans.append(original[kept[match.start(1)] : kept[match.end(1) - 1] + 1])
                 ends.append(match.end(1))

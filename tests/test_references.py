@@ -337,6 +337,17 @@ def test_a_kind_cited_with_an_article_names_the_documents_of_that_kind(question,
     assert refs.documents == documents and refs.asked_articles == articles
 
 
+@pytest.mark.parametrize("question, documents", [
+    ("这个方案的目标是什么？", (PLAN,)), ("本方案提出了哪些任务", (PLAN,)), ("该《方案》是哪年印发的", (PLAN,)),
+    ("这个条例适用于谁？", ()),  # two regulations: 这个 does not say which
+    ("这个办法有什么好处？", ()),  # 办法 is also "a way of doing it" (pointed_kinds.tsv)
+    ("我们学校这个方案要报批吗？", ()), ("单位的这个方案合法吗", ()),  # the asker's own plan
+    ("方案要报批吗", ()),  # a bare kind is no name
+])
+def test_a_kind_a_demonstrative_points_at_names_the_one_document_of_that_kind(question, documents):
+    assert find_references(question, alias_table(KIND_DOCS), kind_table(KIND_DOCS)).documents == documents
+
+
 def test_a_bracketed_item_after_a_full_name_is_its_article():
     table = alias_table(KIND_DOCS)
     assert find_references("国家职业教育改革实施方案（十二）是什么", table).asked_articles == (12,)

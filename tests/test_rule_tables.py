@@ -12,6 +12,7 @@ TABLES = {
     "ingest/data/apparatus.tsv": 2,
     "retriever/data/colloquial.tsv": 3,
     "retriever/data/document_names.tsv": 3,
+    "retriever/data/pointed_kinds.tsv": 2,
     "policyqa/data/instructions.tsv": 2,
     "ingest/data/places.tsv": 3,
     "policyqa/data/figures.tsv": 4,
