@@ -233,6 +233,29 @@ DOCUMENT_KINDS = ("法", "条例", "规定", "办法", "决定", "细则", "方�
 #: A law's or regulation's clause on when it takes effect, usually its last article:
 #: 本法自2022年5月1日起施行 / 本条例自发布之日起施行.
 EFFECTIVE_CLAUSE = re.compile(rf"本(?:{'|'.join(DOCUMENT_KINDS)})\s*自.{{0,20}}?起\s*(?:施行|生效|执行)")
+#: A line that ends in a colon with no sentence inside: a document's addressees (各省、自治区、直辖市人民
+#: 政府，国务院各部委…：), or in an article the lead-in of a list (有下列情形之一的：).
+ADDRESSEE_LINE = re.compile(r"(?m)^\s*[^。；！？\n]{2,120}[：:]\s*$")
+
+
+def addressee_span(text: str, apparatus: bool) -> tuple[int, int] | None:
+    """Where ``text`` holds a document's addressee line, without the whitespace around it: a
+    colon-ended line of an apparatus chunk, or anywhere one that opens with 各 as addressees do
+    (各省、…; 各有关单位), which no list's lead-in does (a 印发 notice's addressees share its chunk
+    with its text, so that chunk is no apparatus); None if it holds none."""
+    for line in ADDRESSEE_LINE.finditer(text):
+        words = line.group()
+        start = line.start() + len(words) - len(words.lstrip())
+        if apparatus or text.startswith("各", start):
+            return start, line.start() + len(words.rstrip())
+    return None
+
+
+def addressee_line(text: str, apparatus: bool) -> bool:
+    """Whether ``text`` holds a document's addressee line (:func:`addressee_span`)."""
+    return addressee_span(text, apparatus) is not None
+
+
 #: Lines that are apparatus (banner, signature date, publication note, addressees): the table
 #: ingest/data/apparatus.tsv, one pattern a line with the reason it is there.
 _APPARATUS_LINE = re.compile(alternation([

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.schema import SourceDocument, quoted_title
-from ingest.structure import CN_NUM, DOCUMENT_KINDS, EFFECTIVE_CLAUSE, ISSUE_DATE, ISSUE_NUMBER, article_part, heading_kind
+from ingest.structure import (
+    ADDRESSEE_LINE, CN_NUM, DOCUMENT_KINDS, EFFECTIVE_CLAUSE, ISSUE_DATE, ISSUE_NUMBER, addressee_line, addressee_span,
+    article_part, heading_kind,
+)
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import (
     Division, References, asked_version_year, asks_whole_wording, bare_title, chinese_number, division_label,
@@ -276,6 +279,12 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     counted = count_notice(hits[0], refs, about_document) if hits else ""  # 一共多少条: the last one is put first
     if about_document in COUNTED and refs.documents and not counted:
         part = COUNTED[about_document]  # a notice not numbered by articles: no count to give
+    apparatus = [bool(is_apparatus and is_apparatus(h.row)) for h in hits]
+    # 主送单位有哪些: the named document's addressee line, which search put first when it has one
+    addressed_at = None if about_document != "addressees" else next(
+        (i for i, h in enumerate(hits) if h.chunk.doc_id in refs.documents and addressee_line(h.chunk.text, apparatus[i])), None)
+    if about_document == "addressees" and addressed_at is None and hits and hits[0].chunk.doc_id in refs.documents:
+        part = "主送单位"  # a law, or an opinion published for all, is addressed to no one
     ctx = RefusalContext(
         query=result.query,
         sentence_top=result.sentence_top,
@@ -300,10 +309,6 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         part_where=f"{quoted_title(hits[found_at[0]].doc.title)}{hits[found_at[0]].chunk.heading[-1]}" if part and article_pinned else "",
     )
     figures = [pattern for _kind, pattern in asked_figures(result.query)]
-    apparatus = [bool(is_apparatus and is_apparatus(h.row)) for h in hits]
-    # 主送单位有哪些: the named document's addressee line
-    addressed_at = None if about_document != "addressees" else next(
-        (i for i, h in enumerate(hits) if h.chunk.doc_id in refs.documents and addressee_line(h.chunk.text, apparatus[i])), None)
     bigrams = frozenset(char_bigrams(result.query) + [g for term in result.expansion for g in char_bigrams(term)])
     view = QuestionView(question_terms(result.query, idf), apparatus, bigrams)
     candidates, matrix = featurise(result, view, max_hits=config.rank_hits)
@@ -352,18 +357,6 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
                    else (addressed_at,) if addressed_at is not None else (0,))
     return Prepared(question, text, notice, result, ctx, first_reason(ctx, checks), candidates, matrix, states, view,
                     defining, mentioning, pinned, pinned_quote, part_span, pinned_hits)
-
-
-#: A line that ends in a colon with no sentence inside: a document's addressees (各省、自治区、直辖市人民
-#: 政府，国务院各部委…：), or in an article the lead-in of a list (有下列情形之一的：).
-ADDRESSEE_LINE = re.compile(r"(?m)^\s*[^。；！？\n]{2,120}[：:]\s*$")
-
-
-def addressee_line(text: str, apparatus: bool) -> bool:
-    """Whether ``text`` holds a document's addressee line: a colon-ended line of an apparatus chunk,
-    or anywhere one that opens with 各 as addressees do (各省、…; 各有关单位), which no list's lead-in does
-    (a 印发 notice's addressees share its chunk with its text, so that chunk is no apparatus)."""
-    return any(apparatus or line.group().lstrip().startswith("各") for line in ADDRESSEE_LINE.finditer(text))
 
 
 #: What a document without numbered articles or chapters lacks, for the refusal 「《…》中没有…」.
@@ -477,6 +470,8 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
             whole = _part_in_chunk(hit, prepared.pinned_part) if prepared.pinned_part is not None else None
             pieces = None if whole or prepared.pinned_part is None else _part_in_pieces(result.hits, hit, prepared.pinned_part)
             part = prepared.context.part_asked if whole or pieces else ""
+            if prepared.pinned_quote is ADDRESSEE_LINE:  # the addressees alone, not the title and 文号 above them
+                whole = addressee_span(hit.chunk.text, prepared.view.apparatus[c.hit])
             for piece, (start, end) in pieces or [(hit, whole or quote_span(hit.chunk.text, c.start, c.end))]:
                 quote = piece.chunk.text[start:end]
                 citations.append(Citation(len(citations) + 1, piece, quote, start, end, float(probabilities[i]), part))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.schema import Chunk, SourceDocument
-from ingest.structure import EFFECTIVE_CLAUSE, ISSUE_DATE, heading_kind, is_apparatus
+from ingest.structure import EFFECTIVE_CLAUSE, ISSUE_DATE, addressee_line, heading_kind, is_apparatus
 from ingest.jurisdiction import jurisdiction
 from ingest.versions import superseded_by
 from retriever.fusion import fuse
@@ -487,7 +487,7 @@ class Retriever:
 
     def line_row(self, about: str, doc_id: str) -> int | None:
         """The row of document ``doc_id`` that answers a question ``about`` the document itself
-        ("title", "date", "effective", "articles", "chapters", "overview":
+        ("title", "date", "effective", "articles", "chapters", "overview", "number", "addressees":
         :func:`retriever.references.asks_about_document`), or None;
         looked up once per document (a date row scans the whole document)."""
         key = (about, doc_id)
@@ -495,7 +495,7 @@ class Retriever:
             find = {"title": self.title_row, "date": self.date_row, "effective": self.effective_row,
                     "articles": lambda d: self.last_numbered_row(d, "articles"),
                     "chapters": lambda d: self.last_numbered_row(d, "chapters"), "overview": self.opening_row,
-                    "number": self.number_row}[about]
+                    "number": self.number_row, "addressees": self.addressee_row}[about]
             self._line_rows[key] = find(doc_id)
         return self._line_rows[key]
 
@@ -518,6 +518,13 @@ class Retriever:
         inside = [level for level in dict.fromkeys(levels) if level != own
                   and (heading_kind(level) == "section" or last_numbered([level], "articles") is not None)]
         return (own, *inside) if own and any(heading_kind(level) != "section" for level in inside) else ()
+
+    def addressee_row(self, doc_id: str) -> int | None:
+        """The row of document ``doc_id``'s addressee line (各省、自治区…：, ``ingest.structure.addressee_line``)
+        among its first rows, where documents put it, or None: a law or an opinion published for all has none."""
+        lo, hi = self._doc_rows[doc_id]
+        return next((row for row in range(lo, min(hi, lo + TITLE_SCAN_ROWS))
+                     if addressee_line(self.index.chunks[row].text, self.is_apparatus(row))), None)
 
     def number_row(self, doc_id: str) -> int | None:
         """The row of the line that gives document ``doc_id``'s 文号 (its banner and 文号, or a
@@ -605,7 +612,7 @@ class Retriever:
                 rows = range(len(chunks)) if len(chunks) <= ARTICLE_SCAN_LIMIT else list(scores)
         if refs.article is not None:
             first = [row for row in rows if any(heading_matches(chunks[row].heading, a) for a in refs.asked_articles)]
-        elif about in ("title", "date", "effective", "articles", "chapters", "overview", "number"):
+        elif about in ("title", "date", "effective", "articles", "chapters", "overview", "number", "addressees"):
             first = [row for row in (self.line_row(about, d) for d in named) if row is not None]
         elif refs.division is not None:  # 第二章: its passages first, the question's words ranking them
             first = [row for row in rows if division_matches(chunks[row].heading, refs.division)]

@@ -58,11 +58,26 @@ def test_questions_about_the_document_itself_are_told_apart(question, about):
     ("49号文的主送单位有哪些？", "00_renshebuhan-2021-49", "各省、自治区、直辖市及新疆生产建设兵团人力资源社会保障厅（局）："),
     # a 印发 notice's addressees share a chunk with its text: found by the 各 they open with
     ("国家职业教育改革实施方案发给了哪些单位？", "03_guojia-zhiye-jiaoyu-gaige-shishi-fangan-2019", "各省、自治区、直辖市人民政府，国务院各部委、各直属机构："),
+    # the library's one 批复, pointed at (retriever/data/pointed_kinds.tsv): its addressee shares a chunk with its title
+    ("这份批复是发给谁的？", "11_zhiye-jiaoyu-buji-lianxi-huiyi-pifu-2018", "教育部："),
 ])
 def test_whom_a_document_is_addressed_to_is_its_addressee_line(qa, question, doc_id, line):
-    answer = qa.ask(question)  # quoted the banner (人力资源和社会保障部文件) or the signature
+    answer = qa.ask(question)  # quoted the banner (人力资源和社会保障部文件), the signature, or 现批复如下
     assert not answer.refused and answer.citations[0].hit.chunk.doc_id == doc_id
-    assert line in answer.citations[0].quote
+    assert answer.citations[0].quote == line  # the line alone, not the title and 文号 above it
+    start, end = answer.citations[0].source_span
+    assert answer.citations[0].hit.doc.text[start:end] == line  # its offsets point at it in the file
+
+
+@pytest.mark.parametrize("question, title", [
+    ("教师法主送哪些单位？", "《中华人民共和国教师法》"),
+    ("高技能人才意见是发给谁的？", "《关于加强新时代高技能人才队伍建设的意见》"),
+])
+def test_a_document_without_addressees_is_refused_by_name(qa, question, title):
+    """A law (and an opinion published for all) is addressed to no one: the refusal says so, where
+    it said only that nothing was relevant enough."""
+    answer = qa.ask(question)
+    assert answer.refused and answer.reason.startswith(title) and answer.reason.endswith("中没有主送单位")
 
 
 def retriever_with(qa, weight):
