@@ -122,6 +122,17 @@ class Chunk:
             return self.segments[-1][1]
         raise IndexError(f"offset {i} outside chunk {self.chunk_id}")
 
+    def text_offset(self, source: int, end: bool = False) -> int:
+        """The offset into ``text`` of document offset ``source`` (the inverse of :meth:`source_offset`):
+        one inside a repaired page break maps to the next segment's start, or as an ``end`` to the
+        previous segment's end."""
+        consumed = 0
+        for s, e in self.segments:
+            if source < e or (end and source == e):
+                return consumed + max(0, source - s) if not end or source > s else consumed
+            consumed += e - s
+        return consumed
+
     def to_dict(self) -> dict:
         data = asdict(self)
         data["segments"] = [list(s) for s in self.segments]

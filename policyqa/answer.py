@@ -275,6 +275,12 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     division_at = None if refs.division is None else first_hit(hits, refs, lambda heading: division_matches(heading, refs.division))
     if refs.division is not None and division_at is None:
         part = division_label(refs.division)
+    # 第二部分第三段: search put that paragraph first; it is quoted whole, or refused when the part has fewer
+    paragraph_asked = refs.division_paragraph is not None and division_at is not None and result.division_paragraphs > 0
+    if paragraph_asked:
+        part = f"{division_label(refs.division)}第{chinese_number(refs.division_paragraph)}段"
+        if refs.division_paragraph <= result.division_paragraphs:
+            part_span = hits[division_at].chunk.para_span
     about_document = result.about
     counted = count_notice(hits[0], refs, about_document) if hits else ""  # 一共多少条: the last one is put first
     if about_document in COUNTED and refs.documents and not counted:
@@ -320,7 +326,11 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     notice += counted
     overview = about_document == "overview" and bool(hits) and hits[0].chunk.doc_id in refs.documents
     notice += outline_notice(hits[0].doc.title, result.outline) if overview else ""
-    notice += division_notice(hits[division_at].doc.title, result.division_contents) if division_at is not None else ""
+    if paragraph_asked:  # how the paragraphs were counted, so the asker can check which one is quoted
+        notice += (f"{quoted_title(hits[division_at].doc.title)}{division_label(refs.division)}"
+                   f"共{chinese_number(result.division_paragraphs)}段（不计标题）。")
+    elif division_at is not None:
+        notice += division_notice(hits[division_at].doc.title, result.division_contents)
     if refs.unheld and not refs.documents and not asked:  # 义务教育法对教师工资怎么规定: what others say
         notice += f"文档库中没有《{'》《'.join(refs.unheld)}》，回答只能依据库中的其他文件。"
     notice += version_notice(asked_version_year(result.query), [h.doc for h in result.hits if h.chunk.doc_id in refs.documents])
@@ -511,11 +521,11 @@ def _in_part(hit: Hit, c: Candidate, article: Hit, part: tuple[int, int]) -> boo
 
 def _part_in_chunk(hit: Hit, part: tuple[int, int]) -> tuple[int, int] | None:
     """``part`` (a span of the document text) as offsets into ``hit``'s chunk text, when the chunk
-    holds all of it in one piece."""
+    holds all of it (across a repaired page break too)."""
     chunk = hit.chunk
-    if len(chunk.segments) != 1 or not (chunk.start <= part[0] and part[1] <= chunk.end):
+    if not (chunk.start <= part[0] and part[1] <= chunk.end):
         return None
-    return part[0] - chunk.start, part[1] - chunk.start
+    return chunk.text_offset(part[0]), chunk.text_offset(part[1], end=True)
 
 
 def _part_in_pieces(hits: list[Hit], hit: Hit, part: tuple[int, int]) -> list[tuple[Hit, tuple[int, int]]] | None:

@@ -276,6 +276,18 @@ def division_of(query: str) -> Division | None:
     return None if not match or articles_of(text) else _steps(match.group(0))
 
 
+#: A paragraph of the division written right before it, counted as printed: 第二部分第三段, 第一章的第二段.
+_PARAGRAPH_AFTER = re.compile(rf"\s*的?\s*第\s*({_NUMBER})\s*段")
+
+
+def division_paragraph(query: str) -> int | None:
+    """The paragraph of a division a question asks for (第二部分第三段 → 3), or None."""
+    text = unicodedata.normalize("NFKC", query)
+    match = _DIVISIONS.search(text)
+    after = _PARAGRAPH_AFTER.match(text, match.end()) if match else None
+    return _article_number(after.group(1)) if after else None
+
+
 def division_with_article(query: str) -> Division | None:
     """The division a question writes before the article it asks for (劳动合同法第四章第四十条 →
     (("章", 4),)), or None: it says where the asker thinks the article is."""
@@ -490,6 +502,7 @@ class References:
     item: int | None = None  # 第六项 of the article
     articles: tuple[int, ...] = ()  # every article asked for, ``article`` first (第二十五条和第二十六条)
     division: Division | None = None  # a chapter or part asked about, when no article is (第二章 → (("章", 2),))
+    division_paragraph: int | None = None  # a paragraph of ``division``, counted as printed (第二部分第三段 → 3)
     corrected: tuple[str, str] = ()  # a name read with one character put right: (as written, the name)
     unheld: tuple[str, ...] = ()  # names of laws and regulations the index does not hold (义务教育法)
     unheld_numbers: tuple[str, ...] = ()  # 文号 no indexed document has (国发〔2019〕5号)
@@ -581,7 +594,7 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
     # a chapter or part only of a document the question names: 第三部分 of which of 26 documents?
     division = division_of(query) if found else None
     return References(tuple(found), articles[0] if articles else None, tuple(spans), paragraph, item, articles, division,
-                      corrected, tuple(unheld), unheld_numbers)
+                      division_paragraph(query) if division else None, corrected, tuple(unheld), unheld_numbers)
 
 
 #: A 文号 as written (normalised: 国发〔2019〕4号), its issuer's code the characters right before it.

@@ -119,6 +119,9 @@ class SearchResult:
     #: the chapter or part asked for (第三章) of the one document named: its heading, then the
     #: headings of the articles or items in it, in order (the answer says what it holds)
     division_contents: tuple[str, ...] = ()
+    #: how many paragraphs the division asked for prints, when the question asks for one of them
+    #: (第二部分第三段) in the one document it names; 0 otherwise
+    division_paragraphs: int = 0
 
 
 class Retriever:
@@ -405,6 +408,8 @@ class Retriever:
         # 第三十八条 with no document named: which documents have one (the answer says it is ambiguous)
         article_docs = tuple(dict.fromkeys(self.doc_of_row(row) for row in first)) if refs.article is not None and not refs.documents else ()
         contents = self.division_contents(first, refs.division) if refs.division is not None and len(refs.documents) == 1 else ()
+        printed = (len(self.division_paragraphs(refs.documents[0], refs.division))
+                   if refs.division_paragraph is not None and len(refs.documents) == 1 else 0)
         per_score = {name: dict(r) for name, r in rankings.items()}
         per_rank = {name: {i: rank for rank, (i, _) in enumerate(r, start=1)} for name, r in rankings.items()}
         hits = []
@@ -430,7 +435,8 @@ class Retriever:
                               named_titles=tuple(self.index.documents[d].title for d in refs.documents if d in self.index.documents),
                               outline=self.outline(refs.documents[0]) if about == "overview" and len(refs.documents) == 1 else (),
                               about=about, article_titles=tuple(self.index.documents[d].title for d in article_docs),
-                              article_titles_complete=len(self.index.chunks) <= ARTICLE_SCAN_LIMIT, division_contents=contents)
+                              article_titles_complete=len(self.index.chunks) <= ARTICLE_SCAN_LIMIT, division_contents=contents,
+                              division_paragraphs=printed)
         self.adapt_hits(result)
         return result
 
@@ -518,6 +524,18 @@ class Retriever:
         inside = [level for level in dict.fromkeys(levels) if level != own
                   and (heading_kind(level) == "section" or last_numbered([level], "articles") is not None)]
         return (own, *inside) if own and any(heading_kind(level) != "section" for level in inside) else ()
+
+    def division_paragraphs(self, doc_id: str, division: Division) -> list[list[int]]:
+        """The rows of ``division`` of document ``doc_id`` grouped into the paragraphs it prints, in
+        order (a long paragraph is several chunks); headings are no chunks, and apparatus lines (a
+        signature) no paragraphs. People count these: 第二部分第三段."""
+        lo, hi = self._doc_rows[doc_id]
+        paragraphs: dict[int, list[int]] = {}
+        for row in range(lo, min(hi, lo + ARTICLE_SCAN_LIMIT)):
+            chunk = self.index.chunks[row]
+            if division_matches(chunk.heading, division) and not self.is_apparatus(row):
+                paragraphs.setdefault(chunk.paragraph, []).append(row)
+        return list(paragraphs.values())
 
     def addressee_row(self, doc_id: str) -> int | None:
         """The row of document ``doc_id``'s addressee line (各省、自治区…：, ``ingest.structure.addressee_line``)
@@ -617,6 +635,11 @@ class Retriever:
         elif refs.division is not None:  # 第二章: its passages first, the question's words ranking them
             first = [row for row in rows if division_matches(chunks[row].heading, refs.division)]
             in_order = cites_only(query, refs.spans)  # 「教师法第三章」 alone: in the document's order
+            if refs.division_paragraph is not None and len(named) == 1:  # 第二部分第三段: that paragraph alone
+                paragraphs = self.division_paragraphs(next(iter(named)), refs.division)
+                n = refs.division_paragraph
+                # one the part lacks: the part in order (the answer says how many it has)
+                first, in_order = (paragraphs[n - 1] if 0 < n <= len(paragraphs) else first), True
         if allowed is not None and first:
             keep = set(allowed.tolist())
             first = sorted(row for row in first if row in keep)

@@ -108,6 +108,9 @@ def test_source_offset_round_trips(text, limit, data):
             assert s < e and _nows(text[s:e]) == _nows(c.text[i:j])
             # the span never begins or ends in a page break's whitespace
             assert text[s] == c.text[i] and text[e - 1] == c.text[j - 1]
+        # and back: a document span inside the chunk maps to the chunk text (a 款 asked for, a paragraph)
+        assert c.text_offset(c.source_offset(i)) == i and c.text_offset(c.source_offset(j, end=True), end=True) == j
+        assert c.text_offset(c.start) == 0 and c.text_offset(c.end, end=True) == n
         with pytest.raises(IndexError):
             c.source_offset(n + 1)
 

@@ -13,6 +13,7 @@ from retriever.references import (
     division_label,
     division_matches,
     division_of,
+    division_paragraph,
     division_with_article,
     document_aliases,
     find_references,
@@ -100,6 +101,14 @@ def test_division_of(question, division):
 ])
 def test_division_with_article(question, division):
     assert division_with_article(question) == division
+
+
+@pytest.mark.parametrize("question, paragraph", [
+    ("某通知第二部分第三段", 3), ("某通知第二部分的第3段讲什么", 3), ("某法第一章第二节第四段", 4),
+    ("某通知第二部分", None), ("某通知第三段", None),  # no division: which paragraphs are counted is unclear
+])
+def test_division_paragraph(question, paragraph):
+    assert division_paragraph(question) == paragraph
 
 
 def test_division_matches_chapters_and_the_parts_of_a_plan():

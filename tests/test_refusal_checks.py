@@ -325,6 +325,22 @@ def test_a_chapter_cited_alone_is_answered_from_its_start_and_its_contents_are_c
     assert answer.citations[0].hit.chunk.heading[-1].startswith(first), answer.citations[0].label()
 
 
+def test_a_paragraph_of_a_part_is_quoted_whole_and_one_it_lacks_is_refused_by_name(qa):
+    """第二部分第三段: the paragraphs under the part's heading, counted as printed (a paragraph broken by
+    a page end is one); it was read as 第二部分 alone and quoted whichever sentence ranked first."""
+    doc = "00_renshebuhan-2021-49"
+    answer = qa.ask("49号文第二部分第三段说了什么？")
+    assert not answer.refused, answer.reason
+    first = answer.citations[0]
+    assert first.hit.chunk.doc_id == doc and first.part == "第二部分第三段"
+    assert first.quote.startswith("（二）") and first.quote == first.hit.doc.text[slice(*first.hit.chunk.para_span)]
+    assert "第二部分共四段（不计标题）" in answer.notice
+    answer = qa.ask("49号文第二部分的第四段")  # its text runs over a page end: still one paragraph
+    assert answer.citations[0].quote.startswith("（三）") and answer.citations[0].quote.endswith("约束机制。")
+    answer = qa.ask("49号文第二部分第五段")
+    assert answer.refused and answer.reason.endswith("中没有第二部分第五段") and "共四段" in answer.notice
+
+
 def test_a_chapters_contents_are_counted_only_when_numbered_one_after_another():
     from policyqa.answer import division_notice
 
