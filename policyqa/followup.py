@@ -3,7 +3,8 @@ searched together with the previous question's subject, and the answer says how 
 
 「企业招聘有什么要求？」 then 「那事业单位招聘呢？」 is searched as 「事业单位招聘 要求」; 「劳动合同的
 试用期怎么规定？」 then 「它最长多久？」 as 「劳动合同试用期最长多久？」. After a question that cites an
-article, 「那第二款呢？」 reads as that article's 第二款 and 「第十一条呢？」 as the same law's 第十一条. Only
+article, 「那第二款呢？」 reads as that article's 第二款 and 「第十一条呢？」 as the same law's 第十一条 (after
+a part, 「那第四段呢？」 as that part's 第四段). Only
 the page keeps a conversation, so only the page passes the previous question; ``policyqa ask`` has none. 「那原文呢？」 after an article is
 its whole wording; 「那教师法呢？」 after a question naming another document asks it of 教师法.
 """
@@ -41,8 +42,8 @@ def read_follow_up(question: str, previous: str | None, names: Callable[[str], t
     cited = core and (_within_cited_law(core, previous) or (_same_of_another_document(core, previous, names) if names else None))
     if cited:
         return cited
-    if reference_kind(core) == "part":
-        return None  # 第二款 belongs to an article, and none was cited before: it stands alone
+    if reference_kind(core) in ("part", "paragraph"):
+        return None  # 第二款 belongs to an article, 第三段 to a part, and none was cited before: it stands alone
     if _PRONOUN.search(question):
         # 它 / 这个 stand for the previous question's subject (its first words)
         subject = "".join(before[:2])
@@ -61,13 +62,13 @@ def _within_cited_law(core: str, previous: str) -> str | None:
     kind = reference_kind(core) or ("wording" if _ONLY_WORDING.fullmatch(core) else None)
     previous = unicodedata.normalize("NFKC", previous)
     span = article_span(previous)
-    in_division = kind in ("article", "division", "wording") and span is None
+    in_division = kind in ("article", "division", "wording", "paragraph") and span is None
     if in_division:
         span = division_span(previous)  # 「教师法第三章」, then 「那第四章呢？」, 「那第十二条呢？」 or 「那原文呢？」
-    if kind is None or span is None:
-        return None
+    if kind is None or span is None or kind == "paragraph" and not in_division:
+        return None  # (第二段 after an article would be a guess at its 第二款)
     law, article = previous[:span[0]].strip("，,。 "), previous[span[0]:span[1]]
-    if kind in ("part", "wording"):  # 那第二款呢 / 那原文呢: of the same article (or chapter)
+    if kind in ("part", "wording", "paragraph"):  # 那第二款呢 / 那原文呢 / 那第四段呢: of the same article (or part)
         return f"{law}{article}{re.sub(r'^(?:它的|其)', '', core)}"
     asked = division_of(core) if kind == "division" and in_division else None
     if asked:  # 「第五章」 then 「那第二节呢？」: the 节 of that chapter

@@ -245,12 +245,15 @@ def quoted_passages(query: str) -> list[str]:
 
 def reference_kind(text: str) -> str | None:
     """"article" when ``text`` is only an article reference (第十一条, 第十一条第二款), "part" when only
-    a 款 or 项 (第二款, 第一款第三项), "division" when only a chapter or part (第四章), else None."""
+    a 款 or 项 (第二款, 第一款第三项), "division" when only a chapter or part (第四章), "paragraph" when
+    only a paragraph (第三段), else None."""
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     if _ONLY_ARTICLE.fullmatch(text):
         return "article"
     if _DIVISIONS.fullmatch(text):
         return "division"
+    if _ONLY_PARAGRAPH.fullmatch(text):
+        return "paragraph"
     return "part" if _ONLY_PARTS.fullmatch(text) else None
 
 
@@ -278,6 +281,7 @@ def division_of(query: str) -> Division | None:
 
 #: A paragraph of the division written right before it, counted as printed: 第二部分第三段, 第一章的第二段.
 _PARAGRAPH_AFTER = re.compile(rf"\s*的?\s*第\s*({_NUMBER})\s*段")
+_ONLY_PARAGRAPH = re.compile(rf"第({_NUMBER})段")
 
 
 def division_paragraph(query: str) -> int | None:

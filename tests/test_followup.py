@@ -19,6 +19,7 @@ def test_a_follow_up_is_read_with_the_previous_subject(previous, question, readi
     ("教师的工资有什么规定？", "教师资格怎么认定？"),  # says what it is about
     (None, "那高职呢？"),  # nothing before it
     ("教师法第三章", "那第二款呢？"),  # a 款 of no article: was 「第二款 第三章」
+    ("教师法第二十五条", "那第二段呢？"),  # an article's 第二段 would be a guess at its 第二款
     ("教师的工资有什么规定？", "那么在职业学校里面兼职的企业工程技术人员的工资待遇又是怎么规定的呢？"),  # long: stands alone
 ])
 def test_a_question_that_stands_alone_is_left_alone(previous, question):
@@ -39,6 +40,8 @@ def test_a_question_that_stands_alone_is_left_alone(previous, question):
     ("劳动合同法第五章第二节", "那第三节呢？", "劳动合同法第五章第三节"),  # was 「劳动合同法第三节」
     ("劳动合同法第五章第二节", "那第四章呢？", "劳动合同法第四章"),
     ("教师法第三章", "那原文呢？", "教师法第三章原文"),  # was 「原文 第三章」
+    ("49号文第二部分第三段", "那第四段呢？", "49号文第二部分第四段"),  # the paragraph asked before gives way
+    ("49号文第二部分讲了什么？", "第一段呢", "49号文第二部分第一段"),
 ])
 def test_a_follow_up_inside_a_cited_law_keeps_its_law_and_article(previous, question, reading):
     # word by word, 「那第二款呢」 lost the law's name (劳动 合同法) and put 第二款 before the article
