@@ -260,7 +260,10 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     refs = result.references
     hits = result.hits[:config.rank_hits]
     asked = refs.asked_articles
-    found_at = [first_hit(hits, refs, lambda heading, a=a: heading_matches(heading, a)) for a in asked]
+    # 第二部分第（二）项: an item looked for inside the part written before it (items restart in some documents)
+    item_in_division = refs.division is not None and bool(asked)
+    found_at = [first_hit(hits, refs, lambda heading, a=a: heading_matches(heading, a)
+                          and (not item_in_division or division_matches(heading, refs.division))) for a in asked]
     if len(asked) == 1 and not refs.documents and (refs.paragraph or refs.item):
         # 第十四条第六项, no document named: the first of the documents whose 第十四条 has a 第六项
         having = next((i for i, h in enumerate(hits) if heading_matches(h.chunk.heading, asked[0]) and asked_part(h, refs)), None)
@@ -281,6 +284,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         part = f"{division_label(refs.division)}第{chinese_number(refs.division_paragraph)}段"
         if refs.division_paragraph <= result.division_paragraphs:
             part_span = hits[division_at].chunk.para_span
+    if item_in_division and missing is not None:
+        part = f"{division_label(refs.division)}第（{chinese_number(missing)}）项"  # refused as a part it lacks
     about_document = result.about
     counted = count_notice(hits[0], refs, about_document) if hits else ""  # 一共多少条: the last one is put first
     if about_document in COUNTED and refs.documents and not counted:
@@ -302,8 +307,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         has_hits=bool(result.hits),
         places=places_in(result.query),
         lexicon=lexicon or {},
-        article=refs.article if missing is None else missing,
-        article_found=missing is None,
+        article=None if item_in_division else refs.article if missing is None else missing,
+        article_found=missing is None or item_in_division,
         # where it looked: the first hit's named document, or every named one when none is a hit (a few)
         named_titles=[h.doc.title for h in result.hits if h.chunk.doc_id in refs.documents][:1]
         or list(result.named_titles if len(result.named_titles) <= 3 else ()),
@@ -329,7 +334,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     if paragraph_asked:  # how the paragraphs were counted, so the asker can check which one is quoted
         notice += (f"{quoted_title(hits[division_at].doc.title)}{division_label(refs.division)}"
                    f"共{chinese_number(result.division_paragraphs)}段（不计标题）。")
-    elif division_at is not None:
+    elif division_at is not None and not item_in_division:
         notice += division_notice(hits[division_at].doc.title, result.division_contents)
     if refs.unheld and not refs.documents and not asked:  # 义务教育法对教师工资怎么规定: what others say
         notice += f"文档库中没有《{'》《'.join(refs.unheld)}》，回答只能依据库中的其他文件。"

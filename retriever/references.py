@@ -125,9 +125,14 @@ def article_of(query: str) -> int | None:
 _PART = re.compile(rf"第\s*[（(]?\s*(\d{{1,2}}|[{CN_NUM}]{{1,4}})\s*[）)]?\s*([款项])")
 
 
+#: An item cited by its number in brackets right after its article (or the article's 款), without
+#: 第…项, as people type it: 第四十条（三）, 第40条第一款(二).
+_BRACKETED_PART = re.compile(rf"\s*(?:第\s*[{CN_NUM}\d]{{1,4}}\s*款\s*)?[（(]\s*(\d{{1,2}}|[{CN_NUM}]{{1,4}})\s*[）)]")
+
+
 def parts_of(query: str) -> tuple[int | None, int | None]:
     """The 款 and the 项 a question asks for inside its article, each None when it names none
-    (第十四条第一款第六项 → (1, 6); 第十四条第（六）项 → (None, 6))."""
+    (第十四条第一款第六项 → (1, 6); 第十四条第（六）项 and 第十四条（六） → (None, 6))."""
     text = unicodedata.normalize("NFKC", query)
     article = _ARTICLE.search(text) if len(articles_of(text)) == 1 else None  # of several articles: whose?
     found: dict[str, int] = {}
@@ -135,6 +140,9 @@ def parts_of(query: str) -> tuple[int | None, int | None]:
         value = _article_number(match.group(1))
         if value and value < 100:
             found.setdefault(match.group(2), value)
+    bracketed = _BRACKETED_PART.match(text, article.end()) if article and "项" not in found else None
+    if bracketed and (value := _article_number(bracketed.group(1))) and value < 100:
+        found["项"] = value
     return found.get("款"), found.get("项")
 
 
@@ -282,6 +290,19 @@ def division_of(query: str) -> Division | None:
 #: A paragraph of the division written right before it, counted as printed: 第二部分第三段, 第一章的第二段.
 _PARAGRAPH_AFTER = re.compile(rf"\s*的?\s*第\s*({_NUMBER})\s*段")
 _ONLY_PARAGRAPH = re.compile(rf"第({_NUMBER})段")
+
+
+#: An item of the division written right before it: 第二部分第（二）项, 第二部分（二）. A notice or plan numbers
+#: its items （一）（二） inside its parts; people call them 项, as the answer's notice does (共三项).
+_ITEM_AFTER = re.compile(rf"\s*的?\s*(?:第\s*[（(]?\s*({_NUMBER})\s*[）)]?\s*项|[（(]\s*({_NUMBER})\s*[）)])")
+
+
+def division_item(query: str) -> int | None:
+    """The item of a division a question asks for (第二部分第（二）项 → 2), or None."""
+    text = unicodedata.normalize("NFKC", query)
+    match = _DIVISIONS.search(text)
+    after = _ITEM_AFTER.match(text, match.end()) if match else None
+    return _article_number(after.group(1) or after.group(2)) if after else None
 
 
 def division_paragraph(query: str) -> int | None:
@@ -597,6 +618,9 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
         articles = tuple(dict.fromkeys(n for m in bracketed if m and (n := _article_number(m.group(1)))))[:MAX_ARTICLES]
     # a chapter or part only of a document the question names: 第三部分 of which of 26 documents?
     division = division_of(query) if found else None
+    item_in_division = division_item(query) if division and not articles else None
+    if item_in_division:  # 第二部分第（二）项: the item so numbered, looked for inside that part
+        articles, item = (item_in_division,), None
     return References(tuple(found), articles[0] if articles else None, tuple(spans), paragraph, item, articles, division,
                       division_paragraph(query) if division else None, corrected, tuple(unheld), unheld_numbers)
 

@@ -629,6 +629,8 @@ class Retriever:
             else:  # every chunk of a small index, the candidates of a large one
                 rows = range(len(chunks)) if len(chunks) <= ARTICLE_SCAN_LIMIT else list(scores)
         if refs.article is not None:
+            if refs.division is not None:  # 第二部分第（二）项: the item inside that part
+                rows = [row for row in rows if division_matches(chunks[row].heading, refs.division)]
             first = [row for row in rows if any(heading_matches(chunks[row].heading, a) for a in refs.asked_articles)]
         elif about in ("title", "date", "effective", "articles", "chapters", "overview", "number", "addressees"):
             first = [row for row in (self.line_row(about, d) for d in named) if row is not None]

@@ -12,6 +12,7 @@ from retriever.references import (
     chinese_number,
     division_label,
     division_matches,
+    division_item,
     division_of,
     division_paragraph,
     division_with_article,
@@ -111,6 +112,16 @@ def test_division_paragraph(question, paragraph):
     assert division_paragraph(question) == paragraph
 
 
+@pytest.mark.parametrize("question, item", [
+    ("某通知第二部分第（二）项", 2), ("某通知第二部分（三）讲什么", 3), ("某通知第二部分的第2项", 2),
+    ("某通知第二部分", None), ("某通知第二部分第三段", None),
+])
+def test_division_item(question, item):
+    assert division_item(question) == item
+    refs = find_references(question, {"某通知": ("notice",)})
+    assert refs.asked_articles == ((item,) if item else ()) and refs.division == (("部分", 2),)
+
+
 def test_division_matches_chapters_and_the_parts_of_a_plan():
     assert division_matches(["第二章 职业教育体系", "第十九条"], (("章", 2),))
     assert not division_matches(["第十二章 附则", "第九十条"], (("章", 2),))  # 第十二章 does not start with 第二章
@@ -139,6 +150,8 @@ def test_a_division_is_read_only_in_a_document_the_question_names():
     ("第六项", (None, None)),  # no article: nothing to look inside
     ("第十条第0款", (None, None)), ("某法第二十五条", (None, None)),
     ("第十条第二款和第十一条", (None, None)),  # of two articles, whose 款 is unclear
+    # an item in brackets right after its article, as people type it
+    ("某法第40条（三）", (None, 3)), ("某法第四十条第一款(二)是什么", (1, 2)), ("某法第四十条（试用期）", (None, None)),
 ])
 def test_parts_of_an_article(question, parts):
     assert parts_of(question) == parts

@@ -341,6 +341,19 @@ def test_a_paragraph_of_a_part_is_quoted_whole_and_one_it_lacks_is_refused_by_na
     assert answer.refused and answer.reason.endswith("中没有第二部分第五段") and "共四段" in answer.notice
 
 
+def test_an_item_of_a_part_is_looked_for_inside_that_part(qa):
+    """第二部分第（二）项 (the notice says the part 共三项：（一）至（三）) is that item; part 一 has none, and
+    is refused by name rather than answered from the （二） of another part."""
+    answer = qa.ask("49号文第二部分第（二）项")
+    assert not answer.refused, answer.reason
+    assert answer.citations[0].hit.chunk.heading[-1].startswith("（二）落实技能人才激励政策")
+    answer = qa.ask("49号文第一部分第（二）项")
+    assert answer.refused and answer.reason.endswith("中没有第一部分第（二）项")
+    answer = qa.ask("劳动合同法第40条（三）")  # the item in brackets right after its article
+    assert not answer.refused and answer.citations[0].quote.startswith("（三）") and answer.citations[0].part == "第三项"
+    assert answer.citations[0].hit.chunk.heading[-1] == "第四十条"
+
+
 def test_a_chapters_contents_are_counted_only_when_numbered_one_after_another():
     from policyqa.answer import division_notice
 
