@@ -438,6 +438,7 @@ def document_aliases(title: str, doc_number: str, cut=None) -> set[str]:
             aliases.add(normalise_reference_text(bare))
         aliases.update(normalise_reference_text(name) for name in short_names(bare, cut))
     number = normalise_reference_text(doc_number)
+    aliases.update(order_aliases(number))
     match = re.search(r"〔((?:19|20)\d\d)〕(\d+)号$", number)
     if match:
         aliases.add(number)
@@ -447,6 +448,31 @@ def document_aliases(title: str, doc_number: str, cut=None) -> set[str]:
         # 49号文, 〔2021〕49号文, 国发〔2019〕4号文件: a 文号 and the word for the document it numbers
         aliases.update(f"{stem}{suffix}" for stem in (f"{match.group(2)}号", number, number[match.start():])
                        for suffix in ("文", "文件", "通知"))
+    return aliases
+
+
+_ORDER_DIGITS = r"[\d〇零一二三四五六七八九十百千两]+"
+#: A regulation's number is the order that made it: 国务院令第652号, 中华人民共和国主席令第一一二号; the
+#: order of an amendment follows it in brackets: 国务院令第375号（2010年12月20日国务院令第586号修订）.
+_ORDER = re.compile(rf"(.{{2,20}}?)令第?({_ORDER_DIGITS})号")
+_AMENDING_ORDER = re.compile(rf"日(.{{2,20}}?令第?{_ORDER_DIGITS}号)修订")
+
+
+def order_aliases(doc_number: str) -> set[str]:
+    """The ways people write a document's order numbers (its own and an amendment's): with or
+    without 第 and 中华人民共和国, the number in Arabic or Chinese numerals (主席令第112号 for
+    中华人民共和国主席令第一一二号, 国务院令652号)."""
+    number = normalise_reference_text(doc_number)
+    aliases = set()
+    for written in (re.split(r"[（(]", number)[0], *_AMENDING_ORDER.findall(number)):
+        match = _ORDER.fullmatch(written)
+        value = _article_number(match.group(2)) if match else None
+        if not value:
+            continue
+        issuer = match.group(1)
+        issuers = {issuer, issuer.removeprefix("中华人民共和国")} - {""}
+        numbers = {match.group(2), str(value), chinese_number(value)}
+        aliases.update(f"{who}令{mark}{n}号" for who in issuers for n in numbers for mark in ("第", ""))
     return aliases
 
 
@@ -586,7 +612,8 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
     # it names one document, which the library lacks
     unheld_numbers = tuple(dict.fromkeys(
         (m.group(1) if len(m.group(1)) <= MAX_ISSUER_CHARS else "") + m.group(2)
-        for m in _WRITTEN_NUMBER.finditer(text) if not any(taken[m.start(2):m.end(2)])))
+        for m in _WRITTEN_NUMBER.finditer(text) if not any(taken[m.start(2):m.end(2)]))) + tuple(dict.fromkeys(
+        f"{m.group(1)}令第{m.group(2)}号" for m in _WRITTEN_ORDER.finditer(text) if not any(taken[m.start():m.end()])))
     if not found and not unheld and kinds:
         for match in _KIND_CITED.finditer(text):
             if match.group(1) in kinds:
@@ -629,6 +656,8 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
 _WRITTEN_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,8})(〔(?:19|20)\d\d〕\d+号)")
 #: An issuer's code is this short (国发, 国办发, 人社部函); a longer run before 〔 holds other words (请问国发).
 MAX_ISSUER_CHARS = 4
+#: An order of the State Council or the President as written (国务院令第999号): it names one document too.
+_WRITTEN_ORDER = re.compile(rf"((?:中华人民共和国)?(?:国务院|主席))令第?({_ORDER_DIGITS})号")
 
 
 #: After a law's name, a character that makes it another word: 农业法律, 刑法学, 企业法人.
@@ -755,6 +784,20 @@ def asks_overview(query: str, names: tuple[str, ...]) -> bool:
     return not _OVERVIEW_FILLER.sub("", _OVERVIEW.sub("", rest))
 
 
+#: What is left of 「国务院令第652号是什么？」 or 「主席令第112号是哪部法律」 without the number: which document it is.
+_WHICH_DOCUMENT = re.compile(
+    r"(?:是|指)?(?:什么|哪一?[部个份项])(?:法律|行政法规|法规|条例|规定|办法|规章|文件|法)?(?:呀|啊|呢)?[？?。！!\s]*")
+
+
+def _asks_what_document_is(query: str, refs: References) -> str:
+    """"number" when ``query`` only asks what document a number it writes names (国务院令第652号是什么:
+    its title answers), "name" when it asks that of a document it names (教师法是什么: its opening
+    answers), else ""."""
+    if not refs.documents or not _WHICH_DOCUMENT.fullmatch(_without_names(query, refs.spans, "").strip()):
+        return ""
+    return "number" if any(span.endswith(("号", "号文", "号文件")) for span in refs.spans) else "name"
+
+
 def asks_about_document(query: str, refs: References | None = None) -> str:
     """``"date"`` when the question asks when a document was issued, ``"effective"`` when it asks
     when it takes effect (its 本法自…起施行 clause answers), ``"title"`` when it asks for its full
@@ -765,13 +808,13 @@ def asks_about_document(query: str, refs: References | None = None) -> str:
     ``"document"`` when it asks about the document itself otherwise, else ``""``: then its banner, 文号 and signature
     lines are the answer (``ingest.structure.is_apparatus``)."""
     if refs is not None and refs.documents and refs.article is None and refs.division is None \
-            and asks_overview(query, refs.spans):
+            and (asks_overview(query, refs.spans) or _asks_what_document_is(query, refs) == "name"):
         return "overview"
     if _ABOUT_DATE.search(query):
         return "date"
     if _ABOUT_EFFECT.search(query):
         return "effective"
-    if _ABOUT_TITLE.search(query):
+    if _ABOUT_TITLE.search(query) or refs is not None and _asks_what_document_is(query, refs) == "number":
         return "title"
     count = _ABOUT_COUNT.search(query)
     if count and (refs is None or refs.article is None and refs.division is None):  # 第三章一共多少条: not the whole document's

@@ -7,6 +7,7 @@ from retriever.references import (
     alias_table,
     arabic_number,
     asked_version_year,
+    asks_about_document,
     article_of,
     articles_of,
     chinese_number,
@@ -178,6 +179,38 @@ def test_a_document_number_no_document_has_is_read_as_unheld():
     assert find_references("请问国办发[2019]5号讲了什么", aliases).unheld_numbers == ("〔2019〕5号",)  # 请问国办发: not only the code
     assert find_references("人社部函〔2021〕49号讲了什么", aliases).unheld_numbers == ()
     assert find_references("人社部函〔2021〕49号讲了什么", aliases).documents == ("notice",)
+
+
+def test_a_regulation_is_named_by_the_order_that_made_it_or_amended_it():
+    aliases = document_aliases("《工伤保险条例》", "国务院令第375号（2010年12月20日国务院令第586号修订）")
+    assert {"国务院令第375号", "国务院令375号", "国务院令第三百七十五号", "国务院令第586号", "国务院令586号"} <= aliases
+    aliases = document_aliases("《中华人民共和国职业教育法》", "中华人民共和国主席令第一一二号")
+    assert {"中华人民共和国主席令第一一二号", "主席令第112号", "主席令第一百一十二号", "主席令112号"} <= aliases
+    assert not any("令" in a for a in document_aliases("《甲条例》", "国发〔2019〕4号"))
+    table = {"国务院令第652号": ("regulation",)}
+    assert find_references("国务院令第652号是什么", table).documents == ("regulation",)
+    assert find_references("国务院令第999号的主要内容", table).unheld_numbers == ("国务院令第999号",)
+    assert find_references("中华人民共和国国务院令第652号", table).unheld_numbers == ()
+
+
+@pytest.mark.parametrize("question, about", [
+    ("国务院令第652号是什么？", "title"), ("主席令第112号是哪部法律", "title"), ("49号文是什么文件", "title"),
+    ("教师法是什么", "overview"),  # a name, not a number: what it is about
+    ("国务院令第652号是什么时候发布的", "date"),
+])
+def test_what_a_named_document_is(question, about):
+    refs = find_references(question, {"国务院令第652号": ("r",), "主席令第112号": ("l",), "49号文": ("n",), "教师法": ("t",)})
+    assert asks_about_document(question, refs) == about
+
+
+def test_a_regulation_asked_for_by_its_order_number_is_named_by_its_title(qa):
+    answer = qa.ask("国务院令第652号是什么？")
+    assert not answer.refused and answer.citations[0].quote == "事业单位人事管理条例"
+    answer = qa.ask("主席令第112号第十条")  # the 2022 Vocational Education Law's own order
+    assert not answer.refused and answer.citations[0].hit.chunk.doc_id == VOCATIONAL_LAW
+    assert answer.citations[0].quote.startswith("第十条")
+    answer = qa.ask("国务院令第999号的主要内容")
+    assert answer.refused and answer.reason == "文档库中没有国务院令第999号文件"
 
 
 def test_a_document_number_no_document_has_is_refused_by_it(qa):
