@@ -201,13 +201,14 @@ class Prepared:
     pinned_hits: tuple[int, ...] = (0,)
 
 
-def first_hit(hits: list[Hit], refs: References, heading_is) -> int | None:
+def first_hit(hits: list[Hit], refs: References, heading_is, documents: tuple[str, ...] | None = None) -> int | None:
     """The first of ``hits`` whose heading path ``heading_is`` accepts (an article, a chapter asked
-    for), in a document the question names (in any when it names none); search puts such hits
-    first whenever they exist. Another law's article of the same number is no answer (教师法 ends
-    at 第四十三条; 第五十条 is another law's)."""
+    for), in ``documents`` (default: those the question names; in any when it names none); search
+    puts such hits first whenever they exist. Another law's article of the same number is no answer
+    (教师法 ends at 第四十三条; 第五十条 is another law's)."""
+    documents = refs.documents if documents is None else documents
     for i, hit in enumerate(hits):
-        if heading_is(hit.chunk.heading) and (not refs.documents or hit.chunk.doc_id in refs.documents):
+        if heading_is(hit.chunk.heading) and (not documents or hit.chunk.doc_id in documents):
             return i
     return None
 
@@ -263,7 +264,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     # 第二部分第（二）项: an item looked for inside the part written before it (items restart in some documents)
     item_in_division = refs.division is not None and bool(asked)
     found_at = [first_hit(hits, refs, lambda heading, a=a: heading_matches(heading, a)
-                          and (not item_in_division or division_matches(heading, refs.division))) for a in asked]
+                          and (not item_in_division or division_matches(heading, refs.division)), refs.documents_of(a))
+                for a in asked]
     if len(asked) == 1 and not refs.documents and (refs.paragraph or refs.item):
         # 第十四条第六项, no document named: the first of the documents whose 第十四条 has a 第六项
         having = next((i for i, h in enumerate(hits) if heading_matches(h.chunk.heading, asked[0]) and asked_part(h, refs)), None)
@@ -286,6 +288,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
             part_span = hits[division_at].chunk.para_span
     if item_in_division and missing is not None:
         part = f"{division_label(refs.division)}第（{chinese_number(missing)}）项"  # refused as a part it lacks
+    # where a refusal says it looked: the document the missing article was asked of (教育法第三十三条)
+    looked_in = refs.documents if missing is None else refs.documents_of(missing)
     about_document = result.about
     counted = count_notice(hits[0], refs, about_document) if hits else ""  # 一共多少条: the last one is put first
     if about_document in COUNTED and refs.documents and not counted:
@@ -310,7 +314,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         article=None if item_in_division else refs.article if missing is None else missing,
         article_found=missing is None or item_in_division,
         # where it looked: the first hit's named document, or every named one when none is a hit (a few)
-        named_titles=[h.doc.title for h in result.hits if h.chunk.doc_id in refs.documents][:1]
+        named_titles=[h.doc.title for h in result.hits if h.chunk.doc_id in looked_in][:1]
         or list(result.named_titles if len(result.named_titles) <= 3 else ()),
         reference_spans=tuple(refs.spans),
         unheld=refs.unheld,

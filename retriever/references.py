@@ -115,6 +115,18 @@ def articles_of(query: str) -> tuple[int, ...]:
     return tuple(found)[:MAX_ARTICLES]
 
 
+def _article_starts(text: str) -> dict[int, int]:
+    """Each article number ``text`` (NFKC) cites → where its first citation starts (a list's
+    articles, 第25、26条, all where the list starts)."""
+    starts: dict[int, int] = {}
+    for match in sorted([*_ARTICLE.finditer(text), *_ARTICLE_LIST.finditer(text)], key=lambda m: m.start()):
+        for number in _LIST_SEPARATOR.split(match.group(1))[0::2]:
+            value = _asked_number(number)
+            if value is not None:
+                starts.setdefault(value, match.start())
+    return starts
+
+
 def article_of(query: str) -> int | None:
     """The (first) article number a question asks for (第25条 / 第二十五条 → 25), or None."""
     articles = articles_of(query)
@@ -557,9 +569,18 @@ class References:
     corrected: tuple[str, str] = ()  # a name read with one character put right: (as written, the name)
     unheld: tuple[str, ...] = ()  # names of laws and regulations the index does not hold (义务教育法)
     unheld_numbers: tuple[str, ...] = ()  # 文号 no indexed document has (国发〔2019〕5号)
+    #: per article in ``articles``, the documents of the name written right before it, when the
+    #: question names several (教师法第二十五条和教育法第三十三条); () where no name precedes it
+    article_documents: tuple[tuple[str, ...], ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.documents) or self.article is not None or self.division is not None
+
+    def documents_of(self, article: int) -> tuple[str, ...]:
+        """The documents article ``article`` is asked of: the one named right before it when the
+        question names several, else every named one (() when it names none: any document)."""
+        own = dict(zip(self.asked_articles, self.article_documents)).get(article)
+        return own or self.documents
 
     @property
     def asked_articles(self) -> tuple[int, ...]:
@@ -590,7 +611,7 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
     kept = [i for i, ch in enumerate(original) if not ch.isspace()]
     text = _BRACKETED_YEAR.sub(r"〔\1〕", "".join(original[i] for i in kept))
     found: dict[str, None] = {}
-    spans, ends = [], []  # ends: where each name ends in ``text``
+    spans, ends, named = [], [], []  # ends: where each name ends in ``text``; named: the ids it names
     unheld: dict[str, None] = {}
     taken = [False] * len(text)
     names = [name for name in (*aliases, *other_names) if name in text]
@@ -604,6 +625,7 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
                     found.update(dict.fromkeys(aliases[alias]))
                     spans.append(original[kept[start] : kept[end - 1] + 1])
                     ends.append(end)
+                    named.append(aliases[alias])
                 else:
                     unheld[alias] = None
                 break
@@ -620,12 +642,14 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
                 found.update(dict.fromkeys(kinds[match.group(1)]))
                 spans.append(original[kept[match.start(1)] : kept[match.end(1) - 1] + 1])
                 ends.append(match.end(1))
+                named.append(kinds[match.group(1)])
     if not found and not unheld and kinds:  # 这份批复: the library's one 批复 (not when it holds two)
         for match in _KIND_POINTED.finditer(text):
             if len(kinds.get(match.group(1), ())) == 1 and not _OWNER_BEFORE.search(text, 0, match.start()):
                 found.update(dict.fromkeys(kinds[match.group(1)]))
                 spans.append(original[kept[match.start(1)] : kept[match.end(1) - 1] + 1])
                 ends.append(match.end(1))
+                named.append(kinds[match.group(1)])
     corrected: tuple[str, str] = ()
     near = None if found or unheld or near_names is None else near_alias(text, near_names)
     if near:
@@ -633,6 +657,7 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
         found.update(dict.fromkeys(aliases[alias]))
         spans.append(original[kept[start] : kept[end - 1] + 1])
         ends.append(end)
+        named.append(aliases[alias])
         corrected = (spans[-1], alias)
     articles = articles_of(query)
     bare = None if articles else next((m for m in (_NAMED_BARE_ARTICLE.match(text, end) for end in ends) if m), None)
@@ -643,13 +668,21 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
     if not articles:
         bracketed = (_BRACKETED_ITEM.match(text, end) for end in ends)
         articles = tuple(dict.fromkeys(n for m in bracketed if m and (n := _article_number(m.group(1)))))[:MAX_ARTICLES]
+    # 教师法第二十五条和教育法第三十三条: each article is the one of the document named right before it
+    article_documents = ()
+    if len(found) > 1 and articles:
+        starts = _article_starts(text)
+        article_documents = tuple(
+            next((docs for end, docs in sorted(zip(ends, named), reverse=True) if end <= starts.get(a, -1)), ())
+            for a in articles)
     # a chapter or part only of a document the question names: 第三部分 of which of 26 documents?
     division = division_of(query) if found else None
     item_in_division = division_item(query) if division and not articles else None
     if item_in_division:  # 第二部分第（二）项: the item so numbered, looked for inside that part
         articles, item = (item_in_division,), None
     return References(tuple(found), articles[0] if articles else None, tuple(spans), paragraph, item, articles, division,
-                      division_paragraph(query) if division else None, corrected, tuple(unheld), unheld_numbers)
+                      division_paragraph(query) if division else None, corrected, tuple(unheld), unheld_numbers,
+                      article_documents)
 
 
 #: A 文号 as written (normalised: 国发〔2019〕4号), its issuer's code the characters right before it.

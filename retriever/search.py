@@ -631,7 +631,8 @@ class Retriever:
         if refs.article is not None:
             if refs.division is not None:  # 第二部分第（二）项: the item inside that part
                 rows = [row for row in rows if division_matches(chunks[row].heading, refs.division)]
-            first = [row for row in rows if any(heading_matches(chunks[row].heading, a) for a in refs.asked_articles)]
+            first = [row for row in rows if any(heading_matches(chunks[row].heading, a) and _of(chunks[row], refs.documents_of(a))
+                                                for a in refs.asked_articles)]
         elif about in ("title", "date", "effective", "articles", "chapters", "overview", "number", "addressees"):
             first = [row for row in (self.line_row(about, d) for d in named) if row is not None]
         elif refs.division is not None:  # 第二章: its passages first, the question's words ranking them
@@ -650,6 +651,11 @@ class Retriever:
             scores[row] = top + 1.0 + (1.0 - i / len(first) if in_order else scores.get(row, 0.0))
         order = {row: i for i, (row, _) in enumerate(fused)}
         return sorted(scores.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order)))), first
+
+
+def _of(chunk: Chunk, documents: tuple[str, ...]) -> bool:
+    """Whether ``chunk`` is in one of ``documents`` (in any when there are none)."""
+    return not documents or chunk.doc_id in documents
 
 
 def mix_views(query_vector: np.ndarray, passage_vector: np.ndarray, share: float) -> np.ndarray:

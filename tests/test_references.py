@@ -181,6 +181,26 @@ def test_a_document_number_no_document_has_is_read_as_unheld():
     assert find_references("人社部函〔2021〕49号讲了什么", aliases).documents == ("notice",)
 
 
+def test_each_article_belongs_to_the_document_named_right_before_it():
+    aliases = {"教师法": ("teachers",), "教育法": ("education",)}
+    refs = find_references("教师法第二十五条和教育法第三十三条", aliases)
+    assert refs.asked_articles == (25, 33) and refs.article_documents == (("teachers",), ("education",))
+    assert refs.documents_of(25) == ("teachers",) and refs.documents_of(33) == ("education",)
+    refs = find_references("第二十五条，教师法和教育法", aliases)  # no name before it: either
+    assert refs.documents_of(25) == ("teachers", "education")
+    assert find_references("教师法第二十五条", aliases).documents_of(25) == ("teachers",)
+
+
+def test_two_documents_articles_are_each_quoted_from_their_own_document(qa):
+    """Both laws have a 第二十五条 and a 第三十三条: it used to quote 教育法's 第二十五条 for 教师法's."""
+    answer = qa.ask("教师法第二十五条和教育法第三十三条")
+    assert not answer.refused, answer.reason
+    assert [(c.hit.doc.title[:10], c.hit.chunk.heading[-1]) for c in answer.citations] == [
+        ("《中华人民共和国教师", "第二十五条"), ("《中华人民共和国教育", "第三十三条")]
+    answer = qa.ask("教育法第三十三条和教师法第五十条")  # 教师法 ends at 第四十三条
+    assert answer.refused and answer.reason == "《中华人民共和国教师法》中没有第五十条"
+
+
 def test_a_regulation_is_named_by_the_order_that_made_it_or_amended_it():
     aliases = document_aliases("《工伤保险条例》", "国务院令第375号（2010年12月20日国务院令第586号修订）")
     assert {"国务院令第375号", "国务院令375号", "国务院令第三百七十五号", "国务院令第586号", "国务院令586号"} <= aliases
