@@ -516,6 +516,8 @@ def _pinned_pick(prepared: Prepared, probabilities: np.ndarray, h: int) -> int |
         first = matching or first
     if prepared.pinned_part is not None:
         first = [i for i, c in enumerate(candidates) if _in_part(hits[c.hit], c, hits[h], prepared.pinned_part)] or first
+    # 第四十四条的加班费是多少: the article's sentence that states the kind of figure asked for, as in choose()
+    first = [i for i in first if prepared.figure_states[i]] or first
     return max(first, key=lambda i: (probabilities[i], -i)) if first else None
 
 

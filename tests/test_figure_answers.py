@@ -72,3 +72,12 @@ def test_a_follow_up_the_quotes_answer_gets_no_notice(qa):
     assert not answer.refused, answer.reason
     assert any("每年调整1次" in c.quote for c in answer.citations)
     assert "没有给出" not in answer.notice
+
+
+def test_an_article_asked_for_a_figure_is_quoted_by_its_sentence_that_states_it(qa):
+    """The asked article's lead-in (…按照下列标准支付…：) states no rate, so the answer was refused as
+    lacking the figure; the article's item that states it is quoted instead."""
+    answer = qa.ask("劳动法第四十四条说的加班费是多少")
+    assert not answer.refused, answer.reason
+    first = answer.citations[0]
+    assert first.hit.chunk.heading[-1] == "第四十四条" and "百分之" in first.quote
