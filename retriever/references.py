@@ -416,7 +416,8 @@ def short_names(title: str, cut=None) -> set[str]:
     - what follows the issuer's 关于: 国务院关于职工工作时间的规定 → 职工工作时间的规定;
     - the title's tail from a word boundary on (``cut``: a word segmenter), when it keeps
       :data:`SHORT_NAME_SHARE` of the title: 职工带薪年休假条例 → 带薪年休假条例;
-    - either without the 的 before the kind of document: 工资总额组成的规定 → 工资总额组成规定.
+    - either without the 的 before the kind of document: 工资总额组成的规定 → 工资总额组成规定;
+    - any without 暂行, as interim rules are cited: 工资支付暂行规定 → 工资支付规定.
 
     A local rule has none: without its place (上海市职业教育条例 → 职业教育条例) a name would
     claim the national rule's words for it."""
@@ -432,6 +433,7 @@ def short_names(title: str, cut=None) -> set[str]:
             if len(tail) >= SHORT_NAME_SHARE * len(title):
                 names.add(tail)
     names |= {_KIND_AFTER_DE.sub(r"\1", name) for name in names}
+    names |= {name.replace("暂行", "") for name in names}
     return {name for name in names if len(name) >= SHORT_NAME_MIN_CHARS and name != title}
 
 
