@@ -134,7 +134,9 @@ def article_of(query: str) -> int | None:
 
 
 #: 第一款, 第（六）项, 第6项: a paragraph (款) or item (项) inside the article asked for.
-_PART = re.compile(rf"第\s*[（(]?\s*(\d{{1,2}}|[{CN_NUM}]{{1,4}})\s*[）)]?\s*([款项])")
+_PART = re.compile(rf"第\s*[（(]?\s*(\d{{1,2}}|[{CN_NUM}]{{1,4}})\s*[）)]?\s*(款|项|种情形|种情况)")
+#: What a part is called → the part: an article lists its cases (情形) as its 项.
+_PART_UNIT = {"款": "款", "项": "项", "种情形": "项", "种情况": "项"}
 
 
 #: An item cited by its number in brackets right after its article (or the article's 款), without
@@ -144,14 +146,14 @@ _BRACKETED_PART = re.compile(rf"\s*(?:第\s*[{CN_NUM}\d]{{1,4}}\s*款\s*)?[（(]
 
 def parts_of(query: str) -> tuple[int | None, int | None]:
     """The 款 and the 项 a question asks for inside its article, each None when it names none
-    (第十四条第一款第六项 → (1, 6); 第十四条第（六）项 and 第十四条（六） → (None, 6))."""
+    (第十四条第一款第六项 → (1, 6); 第十四条第（六）项, 第十四条（六） and 第十四条规定的第六种情形 → (None, 6))."""
     text = unicodedata.normalize("NFKC", query)
     article = _ARTICLE.search(text) if len(articles_of(text)) == 1 else None  # of several articles: whose?
     found: dict[str, int] = {}
     for match in _PART.finditer(text, article.end()) if article else ():
         value = _article_number(match.group(1))
         if value and value < 100:
-            found.setdefault(match.group(2), value)
+            found.setdefault(_PART_UNIT[match.group(2)], value)
     bracketed = _BRACKETED_PART.match(text, article.end()) if article and "项" not in found else None
     if bracketed and (value := _article_number(bracketed.group(1))) and value < 100:
         found["项"] = value

@@ -152,6 +152,7 @@ def test_a_division_is_read_only_in_a_document_the_question_names():
     ("第十条第0款", (None, None)), ("某法第二十五条", (None, None)),
     ("第十条第二款和第十一条", (None, None)),  # of two articles, whose 款 is unclear
     # an item in brackets right after its article, as people type it
+    ("某条例第十四条规定的第六种情形", (None, 6)), ("某法第四十条第二种情况是什么", (None, 2)),
     ("某法第40条（三）", (None, 3)), ("某法第四十条第一款(二)是什么", (1, 2)), ("某法第四十条（试用期）", (None, None)),
 ])
 def test_parts_of_an_article(question, parts):
