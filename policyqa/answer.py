@@ -288,6 +288,9 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
             part_span = hits[division_at].chunk.para_span
     if item_in_division and missing is not None:
         part = f"{division_label(refs.division)}第（{chinese_number(missing)}）项"  # refused as a part it lacks
+    counted_back = refs.from_end is not None and refs.article is not None  # 倒数第二条, read by search
+    if counted_back and refs.article == 0:
+        part = f"倒数第{chinese_number(refs.from_end)}条"  # more than the document has: refused as such
     # where a refusal says it looked: the document the missing article was asked of (教育法第三十三条)
     looked_in = refs.documents if missing is None else refs.documents_of(missing)
     about_document = result.about
@@ -311,8 +314,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         has_hits=bool(result.hits),
         places=places_in(result.query),
         lexicon=lexicon or {},
-        article=None if item_in_division else refs.article if missing is None else missing,
-        article_found=missing is None or item_in_division,
+        article=None if item_in_division or counted_back and refs.article == 0 else refs.article if missing is None else missing,
+        article_found=missing is None or item_in_division or counted_back and refs.article == 0,
         # where it looked: the first hit's named document, or every named one when none is a hit (a few)
         named_titles=[h.doc.title for h in result.hits if h.chunk.doc_id in looked_in][:1]
         or list(result.named_titles if len(result.named_titles) <= 3 else ()),
@@ -351,6 +354,9 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     elif article_pinned and len(result.article_titles) > 1 and not refs.unheld:  # 第三十八条 of which document?
         how_many = f"{len(result.article_titles)}份" if result.article_titles_complete else "多份"
         notice += f"“第{chinese_number(asked[0])}条”见于{how_many}文件，下面引用的是与问题最相关的一份；请写明文件名称。"
+    if counted_back and article_pinned:  # say which article 倒数第二条 was read as
+        notice += (f"{quoted_title(hits[found_at[0]].doc.title)}共{chinese_number(refs.article + refs.from_end - 1)}条，"
+                   f"倒数第{chinese_number(refs.from_end)}条是第{chinese_number(refs.article)}条。")
     written_in = division_with_article(result.query) if article_pinned and len(asked) == 1 else None
     if written_in and not division_matches(hits[found_at[0]].chunk.heading, written_in):  # 第一章第四十条: it is in 第四章
         notice += misplaced_article_notice(asked[0], hits[found_at[0]], written_in)

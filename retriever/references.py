@@ -115,6 +115,11 @@ def articles_of(query: str) -> tuple[int, ...]:
     return tuple(found)[:MAX_ARTICLES]
 
 
+#: 倒数第二条: an article counted from the end of its law, whose number only the law can tell
+#: (search reads it: :meth:`retriever.search.Retriever.search`).
+_FROM_END = re.compile(rf"倒数\s*第\s*({_NUMBER})\s*条")
+
+
 def _article_starts(text: str) -> dict[int, int]:
     """Each article number ``text`` (NFKC) cites → where its first citation starts (a list's
     articles, 第25、26条, all where the list starts)."""
@@ -576,6 +581,7 @@ class References:
     #: per article in ``articles``, the documents of the name written right before it, when the
     #: question names several (教师法第二十五条和教育法第三十三条); () where no name precedes it
     article_documents: tuple[tuple[str, ...], ...] = ()
+    from_end: int | None = None  # 倒数第二条 → 2 (search turns it into ``article`` for the one named document)
 
     def __bool__(self) -> bool:
         return bool(self.documents) or self.article is not None or self.division is not None
@@ -609,6 +615,9 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
 
     ``spans`` are the names as the question writes them (人社部函[2021] 49号, not the alias
     人社部函〔2021〕49号), so a caller can take them out of the (NFKC) question text."""
+    counted_back = _FROM_END.search(unicodedata.normalize("NFKC", query))
+    if counted_back:  # 倒数第二条 is not 第二条
+        query = _FROM_END.sub("倒数", unicodedata.normalize("NFKC", query))
     original = unicodedata.normalize("NFKC", query)
     # normalise_reference_text keeping each character's position: whitespace is dropped and a
     # bracket around a year becomes 〔〕 (one character for one), so text[i] is original[kept[i]]
@@ -686,7 +695,7 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
         articles, item = (item_in_division,), None
     return References(tuple(found), articles[0] if articles else None, tuple(spans), paragraph, item, articles, division,
                       division_paragraph(query) if division else None, corrected, tuple(unheld), unheld_numbers,
-                      article_documents)
+                      article_documents, _article_number(counted_back.group(1)) if counted_back else None)
 
 
 #: A 文号 as written (normalised: 国发〔2019〕4号), its issuer's code the characters right before it.

@@ -337,7 +337,7 @@ class Retriever:
         k = k or cfg.top_k
         query = normalise_query(question)
         expansion = expand(query, self.lexicon)
-        refs = find_references(query, self._aliases, self._kinds, self._unheld, self._near)
+        refs = self._counted_back(find_references(query, self._aliases, self._kinds, self._unheld, self._near))
         named_outside_filter: tuple[str, ...] = ()
         if docs:
             inside = tuple(d for d in refs.documents if d in docs)
@@ -588,6 +588,20 @@ class Retriever:
         lo, hi = self._doc_rows[doc_id]
         tops = dict.fromkeys(self.index.chunks[row].heading[0] for row in range(lo, hi) if self.index.chunks[row].heading)
         return tuple(tops) if tops and all(heading_kind(top) in ("part", "chapter", "level1") for top in tops) else ()
+
+    def _counted_back(self, refs: References) -> References:
+        """``refs`` with an article counted from the end (倒数第二条) read as its number in the one
+        document named (教师法 ends at 第四十三条: 第四十二条); 第0条, which no document has, when the
+        document has fewer. Unchanged without one such document or when its articles are not numbered
+        one after another."""
+        if refs.from_end is None or len(refs.documents) != 1 or refs.documents[0] not in self._doc_rows:
+            return refs
+        row = self.last_numbered_row(refs.documents[0], "articles")
+        last = None if row is None else last_numbered(self.index.chunks[row].heading, "articles")
+        if last is None:
+            return refs
+        article = max(0, last - refs.from_end + 1)
+        return dataclasses.replace(refs, article=article, articles=(article,))
 
     def last_numbered_row(self, doc_id: str, unit: str) -> int | None:
         """The first row of document ``doc_id``'s last article (``unit`` "articles") or chapter

@@ -202,6 +202,20 @@ def test_two_documents_articles_are_each_quoted_from_their_own_document(qa):
     assert answer.refused and answer.reason == "《中华人民共和国教师法》中没有第五十条"
 
 
+def test_an_article_counted_from_the_end_is_not_the_article_of_that_number():
+    refs = find_references("教师法倒数第二条", {"教师法": ("teachers",)})
+    assert refs.from_end == 2 and refs.asked_articles == ()
+
+
+def test_an_article_counted_from_the_end_is_read_in_the_named_law(qa):
+    """「教师法倒数第二条」 quoted 第二条; the law ends at 第四十三条, so it is 第四十二条, and the notice says so."""
+    answer = qa.ask("教师法倒数第二条")
+    assert not answer.refused and answer.citations[0].hit.chunk.heading[-1] == "第四十二条"
+    assert "共四十三条，倒数第二条是第四十二条" in answer.notice
+    answer = qa.ask("教师法倒数第50条")
+    assert answer.refused and answer.reason == "《中华人民共和国教师法》中没有倒数第五十条"
+
+
 def test_a_regulation_is_named_by_the_order_that_made_it_or_amended_it():
     aliases = document_aliases("《工伤保险条例》", "国务院令第375号（2010年12月20日国务院令第586号修订）")
     assert {"国务院令第375号", "国务院令375号", "国务院令第三百七十五号", "国务院令第586号", "国务院令586号"} <= aliases
