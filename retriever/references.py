@@ -332,6 +332,28 @@ def division_paragraph(query: str) -> int | None:
     return _article_number(after.group(1)) if after else None
 
 
+#: The chapters most laws have, which people name without saying 章: 劳动合同法附则, 教师法总则.
+CHAPTERS_NAMED_ALONE = ("总则", "附则")
+_CHAPTER_HEADING = re.compile(rf"第\s*({_NUMBER})\s*章\s*(.+)")
+
+
+def chapter_named(query: str, names: tuple[str, ...], outline: tuple[str, ...]) -> int | None:
+    """The chapter of a document (``outline``: its top-level headings) that ``query`` names by its
+    title instead of its number: 「劳动合同法附则」, 「教师法待遇那一章讲了什么」, 「…法律责任一章」 (the
+    title followed by 章, or alone beside the document's ``names``, or one of
+    :data:`CHAPTERS_NAMED_ALONE`); None when it names none."""
+    text = normalise_reference_text(query)
+    rest = _without_names(text, names, "").strip("，,。？?！! ")
+    for heading in outline:
+        match = _CHAPTER_HEADING.match(heading)
+        title = "".join(match.group(2).split()) if match else ""
+        if len(title) < 2 or title not in text:
+            continue
+        if title in CHAPTERS_NAMED_ALONE or rest == title or re.search(rf"{re.escape(title)}(?:那|这)?一?章", text):
+            return _article_number(match.group(1))
+    return None
+
+
 def division_with_article(query: str) -> Division | None:
     """The division a question writes before the article it asks for (劳动合同法第四章第四十条 →
     (("章", 4),)), or None: it says where the asker thinks the article is."""

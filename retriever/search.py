@@ -22,8 +22,8 @@ from retriever.preference import Preferences, Standing, demoted, prefer
 from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
 from retriever.references import (
-    Division, References, alias_table, asks_about_document, bare_title, cites_only, division_matches, find_references, heading_matches,
-    kind_table, last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, unheld_names,
+    CHAPTERS_NAMED_ALONE, Division, References, alias_table, asks_about_document, bare_title, cites_only, division_matches, find_references, heading_matches,
+    chapter_named, kind_table, last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, unheld_names,
 )
 from retriever.settings import SearchSettings
 from retriever.store import IndexData
@@ -337,7 +337,7 @@ class Retriever:
         k = k or cfg.top_k
         query = normalise_query(question)
         expansion = expand(query, self.lexicon)
-        refs = self._counted_back(find_references(query, self._aliases, self._kinds, self._unheld, self._near))
+        refs = self._named_chapter(self._counted_back(find_references(query, self._aliases, self._kinds, self._unheld, self._near)), query)
         named_outside_filter: tuple[str, ...] = ()
         if docs:
             inside = tuple(d for d in refs.documents if d in docs)
@@ -589,6 +589,15 @@ class Retriever:
         tops = dict.fromkeys(self.index.chunks[row].heading[0] for row in range(lo, hi) if self.index.chunks[row].heading)
         return tuple(tops) if tops and all(heading_kind(top) in ("part", "chapter", "level1") for top in tops) else ()
 
+    def _named_chapter(self, refs: References, query: str) -> References:
+        """``refs`` with the chapter the question names by its title (劳动合同法附则: 第八章) as its
+        division, in the one document it names and cites nothing else of."""
+        if len(refs.documents) != 1 or refs.article is not None or refs.division is not None or refs.from_end is not None \
+                or refs.documents[0] not in self._doc_rows:
+            return refs
+        number = chapter_named(query, refs.spans, self.outline(refs.documents[0]))
+        return refs if number is None else dataclasses.replace(refs, division=(("章", number),))
+
     def _counted_back(self, refs: References) -> References:
         """``refs`` with an article counted from the end (倒数第二条) read as its number in the one
         document named (教师法 ends at 第四十三条: 第四十二条); 第0条, which no document has, when the
@@ -651,7 +660,8 @@ class Retriever:
             first = [row for row in (self.line_row(about, d) for d in named) if row is not None]
         elif refs.division is not None:  # 第二章: its passages first, the question's words ranking them
             first = [row for row in rows if division_matches(chunks[row].heading, refs.division)]
-            in_order = cites_only(query, refs.spans)  # 「教师法第三章」 alone: in the document's order
+            # 「教师法第三章」 or 「教师法总则」 alone: in the document's order
+            in_order = cites_only(query, (*refs.spans, *CHAPTERS_NAMED_ALONE))
             if refs.division_paragraph is not None and len(named) == 1:  # 第二部分第三段: that paragraph alone
                 paragraphs = self.division_paragraphs(next(iter(named)), refs.division)
                 n = refs.division_paragraph

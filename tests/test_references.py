@@ -8,6 +8,7 @@ from retriever.references import (
     arabic_number,
     asked_version_year,
     asks_about_document,
+    chapter_named,
     article_of,
     articles_of,
     chinese_number,
@@ -200,6 +201,27 @@ def test_two_documents_articles_are_each_quoted_from_their_own_document(qa):
         ("《中华人民共和国教师", "第二十五条"), ("《中华人民共和国教育", "第三十三条")]
     answer = qa.ask("教育法第三十三条和教师法第五十条")  # 教师法 ends at 第四十三条
     assert answer.refused and answer.reason == "《中华人民共和国教师法》中没有第五十条"
+
+
+LAW_OUTLINE = ("第一章 总 则", "第六章 待遇", "第七章 法律责任", "第八章 附则")
+
+
+@pytest.mark.parametrize("question, chapter", [
+    ("某法附则", 8), ("某法总则讲了什么", 1), ("某法待遇那一章讲了什么", 6), ("某法法律责任一章有哪些条款", 7), ("某法待遇", 6),
+    ("某法对待遇有什么规定", None),  # a subject, not the chapter: the ranker finds its articles
+    ("某法奖励那一章", None),  # a chapter it does not have
+])
+def test_a_chapter_named_by_its_title(question, chapter):
+    assert chapter_named(question, ("某法",), LAW_OUTLINE) == chapter
+
+
+def test_a_chapter_named_by_its_title_is_answered_from_it(qa):
+    """「劳动合同法附则」 quoted 第一条: a chapter named by its title was not read as a chapter."""
+    answer = qa.ask("劳动合同法附则")
+    assert not answer.refused and answer.citations[0].hit.chunk.heading[-1] == "第九十六条"
+    assert "第八章 附则共三条：第九十六条至第九十八条" in answer.notice
+    answer = qa.ask("教师法待遇那一章讲了什么")
+    assert "第六章 待遇共八条" in answer.notice and answer.citations[0].hit.chunk.heading[0] == "第六章 待遇"
 
 
 def test_an_article_counted_from_the_end_is_not_the_article_of_that_number():
