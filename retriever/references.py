@@ -620,6 +620,27 @@ class References:
         return self.articles or (() if self.article is None else (self.article,))
 
 
+#: A 文号 typed another way after its issuer's code: 人社部函2021第49号, 人社部函〔2021〕第49号, 国发2019年4号.
+_TYPED_NUMBER = re.compile(r"(?<=[\u4e00-\u9fff])〔?((?:19|20)\d\d)(?:〕|年)?第?(\d{1,4})号")
+
+
+def _canonical_numbers(text: str, kept: list[int]) -> tuple[str, list[int]]:
+    """``text`` with every 文号 after an issuer's code written as documents write it (人社部函〔2021〕49号),
+    and ``kept`` (``text[i]`` is the question's character ``kept[i]``) still pointing into the question."""
+    out, where, at = [], [], 0
+    for match in _TYPED_NUMBER.finditer(text):
+        out.append(text[at:match.start()])
+        where += kept[at:match.start()]
+        year, number = match.group(1), match.group(2)
+        out.append(f"〔{year}〕{number}号")
+        where += ([kept[match.start()]] + [kept[match.start(1) + i] for i in range(4)] + [kept[match.end(1) - 1]]
+                  + [kept[match.start(2) + i] for i in range(len(number))] + [kept[match.end() - 1]])
+        at = match.end()
+    out.append(text[at:])
+    where += kept[at:]
+    return "".join(out), where
+
+
 def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
                     kinds: Mapping[str, tuple[str, ...]] | None = None,
                     other_names: frozenset[str] = frozenset(), near_names: NearNames | None = None) -> References:
@@ -645,6 +666,7 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
     # bracket around a year becomes 〔〕 (one character for one), so text[i] is original[kept[i]]
     kept = [i for i, ch in enumerate(original) if not ch.isspace()]
     text = _BRACKETED_YEAR.sub(r"〔\1〕", "".join(original[i] for i in kept))
+    text, kept = _canonical_numbers(text, kept)
     found: dict[str, None] = {}
     spans, ends, named = [], [], []  # ends: where each name ends in ``text``; named: the ids it names
     unheld: dict[str, None] = {}
@@ -860,9 +882,12 @@ _WHICH_DOCUMENT = re.compile(
 def _asks_what_document_is(query: str, refs: References) -> str:
     """"number" when ``query`` only asks what document a number it writes names (国务院令第652号是什么:
     its title answers), "name" when it asks that of a document it names (教师法是什么: its opening
-    answers), else ""."""
-    if not refs.documents or not _WHICH_DOCUMENT.fullmatch(_without_names(query, refs.spans, "").strip()):
+    answers) or is only its name or number (教师法, 人社部函〔2021〕49号), else ""."""
+    rest = _without_names(query, refs.spans, "").strip()
+    if not refs.documents or rest.strip("《》？?。！! ") and not _WHICH_DOCUMENT.fullmatch(rest):
         return ""
+    if not rest.strip("《》？?。！! "):
+        return "name"  # the name alone, as typed into a search box: what the document says as a whole
     return "number" if any(span.endswith(("号", "号文", "号文件")) for span in refs.spans) else "name"
 
 

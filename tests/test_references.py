@@ -175,6 +175,15 @@ def test_aliases_come_from_title_and_document_number():
     assert "人社部函2021年49号" in aliases  # the year typed without brackets; 「国发2019年4号文件」 named nothing
 
 
+@pytest.mark.parametrize("question, span", [
+    ("人社部函2021第49号讲了什么", "人社部函2021第49号"), ("人社部函〔2021〕第49号", "人社部函〔2021〕第49号"),
+    ("请看人社部函 2021 第49号", "人社部函 2021 第49号"), ("人社部函[2021]49号", "人社部函[2021]49号"),
+])
+def test_a_document_number_typed_another_way_names_its_document(question, span):
+    refs = find_references(question, {"人社部函〔2021〕49号": ("notice",), "〔2021〕49号": ("notice",)})
+    assert refs.documents == ("notice",) and refs.spans == (span,)  # as written, so it can be taken out
+
+
 def test_a_document_number_no_document_has_is_read_as_unheld():
     aliases = {"人社部函〔2021〕49号": ("notice",), "〔2021〕49号": ("notice",)}
     assert find_references("国发〔2019〕5号的主要内容", aliases).unheld_numbers == ("国发〔2019〕5号",)
@@ -253,6 +262,7 @@ def test_a_regulation_is_named_by_the_order_that_made_it_or_amended_it():
 @pytest.mark.parametrize("question, about", [
     ("国务院令第652号是什么？", "title"), ("主席令第112号是哪部法律", "title"), ("49号文是什么文件", "title"),
     ("教师法是什么", "overview"),  # a name, not a number: what it is about
+    ("教师法", "overview"), ("《教师法》？", "overview"), ("49号文", "overview"),  # the name alone, as typed into a search box
     ("国务院令第652号是什么时候发布的", "date"),
 ])
 def test_what_a_named_document_is(question, about):
