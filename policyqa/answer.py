@@ -241,16 +241,37 @@ def wording_notice(misquoted: list[str]) -> str:
     return f"引号中的“{named}”在文件中没有逐字出现，请以引用的原文为准。"
 
 
+def _one_part(paragraph: int | None, item: int | None) -> str:
+    return "".join(f"第{chinese_number(n)}{unit}" for n, unit in ((paragraph, "款"), (item, "项")) if n)
+
+
 def part_label(refs: References) -> str:
-    """第二款第六项 — the part of an article ``refs`` asks for, as laws cite it ("" for none)."""
-    return "".join(f"第{chinese_number(n)}{unit}" for n, unit in ((refs.paragraph, "款"), (refs.item, "项")) if n)
+    """第二款第六项 — the part of an article ``refs`` asks for, as laws cite it ("" for none); several
+    as the question lists them (第二款、第三款; 第一款第一项、第二项)."""
+    if not refs.parts:
+        return _one_part(refs.paragraph, refs.item)
+    paragraphs = {p for p, _i in refs.parts}
+    if len(paragraphs) == 1 and all(i for _p, i in refs.parts):  # items of one 款 (or of the article)
+        return _one_part(refs.parts[0][0], None) + "、".join(_one_part(None, i) for _p, i in refs.parts)
+    return "、".join(_one_part(p, i) for p, i in refs.parts)
+
+
+def missing_parts(hit: Hit, refs: References) -> str:
+    """The parts of ``refs.parts`` that ``hit``'s article lacks, as laws cite them (第四款)."""
+    start, end = hit.chunk.para_span
+    return "、".join(_one_part(p, i) for p, i in refs.parts
+                    if article_part(hit.doc.text[start:end], p, chinese_number(i) if i else None) is None)
 
 
 def asked_part(hit: Hit, refs: References) -> tuple[int, int] | None:
-    """The span, in the document text, of the 款 or 项 ``refs`` asks for in ``hit``'s article."""
+    """The span, in the document text, of the 款 or 项 ``refs`` asks for in ``hit``'s article; of
+    several, from the first one's start to the last one's end (None when the article lacks one)."""
     start, end = hit.chunk.para_span
-    span = article_part(hit.doc.text[start:end], refs.paragraph, chinese_number(refs.item) if refs.item else None)
-    return None if span is None else (start + span[0], start + span[1])
+    spans = [article_part(hit.doc.text[start:end], p, chinese_number(i) if i else None)
+             for p, i in refs.parts or ((refs.paragraph, refs.item),)]
+    if any(span is None for span in spans):
+        return None
+    return start + min(a for a, _b in spans), start + max(b for _a, b in spans)
 
 
 def prepare(question: str, text: str, notice: str, result: SearchResult, config: Config, idf: dict[str, float],
@@ -274,6 +295,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     article_pinned = bool(asked) and missing is None
     part = part_label(refs) if article_pinned else ""
     part_span = asked_part(hits[found_at[0]], refs) if part else None
+    if part and part_span is None and refs.parts:  # 第二款至第五款 of an article of three: name what it lacks
+        part = missing_parts(hits[found_at[0]], refs)
     if article_pinned and not part and len(asked) == 1 and asks_whole_wording(result.query, refs.spans):
         part_span = hits[found_at[0]].chunk.para_span  # 第三十八条原文: the article whole, not its lead-in alone
     # a chapter or part asked about (第二章): search put its passages first when the document has it

@@ -165,6 +165,39 @@ def parts_of(query: str) -> tuple[int | None, int | None]:
     return found.get("款"), found.get("项")
 
 
+#: What may stand between two parts asked together: a list (第二款、第三款) or a range (第（一）项到第（三）项).
+_PART_JOINS = ("", "、", "，", ",", "和", "及", "与", "以及", *_RANGE)
+
+
+def parts_asked(query: str) -> tuple[tuple[int | None, int | None], ...]:
+    """Every (款, 项) a question asks for inside its one article, in order, at most :data:`MAX_ARTICLES`:
+    第十条第二款、第三款 → ((2, None), (3, None)); 第三十八条第一款第（一）项到第（三）项 → ((1, 1), (1, 2), (1, 3));
+    第十四条第六项 → ((None, 6),). () when it asks for none (or :func:`parts_of` reads only one)."""
+    text = unicodedata.normalize("NFKC", query)
+    article = _ARTICLE.search(text) if len(articles_of(text)) == 1 else None
+    parts: list[tuple[int | None, int | None]] = []
+    paragraph, at = None, article.end() if article else 0
+    for match in _PART.finditer(text, at) if article else ():
+        join = text[at:match.start()].strip()
+        value = _article_number(match.group(1))
+        if join not in _PART_JOINS or not value or value >= 100:
+            break
+        at = match.end()
+        in_range = bool(join) and join in _RANGE
+        if _PART_UNIT[match.group(2)] == "款":
+            if in_range and parts and parts[-1][1] is None and parts[-1][0]:
+                parts += [(n, None) for n in range(parts[-1][0] + 1, value)]
+            paragraph = value
+            parts.append((value, None))
+        elif not join and parts and parts[-1] == (paragraph, None):
+            parts[-1] = (paragraph, value)  # 第一款第六项: the item of that 款
+        elif in_range and parts and parts[-1][1]:
+            parts += [(paragraph, n) for n in range(parts[-1][1] + 1, value + 1)]
+        else:
+            parts.append((paragraph, value))
+    return tuple(dict.fromkeys(parts))[:MAX_ARTICLES] if len(parts) > 1 else ()
+
+
 #: 第二十五条之一: an article inserted after 第二十五条 by an amendment (刑法 has many), another article.
 _INSERTED_ARTICLE = re.compile(rf"第\s*({_NUMBER})\s*条\s*之\s*([{CN_NUM}]{{1,4}})")
 
@@ -604,6 +637,7 @@ class References:
     #: question names several (教师法第二十五条和教育法第三十三条); () where no name precedes it
     article_documents: tuple[tuple[str, ...], ...] = ()
     from_end: int | None = None  # 倒数第二条 → 2 (search turns it into ``article`` for the one named document)
+    parts: tuple[tuple[int | None, int | None], ...] = ()  # several (款, 项) of the article (第二款、第三款); () for one
 
     def __bool__(self) -> bool:
         return bool(self.documents) or self.article is not None or self.division is not None
@@ -739,7 +773,8 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
         articles, item = (item_in_division,), None
     return References(tuple(found), articles[0] if articles else None, tuple(spans), paragraph, item, articles, division,
                       division_paragraph(query) if division else None, corrected, tuple(unheld), unheld_numbers,
-                      article_documents, _article_number(counted_back.group(1)) if counted_back else None)
+                      article_documents, _article_number(counted_back.group(1)) if counted_back else None,
+                      parts_asked(query) if paragraph or item else ())
 
 
 #: A 文号 as written (normalised: 国发〔2019〕4号), its issuer's code the characters right before it.

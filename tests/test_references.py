@@ -28,6 +28,7 @@ from retriever.references import (
     near_alias,
     near_name_index,
     quoted_passages,
+    parts_asked,
     parts_of,
     unheld_names,
 )
@@ -106,6 +107,15 @@ def test_division_with_article(question, division):
     assert division_with_article(question) == division
 
 
+@pytest.mark.parametrize("question, parts", [
+    ("某法第十条第二款、第三款", ((2, None), (3, None))), ("某法第十条第一款至第三款", ((1, None), (2, None), (3, None))),
+    ("某法第三十八条第一款第（一）项到第（三）项", ((1, 1), (1, 2), (1, 3))), ("某条例第十四条第六项和第七项", ((None, 6), (None, 7))),
+    ("某法第十条第二款是什么，第三款呢", ()),  # a second question, not a list
+])
+def test_several_parts_asked_together(question, parts):
+    assert parts_asked(question) == parts
+
+
 @pytest.mark.parametrize("question, paragraph", [
     ("某通知第二部分第三段", 3), ("某通知第二部分的第3段讲什么", 3), ("某法第一章第二节第四段", 4),
     ("某通知第二部分", None), ("某通知第三段", None),  # no division: which paragraphs are counted is unclear
@@ -157,6 +167,7 @@ def test_a_division_is_read_only_in_a_document_the_question_names():
     ("某法第40条（三）", (None, 3)), ("某法第四十条第一款(二)是什么", (1, 2)), ("某法第四十条（试用期）", (None, None)),
 ])
 def test_parts_of_an_article(question, parts):
+    assert len(parts_asked(question)) != 1  # one part alone: parts_of gives it
     assert parts_of(question) == parts
     refs = find_references(question, {})
     assert (refs.paragraph, refs.item) == parts

@@ -259,6 +259,21 @@ def test_a_paragraph_or_item_of_an_article_is_quoted_whole_and_cited_as_laws_cit
     assert "第十条第二款" in answer.answer
 
 
+def test_several_parts_of_an_article_are_quoted_together_and_cited_as_listed(qa):
+    """「第十条第二款、第三款」 quoted 第二款 alone, and a range of items its first one, without a word."""
+    answer = qa.ask("劳动合同法第十条第二款、第三款")
+    assert not answer.refused and len(answer.citations) == 1
+    quote = answer.citations[0]
+    assert quote.quote.startswith("已建立劳动关系") and quote.quote.endswith("自用工之日起建立。")
+    assert quote.part == "第二款、第三款"
+    answer = qa.ask("劳动合同法第三十八条第一款第（一）项到第（三）项")
+    quote = answer.citations[0]
+    assert quote.quote.startswith("（一）") and "（三）" in quote.quote and "（四）" not in quote.quote
+    assert quote.part == "第一款第一项、第二项、第三项"
+    answer = qa.ask("劳动合同法第十条第二款至第五款")  # three 款 at most are asked; it has no 第四款
+    assert answer.refused and answer.reason == "《中华人民共和国劳动合同法》第十条中没有第四款"
+
+
 def test_a_part_asked_with_no_document_named_is_taken_from_a_document_whose_article_has_it(qa):
     # it was refused by the first 第十四条 found, in a document whose 第十四条 has no items
     answer = qa.ask("第十四条第六项")
