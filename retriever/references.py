@@ -11,10 +11,11 @@ All functions but the table's reader are pure.
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -799,6 +800,31 @@ def load_law_names(path: Path = LAW_NAMES) -> frozenset[str]:
 def unheld_names(aliases: Mapping[str, tuple[str, ...]], names: frozenset[str]) -> frozenset[str]:
     """The ``names`` of laws and regulations that no document of ``aliases`` goes by."""
     return frozenset(name for name in names if name not in aliases)
+
+
+#: A title the documents cite: 《关于提高技术工人待遇的意见》 (〈〉 nest a title inside one).
+_CITED_TITLE = re.compile(r"《([^《》\n]{4,60})》")
+#: A cited title this close to a held document's name (difflib ratio) is taken for a way of writing
+#: that name, not for another document: 女职工劳动保护规定 beside the held 女职工劳动保护特别规定.
+CITED_TITLE_MAX_LIKENESS = 0.8
+
+
+def cited_titles(texts: Iterable[str], aliases: Mapping[str, tuple[str, ...]]) -> frozenset[str]:
+    """The titles the ``texts`` cite (《…》) that name no held document (``aliases``): 49号文 cites
+    《关于提高技术工人待遇的意见》 and 《技能人才薪酬分配指引》, which the library lacks, so a question that
+    writes one is told so (as for a law of law_names.txt). Left out: a title that holds a held name (an
+    amending decision, 关于修改〈…劳动合同法〉的决定, is about that law) or is nearly one."""
+    held = [name for name in aliases if len(name) >= SHORT_NAME_MIN_CHARS]
+    titles = set()
+    for text in texts:
+        for match in _CITED_TITLE.finditer(text):
+            title = normalise_reference_text(match.group(1))
+            bare = title.removeprefix("中华人民共和国")
+            if title in aliases or any(name in title for name in held) or any(
+                    difflib.SequenceMatcher(None, bare, name).ratio() >= CITED_TITLE_MAX_LIKENESS for name in held):
+                continue
+            titles.update({title, bare} if len(bare) >= SHORT_NAME_MIN_CHARS else {title})
+    return frozenset(titles)
 
 
 #: A name written with one wrong character (劳动和同法: pinyin input offers 和 for he as readily as 合)

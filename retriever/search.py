@@ -23,7 +23,7 @@ from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
 from retriever.references import (
     CHAPTERS_NAMED_ALONE, Division, References, alias_table, asks_about_document, bare_title, cites_only, division_matches, find_references, heading_matches,
-    chapter_named, kind_table, last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, unheld_names,
+    chapter_named, cited_titles, kind_table, last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, unheld_names,
 )
 from retriever.settings import SearchSettings
 from retriever.store import IndexData
@@ -150,7 +150,9 @@ class Retriever:
         self._line_rows: dict[tuple[str, str], int | None] = {}  # (about, doc_id) → line_row, found once
         self._aliases = alias_table(docs, cut, load_known_names())  # names of the documents a question may use (retriever/references.py)
         self._kinds = kind_table(docs)  # 方案 → the plan: a kind cited with an article names its documents
-        self._unheld = unheld_names(self._aliases, load_law_names())  # 义务教育法: a law the index lacks
+        # 义务教育法: a law the index lacks; 《技能人才薪酬分配指引》: a document its documents cite and it lacks
+        self._unheld = unheld_names(self._aliases, load_law_names()) | cited_titles(
+            (doc.text for doc in index.documents.values()), self._aliases)
         self._near = near_name_index(self._aliases)  # 劳动和同法: a name with one character wrong
         # versions and regions (retriever/preference.py); builds before they were stored derive them
         standing = {

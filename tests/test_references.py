@@ -9,6 +9,7 @@ from retriever.references import (
     asked_version_year,
     asks_about_document,
     chapter_named,
+    cited_titles,
     article_of,
     articles_of,
     chinese_number,
@@ -289,6 +290,24 @@ def test_a_regulation_asked_for_by_its_order_number_is_named_by_its_title(qa):
     assert answer.citations[0].quote.startswith("第十条")
     answer = qa.ask("国务院令第999号的主要内容")
     assert answer.refused and answer.reason == "文档库中没有国务院令第999号文件"
+
+
+def test_titles_the_documents_cite_that_the_library_lacks_are_unheld_names():
+    aliases = {"女职工劳动保护特别规定": ("held",), "劳动合同法": ("law",), "中华人民共和国劳动合同法": ("law",)}
+    texts = ["要认真落实《关于提高技术工人待遇的意见》和《技能人才薪酬分配指引》。",
+             "《女职工劳动保护规定》同时废止。",  # nearly the held name: a way of writing it, not another document
+             "根据《关于修改〈中华人民共和国劳动合同法〉的决定》修正",  # holds a held name: about that law
+             "依照《中华人民共和国船员条例》和《中华人民共和国企业破产法》"]
+    assert cited_titles(texts, aliases) == {"关于提高技术工人待遇的意见", "技能人才薪酬分配指引", "中华人民共和国船员条例",
+                                            "中华人民共和国企业破产法", "企业破产法"}
+
+
+def test_a_title_the_documents_cite_but_the_library_lacks_is_said_to_be_missing(qa):
+    """It was answered from the notice's sentence that cites it, as if that were its content."""
+    answer = qa.ask("技能人才薪酬分配指引怎么规定的")
+    assert answer.notice.startswith("文档库中没有《技能人才薪酬分配指引》")
+    answer = qa.ask("社会力量办学条例第十条")  # cited by the 民办教育促进法, repealed by it
+    assert answer.refused and answer.reason == "文档库中没有《社会力量办学条例》"
 
 
 def test_a_document_number_no_document_has_is_refused_by_it(qa):
