@@ -678,13 +678,15 @@ def _canonical_numbers(text: str, kept: list[int]) -> tuple[str, list[int]]:
 
 def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
                     kinds: Mapping[str, tuple[str, ...]] | None = None,
-                    other_names: frozenset[str] = frozenset(), near_names: NearNames | None = None) -> References:
+                    other_names: frozenset[str] = frozenset(), near_names: NearNames | None = None,
+                    abbreviations: AbbreviationIndex | None = None) -> References:
     """The documents named in ``query`` (longest aliases first, no overlaps) and its article.
 
     ``other_names`` (:func:`unheld_names`) are the names of documents the index does not hold;
     they are matched with the aliases, longest first, so that 义务教育法 is read as itself (in
     ``unheld``) and not as the 教育法 inside it. With ``near_names`` (:func:`near_name_index` of
-    ``aliases``), a question that names nothing may name a document with one character wrong.
+    ``aliases``), a question that names nothing may name a document with one character wrong; with
+    ``abbreviations`` (:func:`abbreviation_index`), a title with words dropped (职业教育改革方案).
 
     With ``kinds`` (:func:`kind_table`), a question that names no document by its name but cites
     a kind with an article (方案第十二条, 条例第三条) names the documents of that kind. An item in
@@ -728,6 +730,15 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
         (m.group(1) if len(m.group(1)) <= MAX_ISSUER_CHARS else "") + m.group(2)
         for m in _WRITTEN_NUMBER.finditer(text) if not any(taken[m.start(2):m.end(2)]))) + tuple(dict.fromkeys(
         f"{m.group(1)}令第{m.group(2)}号" for m in _WRITTEN_ORDER.finditer(text) if not any(taken[m.start():m.end()])))
+    shortened_as: tuple[str, str] = ()
+    shortened = None if found or unheld or not abbreviations else abbreviated_alias(text, abbreviations)
+    if shortened:  # 职业教育改革方案: a title with words dropped, read as the title (and said so)
+        start, end, title, ids = shortened
+        found.update(dict.fromkeys(ids))
+        spans.append(original[kept[start] : kept[end - 1] + 1])
+        ends.append(end)
+        named.append(ids)
+        shortened_as = (spans[-1], title)
     if not found and not unheld and kinds:
         for match in _KIND_CITED.finditer(text):
             if match.group(1) in kinds:
@@ -742,7 +753,7 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
                 spans.append(original[kept[match.start(1)] : kept[match.end(1) - 1] + 1])
                 ends.append(match.end(1))
                 named.append(kinds[match.group(1)])
-    corrected: tuple[str, str] = ()
+    corrected: tuple[str, str] = shortened_as
     near = None if found or unheld or near_names is None else near_alias(text, near_names)
     if near:
         start, end, alias = near
@@ -840,6 +851,51 @@ _ANY_KIND = ""  # the tables of names with a character of their kind masked
 #: (kind, length) → an alias with one character (not of its kind) masked → (alias, its document).
 NearNames = dict[tuple[str, int], dict[str, list[tuple[str, str]]]]
 _MASK = "\0"
+
+
+#: A title shortened by dropping words (职业教育改革方案 for 国家职业教育改革实施方案, 农民工工资条例 for
+#: 保障农民工工资支付条例) names its document when it keeps this share of the title, in order, with the
+#: kind it ends in, and no other document's title of that kind is kept as well. 法 is left out: a law
+#: is shortened by dropping 中华人民共和国, an alias already, and 法 ends many everyday words (办法, 合法).
+ABBREVIATION_SHARE = 0.6
+AbbreviationIndex = dict[str, list[tuple[str, tuple[str, ...], frozenset[str]]]]
+
+
+def abbreviation_index(aliases: Mapping[str, tuple[str, ...]]) -> AbbreviationIndex:
+    """kind → (each name of one document that ends in that kind, not a number: its title and short
+    names, its ids, its characters), built once per index."""
+    index: AbbreviationIndex = {}
+    for alias, ids in aliases.items():
+        kind = max((k for k in DOCUMENT_KINDS if alias.endswith(k) and k != "法"), key=len, default=None)
+        if kind and len(ids) == 1 and "号" not in alias:
+            index.setdefault(kind, []).append((alias, ids, frozenset(alias)))
+    return index
+
+
+def abbreviated_alias(text: str, index: AbbreviationIndex) -> tuple[int, int, str, tuple[str, ...]] | None:
+    """Where ``text`` writes a title shortened by dropping words (:data:`ABBREVIATION_SHARE`), the
+    title and its document's ids: the words before a kind that run through one title in order."""
+    best: list[tuple[int, int, str, tuple[str, ...]]] = []
+    for kind, titles in index.items():
+        for match in re.finditer(re.escape(kind), text):
+            end = match.end()
+            last = frozenset(text[max(0, end - SHORT_NAME_MIN_CHARS):end])
+            for title, ids, characters in titles:
+                if not last <= characters:  # the shortest name allowed must run through it: most titles fail here
+                    continue
+                i, j = end - 1, len(title) - 1  # match backwards: the longest run of the text ending here
+                while i >= 0 and j >= 0:
+                    if text[i] == title[j]:
+                        i -= 1
+                    j -= 1
+                start = i + 1
+                if end - start >= max(SHORT_NAME_MIN_CHARS, ABBREVIATION_SHARE * len(title)):
+                    best.append((start, end, title, ids))
+    if not best:
+        return None
+    longest = max(end - start for start, end, _t, _i in best)
+    top = [b for b in best if b[1] - b[0] == longest]
+    return top[0] if len({b[3] for b in top}) == 1 else None
 
 
 def near_name_index(aliases: Mapping[str, tuple[str, ...]]) -> NearNames:

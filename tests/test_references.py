@@ -4,6 +4,7 @@ import dataclasses
 import pytest
 
 from retriever.references import (
+    abbreviation_index,
     alias_table,
     arabic_number,
     asked_version_year,
@@ -290,6 +291,31 @@ def test_a_regulation_asked_for_by_its_order_number_is_named_by_its_title(qa):
     assert answer.citations[0].quote.startswith("第十条")
     answer = qa.ask("国务院令第999号的主要内容")
     assert answer.refused and answer.reason == "文档库中没有国务院令第999号文件"
+
+
+ABBREVIATED = {"保障农民工工资支付条例": ("wages",), "事业单位人事管理条例": ("staff",), "国家职业教育改革实施方案": ("plan",),
+               "劳动合同法实施条例": ("contract",), "国务院令第652号": ("staff",)}
+
+
+@pytest.mark.parametrize("question, span, documents", [
+    ("农民工工资条例第三条", "农民工工资条例", ("wages",)), ("事业单位条例第十四条", "事业单位条例", ("staff",)),
+    ("国务院印发的职业教育改革方案讲了什么", "职业教育改革方案", ("plan",)), ("劳动合同条例第十条", "劳动合同条例", ("contract",)),
+    ("学校的实施方案要报批吗", None, ()), ("有什么办法多拿工资", None, ()),  # too short, or no title's words
+    ("工资条例有哪些规定", None, ()),  # 4 of 11 characters: not enough to say which
+])
+def test_a_title_with_words_dropped_names_its_document_and_is_said_so(question, span, documents):
+    refs = find_references(question, ABBREVIATED, kind_table({d: {"title": f"《{t}》"} for t, (d,) in ABBREVIATED.items()}),
+                           abbreviations=abbreviation_index(ABBREVIATED))
+    assert refs.documents == documents
+    assert (refs.corrected[0] if refs.corrected else None) == span
+
+
+def test_a_regulation_named_with_words_dropped_is_answered_from_it(qa):
+    """「农民工工资条例第三条」 read 条例 alone before 第三条, naming all seven regulations."""
+    answer = qa.ask("农民工工资条例第三条")
+    assert answer.references["documents"] == ["35_baozhang-nongmingong-gongzi-zhifu-tiaoli-2019"]
+    assert not answer.refused and answer.citations[0].hit.chunk.heading[-1] == "第三条"
+    assert answer.notice.startswith("问题中的“农民工工资条例”按") and "可指" not in answer.notice
 
 
 def test_titles_the_documents_cite_that_the_library_lacks_are_unheld_names():
