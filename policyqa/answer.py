@@ -314,6 +314,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     counted_back = refs.from_end is not None and refs.article is not None  # 倒数第二条, read by search
     if counted_back and refs.article == 0:
         part = f"倒数第{chinese_number(refs.from_end)}条"  # more than the document has: refused as such
+    # an item a part lacks or an article beyond the law's end is refused as a part, not as a missing article
+    refused_as_part = item_in_division or (counted_back and refs.article == 0)
     # where a refusal says it looked: the document the missing article was asked of (教育法第三十三条)
     looked_in = refs.documents if missing is None else refs.documents_of(missing)
     about_document = result.about
@@ -337,8 +339,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         has_hits=bool(result.hits),
         places=places_in(result.query),
         lexicon=lexicon or {},
-        article=None if item_in_division or counted_back and refs.article == 0 else refs.article if missing is None else missing,
-        article_found=missing is None or item_in_division or counted_back and refs.article == 0,
+        article=None if refused_as_part else refs.article if missing is None else missing,
+        article_found=missing is None or refused_as_part,
         # where it looked: the first hit's named document, or every named one when none is a hit (a few)
         named_titles=[h.doc.title for h in result.hits if h.chunk.doc_id in looked_in][:1]
         or list(result.named_titles if len(result.named_titles) <= 3 else ()),

@@ -783,10 +783,13 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
     item_in_division = division_item(query) if division and not articles else None
     if item_in_division:  # 第二部分第（二）项: the item so numbered, looked for inside that part
         articles, item = (item_in_division,), None
-    return References(tuple(found), articles[0] if articles else None, tuple(spans), paragraph, item, articles, division,
-                      division_paragraph(query) if division else None, corrected, tuple(unheld), unheld_numbers,
-                      article_documents, _article_number(counted_back.group(1)) if counted_back else None,
-                      parts_asked(query) if paragraph or item else ())
+    return References(
+        documents=tuple(found), article=articles[0] if articles else None, spans=tuple(spans), paragraph=paragraph,
+        item=item, articles=articles, division=division,
+        division_paragraph=division_paragraph(query) if division else None, corrected=corrected,
+        unheld=tuple(unheld), unheld_numbers=unheld_numbers, article_documents=article_documents,
+        from_end=_article_number(counted_back.group(1)) if counted_back else None,
+        parts=parts_asked(query) if paragraph or item else ())
 
 
 #: A 文号 as written (normalised: 国发〔2019〕4号), its issuer's code the characters right before it.
