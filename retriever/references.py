@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ingest.jurisdiction import place_of
 from ingest.rules import read_table
 from ingest.structure import CN_NUM, DOCUMENT_KINDS, heading_kind
@@ -827,18 +829,52 @@ def cited_titles(texts: Iterable[str], aliases: Mapping[str, tuple[str, ...]]) -
     """The titles the ``texts`` cite (《…》) that name no held document (``aliases``): 49号文 cites
     《关于提高技术工人待遇的意见》 and 《技能人才薪酬分配指引》, which the library lacks, so a question that
     writes one is told so (as for a law of law_names.txt). Left out: a title that holds a held name (an
-    amending decision, 关于修改〈…劳动合同法〉的决定, is about that law) or is nearly one."""
-    held = [name for name in aliases if len(name) >= SHORT_NAME_MIN_CHARS]
+    amending decision, 关于修改〈…劳动合同法〉的决定, is about that law) or is nearly one.
+
+    Run at every start, over every document: each distinct title is judged once, and the likeness is
+    computed only for the held names whose shared characters allow it (below)."""
+    held = _HeldNames([name for name in aliases if len(name) >= SHORT_NAME_MIN_CHARS])
     titles = set()
-    for text in texts:
-        for match in _CITED_TITLE.finditer(text):
-            title = normalise_reference_text(match.group(1))
-            bare = title.removeprefix("中华人民共和国")
-            if title in aliases or any(name in title for name in held) or any(
-                    difflib.SequenceMatcher(None, bare, name).ratio() >= CITED_TITLE_MAX_LIKENESS for name in held):
-                continue
-            titles.update({title, bare} if len(bare) >= SHORT_NAME_MIN_CHARS else {title})
+    for title in {normalise_reference_text(match.group(1)) for text in texts for match in _CITED_TITLE.finditer(text)}:
+        bare = title.removeprefix("中华人民共和国")
+        if title in aliases or held.inside(title) or held.nearly(bare):
+            continue
+        titles.update({title, bare} if len(bare) >= SHORT_NAME_MIN_CHARS else {title})
     return frozenset(titles)
+
+
+class _HeldNames:
+    """The held names :func:`cited_titles` compares a title with, indexed so that a large library
+    (thousands of names, thousands of cited titles) is not compared pair by pair."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.known = set(names)
+        self.shortest = min(map(len, names), default=0)
+        self.longest = max(map(len, names), default=0)
+        self.lengths = np.asarray([len(name) for name in names], dtype=np.float64)
+        self.column = {ch: i for i, ch in enumerate(sorted({ch for name in names for ch in name}))}
+        self.counts = np.zeros((len(names), len(self.column)), dtype=np.int16)  # each name's characters
+        for row, name in enumerate(names):
+            for ch in name:
+                self.counts[row, self.column[ch]] += 1
+
+    def inside(self, title: str) -> bool:
+        """Whether a held name occurs in ``title`` (looked up by its substrings, not name by name)."""
+        return any(title[i:j] in self.known for i in range(len(title))
+                   for j in range(i + self.shortest, min(len(title), i + self.longest) + 1))
+
+    def nearly(self, bare: str) -> bool:
+        """Whether ``bare`` is :data:`CITED_TITLE_MAX_LIKENESS` like a held name (difflib ratio). The
+        characters two strings share bound their ratio from above (difflib's quick_ratio), so only the
+        names that bound lets through are compared."""
+        own = {ch: bare.count(ch) for ch in set(bare) if ch in self.column}
+        if not own:
+            return False
+        shared = np.minimum(self.counts[:, [self.column[ch] for ch in own]], list(own.values())).sum(axis=1)
+        bound = 2.0 * shared / (len(bare) + self.lengths)
+        return any(difflib.SequenceMatcher(None, bare, self.names[row]).ratio() >= CITED_TITLE_MAX_LIKENESS
+                   for row in np.flatnonzero(bound >= CITED_TITLE_MAX_LIKENESS))
 
 
 #: A name written with one wrong character (劳动和同法: pinyin input offers 和 for he as readily as 合)
