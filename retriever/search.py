@@ -406,13 +406,14 @@ class Retriever:
         if 0 < cfg.apparatus_weight != 1:
             fused = self._reweigh_apparatus(fused, cfg.apparatus_weight, about, refs.documents)
         fused, demoted_docs = self._prefer(query, fused, refs.documents)
-        fused, first = self._apply_references(fused, refs, allowed, about=about, query=query)
+        # 第二部分第三段: the part's paragraphs, counted once for the search and the answer
+        paragraphs = (self.division_paragraphs(refs.documents[0], refs.division)
+                      if refs.division_paragraph is not None and len(refs.documents) == 1 else None)
+        fused, first = self._apply_references(fused, refs, allowed, about=about, query=query, paragraphs=paragraphs)
         fused = fused[:k]
         # 第三十八条 with no document named: which documents have one (the answer says it is ambiguous)
         article_docs = tuple(dict.fromkeys(self.doc_of_row(row) for row in first)) if refs.article is not None and not refs.documents else ()
         contents = self.division_contents(first, refs.division) if refs.division is not None and len(refs.documents) == 1 else ()
-        printed = (len(self.division_paragraphs(refs.documents[0], refs.division))
-                   if refs.division_paragraph is not None and len(refs.documents) == 1 else 0)
         per_score = {name: dict(r) for name, r in rankings.items()}
         per_rank = {name: {i: rank for rank, (i, _) in enumerate(r, start=1)} for name, r in rankings.items()}
         hits = []
@@ -439,7 +440,7 @@ class Retriever:
                               outline=self.outline(refs.documents[0]) if about == "overview" and len(refs.documents) == 1 else (),
                               about=about, article_titles=tuple(self.index.documents[d].title for d in article_docs),
                               article_titles_complete=len(self.index.chunks) <= ARTICLE_SCAN_LIMIT, division_contents=contents,
-                              division_paragraphs=printed)
+                              division_paragraphs=len(paragraphs or ()))
         self.adapt_hits(result)
         return result
 
@@ -629,13 +630,16 @@ class Retriever:
         return firsts[-1][0] if [n for _, n in firsts] == list(range(1, len(firsts) + 1)) else None
 
     def _apply_references(self, fused: list[tuple[int, float]], refs: References, allowed: np.ndarray | None,
-                          about: str = "", query: str = "") -> tuple[list[tuple[int, float]], list[int]]:
+                          about: str = "", query: str = "", paragraphs: list[list[int]] | None = None,
+                          ) -> tuple[list[tuple[int, float]], list[int]]:
         """Favour the documents the question names (+``reference_boost``) and put the article it
         asks for first: in the named documents, or among the candidates when none is named.
         Returns the reordered ranking and the rows put first.
         A question about a named document's title (「教师法的全称是什么？」, ``about`` "title") or its
         date (「…是哪天印发的？」, "date") gets that document's title line or dated line first, and a
-        question when it takes effect ("effective") its 本法自…起施行 clause."""
+        question when it takes effect ("effective") its 本法自…起施行 clause. ``paragraphs`` are the
+        rows of the division asked for, by printed paragraph (:meth:`division_paragraphs`), when the
+        question asks for one of them."""
         if not refs:
             return fused, []
         boost = self.config.reference_boost
@@ -665,8 +669,7 @@ class Retriever:
             first = [row for row in rows if division_matches(chunks[row].heading, refs.division)]
             # 「教师法第三章」 or 「教师法总则」 alone: in the document's order
             in_order = cites_only(query, (*refs.spans, *CHAPTERS_NAMED_ALONE))
-            if refs.division_paragraph is not None and len(named) == 1:  # 第二部分第三段: that paragraph alone
-                paragraphs = self.division_paragraphs(next(iter(named)), refs.division)
+            if paragraphs is not None:  # 第二部分第三段: that paragraph alone
                 n = refs.division_paragraph
                 # one the part lacks: the part in order (the answer says how many it has)
                 first, in_order = (paragraphs[n - 1] if 0 < n <= len(paragraphs) else first), True
