@@ -256,21 +256,25 @@ def part_label(refs: References) -> str:
     return "、".join(_one_part(p, i) for p, i in refs.parts)
 
 
+def _part_spans(hit: Hit, refs: References) -> list[tuple[str, tuple[int, int] | None]]:
+    """Each 款 or 项 ``refs`` asks for, as laws cite it, with its span in ``hit``'s article text (None: it lacks it)."""
+    start, end = hit.chunk.para_span
+    return [(_one_part(p, i), article_part(hit.doc.text[start:end], p, chinese_number(i) if i else None))
+            for p, i in refs.parts or ((refs.paragraph, refs.item),)]
+
+
 def missing_parts(hit: Hit, refs: References) -> str:
     """The parts of ``refs.parts`` that ``hit``'s article lacks, as laws cite them (第四款)."""
-    start, end = hit.chunk.para_span
-    return "、".join(_one_part(p, i) for p, i in refs.parts
-                    if article_part(hit.doc.text[start:end], p, chinese_number(i) if i else None) is None)
+    return "、".join(label for label, span in _part_spans(hit, refs) if span is None)
 
 
 def asked_part(hit: Hit, refs: References) -> tuple[int, int] | None:
     """The span, in the document text, of the 款 or 项 ``refs`` asks for in ``hit``'s article; of
     several, from the first one's start to the last one's end (None when the article lacks one)."""
-    start, end = hit.chunk.para_span
-    spans = [article_part(hit.doc.text[start:end], p, chinese_number(i) if i else None)
-             for p, i in refs.parts or ((refs.paragraph, refs.item),)]
+    spans = [span for _label, span in _part_spans(hit, refs)]
     if any(span is None for span in spans):
         return None
+    start = hit.chunk.para_span[0]
     return start + min(a for a, _b in spans), start + max(b for _a, b in spans)
 
 

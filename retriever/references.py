@@ -352,20 +352,22 @@ _ONLY_PARAGRAPH = re.compile(rf"第({_NUMBER})段")
 _ITEM_AFTER = re.compile(rf"\s*的?\s*(?:第\s*[（(]?\s*({_NUMBER})\s*[）)]?\s*项|[（(]\s*({_NUMBER})\s*[）)])")
 
 
+def _numbered_after_division(query: str, after: re.Pattern) -> int | None:
+    """The number ``after`` reads right after the division ``query`` cites (its first group that matched)."""
+    text = unicodedata.normalize("NFKC", query)
+    division = _DIVISIONS.search(text)
+    found = after.match(text, division.end()) if division else None
+    return _article_number(next(group for group in found.groups() if group)) if found else None
+
+
 def division_item(query: str) -> int | None:
     """The item of a division a question asks for (第二部分第（二）项 → 2), or None."""
-    text = unicodedata.normalize("NFKC", query)
-    match = _DIVISIONS.search(text)
-    after = _ITEM_AFTER.match(text, match.end()) if match else None
-    return _article_number(after.group(1) or after.group(2)) if after else None
+    return _numbered_after_division(query, _ITEM_AFTER)
 
 
 def division_paragraph(query: str) -> int | None:
     """The paragraph of a division a question asks for (第二部分第三段 → 3), or None."""
-    text = unicodedata.normalize("NFKC", query)
-    match = _DIVISIONS.search(text)
-    after = _PARAGRAPH_AFTER.match(text, match.end()) if match else None
-    return _article_number(after.group(1)) if after else None
+    return _numbered_after_division(query, _PARAGRAPH_AFTER)
 
 
 #: The chapters most laws have, which people name without saying 章: 劳动合同法附则, 教师法总则.
