@@ -224,8 +224,12 @@ def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[Span]:
 
 # -- a document's apparatus: banner, 文号, title, addressees, signature, date ---------------------
 
-#: The date under a document's signature: 2021年4月30日.
-ISSUE_DATE = re.compile(r"(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+#: The date under a document's signature: 2021年4月30日, or in words as documents dated before 2012
+#: write it (GB/T 9704-1999 wants the 成文日期 in Chinese numerals): 一九九四年十二月六日, 二〇〇八年九月十八日.
+ISSUE_DATE = re.compile(
+    r"(?:(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+    r"|[一二][〇零○Ｏ九][〇零○Ｏ一二三四五六七八九]{2}\s*年\s*(?:十[一二]?|[一二三四五六七八九])\s*月"
+    r"\s*(?:[一二]?十[一二三四五六七八九]?|三十一?|[一二三四五六七八九])\s*日)")
 #: A 文号 as documents write it: 国发〔2019〕4号, or an order's number, 国务院令第188号.
 ISSUE_NUMBER = re.compile(r"〔\s*(?:19|20)\d\d\s*〕\s*\d+\s*号|令\s*第\s*[\d一二三四五六七八九十百零〇]+\s*号")
 #: The kinds of document (文种) a title ends with and a document calls itself by (本条例…).
@@ -233,6 +237,10 @@ DOCUMENT_KINDS = ("法", "条例", "规定", "办法", "决定", "细则", "方�
 #: A law's or regulation's clause on when it takes effect, usually its last article:
 #: 本法自2022年5月1日起施行 / 本条例自发布之日起施行.
 EFFECTIVE_CLAUSE = re.compile(rf"本(?:{'|'.join(DOCUMENT_KINDS)})\s*自.{{0,20}}?起\s*(?:施行|生效|执行)")
+#: A reply's opening that only acknowledges the request it answers and announces the reply
+#: (你部《关于…的请示》（教职成〔2018〕8号）收悉。现批复如下：): content, since it names the request, but
+#: not what the reply says; the decision follows it.
+ACKNOWLEDGEMENT = re.compile(r"\s*[^。]{2,200}收悉[。，,]\s*(?:现[^。]{0,20}如下\s*[：:。]\s*)?")
 #: A line that ends in a colon with no sentence inside: a document's addressees (各省、自治区、直辖市人民
 #: 政府，国务院各部委…：), or in an article the lead-in of a list (有下列情形之一的：).
 ADDRESSEE_LINE = re.compile(r"(?m)^\s*[^。；！？\n]{2,120}[：:]\s*$")

@@ -406,7 +406,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     checks = [check for check in BEFORE_QUOTES if not (pinned and check is weak_evidence)]
     pinned_quote = (EFFECTIVE_CLAUSE if pinned and about_document == "effective" else COUNTED_QUOTE if counted
                     else ISSUE_NUMBER if pinned and about_document == "number"
-                    else ADDRESSEE_LINE if addressed_at is not None else None)
+                    else ADDRESSEE_LINE if addressed_at is not None
+                    else OPENING_QUOTE if overview and not article_pinned and division_at is None else None)
     pinned_hits = (tuple(dict.fromkeys(found_at)) if article_pinned else (division_at,) if division_at is not None
                    else (addressed_at,) if addressed_at is not None else (0,))
     return Prepared(question, text, notice, result, ctx, first_reason(ctx, checks), candidates, matrix, states, view,
@@ -418,6 +419,10 @@ COUNTED = {"articles": "连续编号的条文", "chapters": "连续编号的章"
 #: The sentence quoted for a count: the one that opens the last article, with its number (第九十八条
 #: 本法自…), not one of its items; in a plan's item (no 第…条 in its text), its first sentence.
 COUNTED_QUOTE = re.compile(rf"^\s*第[{CN_NUM}]+条")
+#: The sentence quoted for a document's overview (主要讲了什么): the opening's statement of purpose
+#: (为了…，制定本法; 为贯彻…，现提出如下意见), else its first sentence (a reply's 同意建立…), whatever the
+#: question's other words match.
+OPENING_QUOTE = re.compile(rf"^\s*(?:第[{CN_NUM}]+条\s*)?为")
 
 
 def count_notice(hit: Hit, refs: References, about: str) -> str:
@@ -546,8 +551,9 @@ def _pinned_pick(prepared: Prepared, probabilities: np.ndarray, h: int) -> int |
     first = [i for i, c in enumerate(candidates) if c.hit == h]
     if prepared.pinned_quote is not None:
         matching = [i for i in first if prepared.pinned_quote.search(hits[h].chunk.text[candidates[i].start:candidates[i].end])]
-        if not matching and prepared.pinned_quote is COUNTED_QUOTE and first:
+        if first and not matching and prepared.pinned_quote in (COUNTED_QUOTE, OPENING_QUOTE):
             matching = [min(first, key=lambda i: candidates[i].start)]
+        matching = matching[:1] if prepared.pinned_quote is OPENING_QUOTE else matching
         first = matching or first
     if prepared.pinned_part is not None:
         first = [i for i, c in enumerate(candidates) if _in_part(hits[c.hit], c, hits[h], prepared.pinned_part)] or first

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.schema import Chunk, SourceDocument
-from ingest.structure import EFFECTIVE_CLAUSE, ISSUE_DATE, addressee_line, heading_kind, is_apparatus
+from ingest.structure import ACKNOWLEDGEMENT, EFFECTIVE_CLAUSE, ISSUE_DATE, addressee_line, heading_kind, is_apparatus
 from ingest.jurisdiction import jurisdiction
 from ingest.versions import superseded_by
 from retriever.fusion import fuse
@@ -514,10 +514,11 @@ class Retriever:
         its first rows that holds the bare title), or None."""
         title = normalise_reference_text(bare_title(self.index.documents[doc_id].title))
         lo, hi = self._doc_rows[doc_id]
-        for row in range(lo, min(hi, lo + TITLE_SCAN_ROWS)):
-            if title and title in normalise_reference_text(self.index.chunks[row].text) and self.is_apparatus(row):
-                return row
-        return None
+        rows = [row for row in range(lo, min(hi, lo + TITLE_SCAN_ROWS))
+                if title and title in normalise_reference_text(self.index.chunks[row].text) and self.is_apparatus(row)]
+        # a line that is the title itself, before one that cites it (关于印发《工资支付暂行规定》的通知)
+        own = [row for row in rows if any(normalise_reference_text(line) == title for line in self.index.chunks[row].text.splitlines())]
+        return (own or rows or [None])[0]
 
     def division_contents(self, rows: list[int], division: Division) -> tuple[str, ...]:
         """The heading of ``division`` (第五章 特别规定), then those of the sections and the articles
@@ -584,7 +585,8 @@ class Retriever:
         wraps a plan: the plan's own title line comes after it); or None."""
         lo, hi = self._doc_rows[doc_id]
         title = self.line_row("title", doc_id)
-        return next((row for row in range(lo if title is None else title + 1, hi) if not self.is_apparatus(row)), None)
+        return next((row for row in range(lo if title is None else title + 1, hi)
+                     if not self.is_apparatus(row) and not ACKNOWLEDGEMENT.fullmatch(self.index.chunks[row].text)), None)
 
     def outline(self, doc_id: str) -> tuple[str, ...]:
         """The top-level headings of document ``doc_id`` in order (第一章 总则…, or 一、…二、…), or ()

@@ -16,6 +16,10 @@ PLAN = ("国务院关于印发国家职业教育改革实施方案的通知", "�
     ("各省、自治区、直辖市及新疆生产建设兵团人力资源社会保障厅（局）：", NOTICE),  # addressees
     ("人力资源社会保障部\n\n2021年4月30日", NOTICE),  # signature and date
     ("国务院\n\n2019年1月24日\n\n（此件公开发布）\n\n国家职业教育改革实施方案", PLAN),  # + the annexed plan's title
+    # a 印发 notice's own title above the 文号, and a signature dated in words, as before 2012
+    ("关于印发《某某暂行规定》的通知\n某部发〔1994〕1号", ("《某某暂行规定》", "某部发〔1994〕1号", "某部")),
+    ("某部\n一九九四年十二月六日\n某某暂行规定", ("《某某暂行规定》", "某部发〔1994〕1号", "某部")),
+    ("某部\n\n二〇〇八年九月三十日", ("《某某办法》", "", "某部")),
 ])
 def test_banner_number_title_addressees_and_signature_are_apparatus(text, doc):
     assert is_apparatus(text, *doc)
@@ -27,6 +31,8 @@ def test_banner_number_title_addressees_and_signature_are_apparatus(text, doc):
     ("今年4月，习近平总书记对职业教育工作作出重要指示，现就全国人力资源社会保障系统深入学习贯彻习近平总书记重要指示精神通知如下：", NOTICE),
     ("第六条 每年九月十日为教师节。", ("中华人民共和国教师法", "", "")),
     ("人力资源社会保障部\n\n2021年4月30日\n\n各地要及时报告。", NOTICE),  # one line of content is enough
+    ("各地要按照关于印发《某某办法》的通知要求执行。", NOTICE),  # a sentence that cites a 印发 notice
+    ("某部\n\n二〇〇八年十三月三十日", ("《某某办法》", "", "某部")),  # no such month
     ("", NOTICE),
 ])
 def test_content_is_not_apparatus(text, doc):
@@ -259,6 +265,10 @@ def test_a_question_for_what_a_document_says_as_a_whole_is_told_apart(question, 
     ("职业教育法讲了哪些内容？", "分八章：第一章 总 则；第二章 职业教育体系；", "第一条 为了推动职业教育高质量发展"),
     # how many parts: the outline counts them (used to quote the banner)
     ("49号文一共几部分？", "分三部分：一、深入学习领会", "今年4月，习近平总书记对职业教育工作作出重要指示"),
+    # a reply: its decision, not its acknowledgement of the request (…收悉。现批复如下：), asked by pointing
+    ("这份批复讲了什么", "分四部分：一、主要职能；", "同意建立由国务院领导同志牵头负责的"),
+    # the opening's statement of purpose (为…，现提出如下意见), not its first sentence of background
+    ("高技能人才队伍建设的意见主要讲了什么", "分", "为贯彻落实党中央、国务院决策部署"),
 ])
 def test_a_documents_overview_is_its_opening_with_its_outline(qa, question, outline, opening):
     answer = qa.ask(question)
@@ -272,6 +282,11 @@ def test_a_document_without_parts_or_chapters_gets_its_opening_and_no_outline(qa
     answer = qa.ask("请介绍一下职工带薪年休假条例")
     assert answer.citations[0].quote.startswith("第一条 为了维护职工休息休假权利")
     assert "分" not in answer.notice
+    # wrapped in a 印发 notice whose lines run without blank lines between (title, 文号, then the
+    # signature, its date in words and the regulation's own title in one chunk): used to quote the wrapper
+    answer = qa.ask("工资支付暂行规定主要讲了什么")
+    assert answer.citations[0].quote.startswith("第一条 为维护劳动者通过劳动获得劳动报酬的权利")
+    assert "一九九四年十二月六日" in qa.ask("工资支付暂行规定是哪天发布的").citations[0].quote
 
 
 def test_a_content_question_never_quotes_a_banner_title_or_signature(qa):
