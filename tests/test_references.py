@@ -391,6 +391,18 @@ def test_a_widely_used_short_name_from_the_table_names_its_document(qa):
     assert not answer.refused and "可指" not in answer.notice
 
 
+@pytest.mark.parametrize("question, document, article", [
+    ("工伤条例第十四条", "32_gongshang-baoxian-tiaoli-2010", "第十四条"),  # was: 条例 named all seven regulations
+    ("社保法第五十八条", "31_shehui-baoxian-fa-2018", "第五十八条"),  # was: no document named
+    ("高教法第一条", "22_gaodeng-jiaoyu-fa-2018", "第一条"),  # was: 教师法's 第一条
+    ("劳动仲裁法第二十七条", "30_laodong-zhengyi-tiaojie-zhongcai-fa-2007", "第二十七条"),  # was: refused, 《仲裁法》 unheld
+])
+def test_a_laws_everyday_short_name_names_it(qa, question, document, article):
+    answer = qa.ask(question)
+    assert answer.references["documents"] == [document]
+    assert not answer.refused and answer.citations[0].quote.startswith(article) and "可指" not in answer.notice
+
+
 def test_a_local_rule_has_no_short_name_without_its_place():
     from retriever.text import cut
 
