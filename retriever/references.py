@@ -600,6 +600,69 @@ def kind_table(documents: Mapping[str, Mapping]) -> dict[str, tuple[str, ...]]:
     return {kind: tuple(ids) for kind, ids in table.items()}
 
 
+#: Names of issuing organs as questions write them (人社部 → 人力资源社会保障部), with why:
+#: retriever/data/issuer_names.tsv.
+ISSUER_NAMES = Path(__file__).parent / "data" / "issuer_names.tsv"
+#: A kind of document, or a document of any kind, written after its organ (人社部那个通知, 劳动部的规定,
+#: 人社部发的文件); 法 alone is left out (国务院的办法 is no law, and 法 is in too many words).
+_ISSUED_KIND = re.compile(
+    rf"(?:{'|'.join(sorted((k for k in DOCUMENT_KINDS if len(k) > 1), key=len, reverse=True))}|文件|发文|号文|文)")
+#: A year written beside an organ: 人社部2021年的通知, 2021年人社部发的文件.
+_ISSUED_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
+#: How far from its organ a kind or a year may be written, with no sentence break between.
+ISSUED_WINDOW = 12
+
+
+@dataclass(frozen=True)
+class IssuerIndex:
+    """Who issued each document and when, for a question that names an organ (:func:`issued_by`)."""
+
+    names: dict[str, str]  # a name as questions write it → the organ
+    pattern: re.Pattern | None  # the names, longest first, not before 门 (人社部门 is a department)
+    documents: tuple[tuple[str, frozenset[str], str, str | None], ...]  # (id, organs, year, kind)
+
+
+def issuer_organs(issuer: str, names: Mapping[str, str]) -> frozenset[str]:
+    """The organs an issuer line names (中共中央办公厅 国务院办公厅: both), notes in brackets
+    dropped (国家统计局（经国务院批准）: 国家统计局), each as ``names`` spells it."""
+    bare = re.sub(r"[（(][^）)]*[）)]", "", issuer)
+    return frozenset(names.get(part, part) for part in re.split(r"[\s；;、，,]+", bare) if part)
+
+
+def issuer_index(documents: Mapping[str, tuple[str, str, str]], path: Path = ISSUER_NAMES) -> IssuerIndex:
+    """:class:`IssuerIndex` of ``documents`` (id → title, issuer, date as YYYY-MM-DD)."""
+    names = {name: organ for name, organ, _why in read_table(path, 3)}
+    pattern = re.compile("(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + ")(?!门)") if names else None
+    return IssuerIndex(names, pattern, tuple(
+        (doc_id, issuer_organs(issuer, names), date[:4], document_kind(title)) for doc_id, (title, issuer, date) in documents.items()))
+
+
+def issued_by(text: str, index: IssuerIndex | None) -> tuple[int, int, tuple[str, ...]] | None:
+    """Where ``text`` names a document by its organ and kind (人社部那个通知, 劳动部1994年的规定,
+    2021年人社部发的文件), and the one document of that organ, kind and year it names, as
+    (start, end, ids); None when it names no organ with a kind after it, or more or fewer than one
+    document fits."""
+    if index is None or index.pattern is None:
+        return None
+    for match in index.pattern.finditer(text):
+        after = re.split(r"[，。？！?!；;,]", text[match.end():match.end() + ISSUED_WINDOW])[0]
+        kind = _ISSUED_KIND.search(after)
+        if not kind:
+            continue
+        before = re.split(r"[，。？！?!；;,]", text[max(0, match.start() - ISSUED_WINDOW):match.start()])[-1]
+        year_after = _ISSUED_YEAR.search(after, 0, kind.start())
+        year_before = None if year_after else _ISSUED_YEAR.search(before)
+        year = year_after or year_before
+        organ = index.names[match.group(1)]
+        fits = tuple(doc_id for doc_id, organs, doc_year, doc_kind in index.documents
+                     if organ in organs and (year is None or doc_year == year.group(1))
+                     and (kind.group() in ("文件", "发文", "号文", "文") or doc_kind == kind.group()))
+        if len(fits) == 1:
+            start = match.start() - len(before) + year_before.start() if year_before else match.start()
+            return start, match.end() + kind.end(), fits
+    return None
+
+
 #: The kind of a document cited by itself, as its own articles cite it: 条例第四条, 《方案》第十二条,
 #: 实施方案（十二）, 通知第二部分. Only before such a reference is the bare kind a name (方案 alone is a plan).
 _KIND_CITED = re.compile(
@@ -683,7 +746,7 @@ def _canonical_numbers(text: str, kept: list[int]) -> tuple[str, list[int]]:
 def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
                     kinds: Mapping[str, tuple[str, ...]] | None = None,
                     other_names: frozenset[str] = frozenset(), near_names: NearNames | None = None,
-                    abbreviations: AbbreviationIndex | None = None) -> References:
+                    abbreviations: AbbreviationIndex | None = None, issuers: IssuerIndex | None = None) -> References:
     """The documents named in ``query`` (longest aliases first, no overlaps) and its article.
 
     ``other_names`` (:func:`unheld_names`) are the names of documents the index does not hold;
@@ -696,6 +759,8 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
     a kind with an article (方案第十二条, 条例第三条) names the documents of that kind. An item in
     brackets right after a name (…实施方案（十二）) is read as that article. A kind a demonstrative
     points at (这份批复, 该意见: ``pointed_kinds.tsv``) names the one document of that kind.
+    With ``issuers`` (:func:`issuer_index`), an organ with a kind after it (人社部那个通知, 劳动部1994年的
+    规定) names the one document of that organ, kind and year (:func:`issued_by`).
 
     ``spans`` are the names as the question writes them (人社部函[2021] 49号, not the alias
     人社部函〔2021〕49号), so a caller can take them out of the (NFKC) question text."""
@@ -743,6 +808,13 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
         ends.append(end)
         named.append(ids)
         shortened_as = (spans[-1], title)
+    issued = None if found or unheld else issued_by(text, issuers)
+    if issued:  # 人社部那个通知, 劳动部1994年的规定: the one document of that organ, kind (and year)
+        start, end, ids = issued
+        found.update(dict.fromkeys(ids))
+        spans.append(original[kept[start] : kept[end - 1] + 1])
+        ends.append(end)
+        named.append(ids)
     if not found and not unheld and kinds:
         for match in _KIND_CITED.finditer(text):
             if match.group(1) in kinds:

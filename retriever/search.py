@@ -23,7 +23,7 @@ from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
 from retriever.references import (
     CHAPTERS_NAMED_ALONE, Division, References, abbreviation_index, alias_table, asks_about_document, bare_title, cites_only, division_matches, find_references, heading_matches,
-    chapter_named, cited_titles, kind_table, last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, unheld_names,
+    chapter_named, cited_titles, issuer_index, kind_table, last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, unheld_names,
 )
 from retriever.settings import SearchSettings
 from retriever.store import IndexData
@@ -155,6 +155,8 @@ class Retriever:
             (doc.text for doc in index.documents.values()), self._aliases)
         self._near = near_name_index(self._aliases)  # 劳动和同法: a name with one character wrong
         self._shortened = abbreviation_index(self._aliases)  # 职业教育改革方案: a title with words dropped
+        # 人社部那个通知, 劳动部1994年的规定: a document named by who issued it, its kind and year
+        self._issuers = issuer_index({d: (doc.title, doc.issuer, docs[d].get("date", "")) for d, doc in index.documents.items() if d in docs})
         # versions and regions (retriever/preference.py); builds before they were stored derive them
         standing = {
             d: Standing(m["title"], m.get("date", ""), m.get("status", ""),
@@ -332,7 +334,7 @@ class Retriever:
 
     def references(self, question: str) -> References:
         """The documents, articles and parts ``question`` names (retriever/references.py), as search reads them."""
-        return find_references(normalise_query(question), self._aliases, self._kinds, self._unheld, self._near, self._shortened)
+        return find_references(normalise_query(question), self._aliases, self._kinds, self._unheld, self._near, self._shortened, self._issuers)
 
     def search(self, question: str, k: int | None = None, docs: list[str] | None = None, retrievers=RETRIEVERS) -> SearchResult:
         """The ``k`` best chunks for ``question``, optionally only from the documents ``docs``."""
@@ -340,7 +342,7 @@ class Retriever:
         k = k or cfg.top_k
         query = normalise_query(question)
         expansion = expand(query, self.lexicon)
-        refs = self._named_chapter(self._counted_back(find_references(query, self._aliases, self._kinds, self._unheld, self._near, self._shortened)), query)
+        refs = self._named_chapter(self._counted_back(find_references(query, self._aliases, self._kinds, self._unheld, self._near, self._shortened, self._issuers)), query)
         named_outside_filter: tuple[str, ...] = ()
         if docs:
             inside = tuple(d for d in refs.documents if d in docs)

@@ -4,6 +4,7 @@ import dataclasses
 import pytest
 
 from retriever.references import (
+    issuer_index,
     abbreviation_index,
     alias_table,
     arabic_number,
@@ -730,3 +731,46 @@ def test_a_misquoted_passage_is_said_to_be_no_verbatim_quote(qa):
     assert "在文件中没有逐字出现" in answer.notice and "请以引用的原文为准" in answer.notice
     exact = qa.ask("“教师的平均工资水平应当不低于或者高于国家公务员的平均工资水平”是哪条规定？")
     assert "没有逐字出现" not in exact.notice
+
+
+#: documents of a made-up library: who issued each, when and what kind it is
+ISSUED = {
+    "notice": ("《某部关于做好某项工作的通知》", "人力资源社会保障部", "2021-04-30"),
+    "measures": ("《某某实施办法》", "人力资源和社会保障部", "2008-09-18"),
+    "rules": ("《某某暂行规定》", "劳动部", "1994-12-06"),
+    "reg-a": ("《某某条例》", "国务院", "2010-12-20"),
+    "reg-b": ("《另一条例》", "国务院", "2019-12-30"),
+    "opinion": ("《关于某某的意见》", "中共中央办公厅 国务院办公厅", "2022-10-07"),
+    "wage": ("《关于某某的规定》", "国家统计局（经国务院批准）", "1990-01-01"),
+}
+
+
+@pytest.mark.parametrize("question, documents, span", [
+    ("人社部那个通知讲了什么", ("notice",), "人社部那个通知"),
+    ("人社部2021年的通知讲了什么", ("notice",), "人社部2021年的通知"),
+    ("2021年人社部发的文件讲了什么", ("notice",), "2021年人社部发的文件"),
+    ("人力资源和社会保障部2008年的文件", ("measures",), "人力资源和社会保障部2008年的文件"),  # the same ministry, spelled with 和
+    ("劳动部1994年的规定第五条", ("rules",), "劳动部1994年的规定"),
+    ("国务院2019年的条例第十条", ("reg-b",), "国务院2019年的条例"),
+    ("国办的意见讲了什么", ("opinion",), "国办的意见"),  # one of two organs that signed it
+    ("统计局的规定", ("wage",), "统计局的规定"),  # the note in brackets is no organ
+    ("人社部发的文件讲了什么", (), None),  # two documents of the ministry: which?
+    ("国务院的条例第十条", (), None),  # two regulations
+    ("人社部2020年的通知", (), None),  # none of that year
+    ("人社部门要做什么", (), None),  # a department, not the ministry
+    ("人社部要求各地做什么", (), None),  # no document named, only its organ
+])
+def test_a_document_is_named_by_its_organ_kind_and_year(question, documents, span):
+    refs = find_references(question, {}, issuers=issuer_index(ISSUED))
+    assert refs.documents == documents
+    assert refs.spans == ((span,) if span else ())
+
+
+def test_an_organ_and_kind_name_the_document_in_search(qa):
+    # 劳动部1994年的规定第五条 quoted the 第五条 of another 规定 (the library holds four), with a notice
+    answer = qa.ask("劳动部1994年的规定第五条")
+    assert answer.references["documents"] == ["33_gongzi-zhifu-zanxing-guiding-1994"]
+    assert answer.citations[0].quote.startswith("第五条 工资应当以法定货币支付") and "可指" not in answer.notice
+    # the only 通知 the ministry issued, asked for as a whole: its opening and outline
+    answer = qa.ask("人社部那个通知讲了什么")
+    assert answer.references["documents"] == ["00_renshebuhan-2021-49"] and "分三部分" in answer.notice
