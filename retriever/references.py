@@ -604,13 +604,29 @@ def kind_table(documents: Mapping[str, Mapping]) -> dict[str, tuple[str, ...]]:
 #: retriever/data/issuer_names.tsv.
 ISSUER_NAMES = Path(__file__).parent / "data" / "issuer_names.tsv"
 #: A kind of document, or a document of any kind, written after its organ (人社部那个通知, 劳动部的规定,
-#: 人社部发的文件); 法 alone is left out (国务院的办法 is no law, and 法 is in too many words).
+#: 人社部发的文件, 发过文); 法 alone is left out (国务院的办法 is no law, and 法 is in too many words).
 _ISSUED_KIND = re.compile(
-    rf"(?:{'|'.join(sorted((k for k in DOCUMENT_KINDS if len(k) > 1), key=len, reverse=True))}|文件|发文|号文|文)")
+    rf"(?:{'|'.join(sorted((k for k in DOCUMENT_KINDS if len(k) > 1), key=len, reverse=True))}|文件|发文|号文"
+    r"|文(?=[里中说讲要提规明指写]|[^\u4e00-\u9fff]|$))")  # 发过文，要求…: 文 alone, not in a word (文化)
 #: A year written beside an organ: 人社部2021年的通知, 2021年人社部发的文件.
 _ISSUED_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
-#: How far from its organ a kind or a year may be written, with no sentence break between.
-ISSUED_WINDOW = 12
+#: How far after its organ a kind may be written, with no sentence break between: far enough for a
+#: description (人社部那份贯彻总书记职教重要指示的通知), which must then fit the document's title.
+ISSUED_WINDOW = 30
+#: Words between an organ and a kind that point or say how it was issued, not what it is about
+#: (那份, 发过, 印发的, 关于…的: 关于 and 的 are in every title).
+_ISSUED_FILLER = re.compile(r"(?:那|这|该)一?(?:个|份|项|篇|部|件|道)?|印发|下发|发布|出台|制定|颁布|公布|关于|发|过|的|在|年|\d")
+#: The share of a description's characters its document's title must hold (职教 for 职业教育: both
+#: in the title; 养老保险 against a notice on vocational education: one of four).
+DESCRIPTION_SHARE = 0.75
+
+
+def _describes(gap: str, title: str) -> bool:
+    """Whether the words between an organ and a kind (``gap``) fit document ``title``: none but
+    pointers and issuing words (那个, 2021年发的), or a description most of whose characters the
+    title holds (贯彻总书记职教重要指示)."""
+    description = _ISSUED_FILLER.sub("", gap)
+    return not description or sum(ch in title for ch in description) >= DESCRIPTION_SHARE * len(description)
 
 
 @dataclass(frozen=True)
@@ -620,6 +636,7 @@ class IssuerIndex:
     names: dict[str, str]  # a name as questions write it → the organ
     pattern: re.Pattern | None  # the names, longest first, not before 门 (人社部门 is a department)
     documents: tuple[tuple[str, frozenset[str], str, str | None], ...]  # (id, organs, year, kind)
+    titles: tuple[tuple[str, str], ...] = ()  # (id, bare title)
 
 
 def issuer_organs(issuer: str, names: Mapping[str, str]) -> frozenset[str]:
@@ -634,32 +651,33 @@ def issuer_index(documents: Mapping[str, tuple[str, str, str]], path: Path = ISS
     names = {name: organ for name, organ, _why in read_table(path, 3)}
     pattern = re.compile("(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + ")(?!门)") if names else None
     return IssuerIndex(names, pattern, tuple(
-        (doc_id, issuer_organs(issuer, names), date[:4], document_kind(title)) for doc_id, (title, issuer, date) in documents.items()))
+        (doc_id, issuer_organs(issuer, names), date[:4], document_kind(title)) for doc_id, (title, issuer, date) in documents.items()),
+        tuple((doc_id, bare_title(title)) for doc_id, (title, _issuer, _date) in documents.items()))
 
 
 def issued_by(text: str, index: IssuerIndex | None) -> tuple[int, int, tuple[str, ...]] | None:
     """Where ``text`` names a document by its organ and kind (人社部那个通知, 劳动部1994年的规定,
-    2021年人社部发的文件), and the one document of that organ, kind and year it names, as
-    (start, end, ids); None when it names no organ with a kind after it, or more or fewer than one
-    document fits."""
+    2021年人社部发的文件, 人社部那份贯彻总书记职教重要指示的通知), and the one document of that organ,
+    kind and year it names, as (start, end, ids); None when it names no organ with a kind after it,
+    when more or fewer than one document fits, or when the words between describe another document
+    (人社部关于养老保险的通知)."""
     if index is None or index.pattern is None:
         return None
+    titles = dict(index.titles)
     for match in index.pattern.finditer(text):
         after = re.split(r"[，。？！?!；;,]", text[match.end():match.end() + ISSUED_WINDOW])[0]
-        kind = _ISSUED_KIND.search(after)
-        if not kind:
-            continue
         before = re.split(r"[，。？！?!；;,]", text[max(0, match.start() - ISSUED_WINDOW):match.start()])[-1]
-        year_after = _ISSUED_YEAR.search(after, 0, kind.start())
-        year_before = None if year_after else _ISSUED_YEAR.search(before)
-        year = year_after or year_before
         organ = index.names[match.group(1)]
-        fits = tuple(doc_id for doc_id, organs, doc_year, doc_kind in index.documents
-                     if organ in organs and (year is None or doc_year == year.group(1))
-                     and (kind.group() in ("文件", "发文", "号文", "文") or doc_kind == kind.group()))
-        if len(fits) == 1:
-            start = match.start() - len(before) + year_before.start() if year_before else match.start()
-            return start, match.end() + kind.end(), fits
+        for kind in _ISSUED_KIND.finditer(after):
+            year_after = _ISSUED_YEAR.search(after, 0, kind.start())
+            year_before = None if year_after else _ISSUED_YEAR.search(before, max(0, len(before) - 8))
+            year = year_after or year_before
+            fits = tuple(doc_id for doc_id, organs, doc_year, doc_kind in index.documents
+                         if organ in organs and (year is None or doc_year == year.group(1))
+                         and (kind.group() in ("文件", "发文", "号文", "文") or doc_kind == kind.group()))
+            if len(fits) == 1 and _describes(after[:kind.start()], titles[fits[0]]):
+                start = match.start() - len(before) + year_before.start() if year_before else match.start()
+                return start, match.end() + kind.end(), fits
     return None
 
 

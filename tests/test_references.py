@@ -758,6 +758,10 @@ ISSUED = {
     ("国务院的条例第十条", (), None),  # two regulations
     ("人社部2020年的通知", (), None),  # none of that year
     ("人社部门要做什么", (), None),  # a department, not the ministry
+    ("人社部那份做好某项工作的通知里说了什么", ("notice",), "人社部那份做好某项工作的通知"),  # described by its title's words
+    ("人社部关于养老保险的通知讲了什么", (), None),  # described as another notice: not the one held
+    ("听说人社部2021年发过文，要求各地做什么", ("notice",), "人社部2021年发过文"),
+    ("劳动部的文化", (), None),  # 文 inside a word is no document
     ("人社部要求各地做什么", (), None),  # no document named, only its organ
 ])
 def test_a_document_is_named_by_its_organ_kind_and_year(question, documents, span):
