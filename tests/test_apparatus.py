@@ -20,6 +20,8 @@ PLAN = ("国务院关于印发国家职业教育改革实施方案的通知", "�
     ("关于印发《某某暂行规定》的通知\n某部发〔1994〕1号", ("《某某暂行规定》", "某部发〔1994〕1号", "某部")),
     ("某部\n一九九四年十二月六日\n某某暂行规定", ("《某某暂行规定》", "某部发〔1994〕1号", "某部")),
     ("某部\n\n二〇〇八年九月三十日", ("《某某办法》", "", "某部")),
+    # the attachment note, the signature and the 附件 mark above the annex's own title
+    ("附件：某某制度\n\n某部\n\n2018年11月20日\n\n附件\n\n某某制度", ("《某部关于建立某某制度的批复》", "", "某部")),
 ])
 def test_banner_number_title_addressees_and_signature_are_apparatus(text, doc):
     assert is_apparatus(text, *doc)
@@ -32,6 +34,7 @@ def test_banner_number_title_addressees_and_signature_are_apparatus(text, doc):
     ("第六条 每年九月十日为教师节。", ("中华人民共和国教师法", "", "")),
     ("人力资源社会保障部\n\n2021年4月30日\n\n各地要及时报告。", NOTICE),  # one line of content is enough
     ("各地要按照关于印发《某某办法》的通知要求执行。", NOTICE),  # a sentence that cites a 印发 notice
+    ("附件：本办法所附表格由各地按季度填报。", NOTICE),  # a sentence about the attachment
     ("某部\n\n二〇〇八年十三月三十日", ("《某某办法》", "", "某部")),  # no such month
     ("", NOTICE),
 ])
