@@ -92,14 +92,20 @@ def _asked_number(text: str) -> int | None:
     return _article_number(text)
 
 
+def _article_citations(text: str) -> list[tuple[re.Match, list[str]]]:
+    """Each article citation in ``text`` (NFKC), in order: its match and the pieces of its number
+    part (第25、26条: 25, 、, 26), numbers at even places, what joins them at odd ones."""
+    matches = sorted([*_ARTICLE.finditer(text), *_ARTICLE_LIST.finditer(text)], key=lambda m: m.start())
+    return [(match, _LIST_SEPARATOR.split(match.group(1))) for match in matches]
+
+
 def articles_of(query: str) -> tuple[int, ...]:
     """The article numbers a question asks for, in its order (第二十五条和第二十六条, 第25、26条 → 25,
     26; a range 第二十五至二十七条 → 25, 26, 27), at most :data:`MAX_ARTICLES`."""
     text = unicodedata.normalize("NFKC", query)
     found: dict[int, None] = {}
     previous, last_end = None, None
-    for match in sorted([*_ARTICLE.finditer(text), *_ARTICLE_LIST.finditer(text)], key=lambda m: m.start()):
-        pieces = _LIST_SEPARATOR.split(match.group(1))
+    for match, pieces in _article_citations(text):
         numbers = [_asked_number(n) for n in pieces[0::2]]
         between = text[last_end:match.start()].strip() if last_end is not None else ""
         joined = between if len(between) == 1 and between in _RANGE else ""  # 第二十五条至第二十七条
@@ -127,8 +133,8 @@ def _article_starts(text: str) -> dict[int, int]:
     """Each article number ``text`` (NFKC) cites → where its first citation starts (a list's
     articles, 第25、26条, all where the list starts)."""
     starts: dict[int, int] = {}
-    for match in sorted([*_ARTICLE.finditer(text), *_ARTICLE_LIST.finditer(text)], key=lambda m: m.start()):
-        for number in _LIST_SEPARATOR.split(match.group(1))[0::2]:
+    for match, pieces in _article_citations(text):
+        for number in pieces[0::2]:
             value = _asked_number(number)
             if value is not None:
                 starts.setdefault(value, match.start())
@@ -152,16 +158,27 @@ _PART_UNIT = {"款": "款", "项": "项", "种情形": "项", "种情况": "项"
 _BRACKETED_PART = re.compile(rf"\s*(?:第\s*[{CN_NUM}\d]{{1,4}}\s*款\s*)?[（(]\s*(\d{{1,2}}|[{CN_NUM}]{{1,4}})\s*[）)]")
 
 
+def _parts_after_article(text: str) -> tuple[re.Match | None, list[tuple[re.Match, str, int | None]]]:
+    """The one article ``text`` (NFKC) asks for, and each 款 or 项 written after it: its match, its
+    unit (款 or 项) and its number (None beyond 99); no article and no parts when it asks for several
+    articles (of several articles: whose?) or none."""
+    article = _ARTICLE.search(text) if len(articles_of(text)) == 1 else None
+    parts = []
+    for match in _PART.finditer(text, article.end()) if article else ():
+        value = _article_number(match.group(1))
+        parts.append((match, _PART_UNIT[match.group(2)], value if value and value < 100 else None))
+    return article, parts
+
+
 def parts_of(query: str) -> tuple[int | None, int | None]:
     """The 款 and the 项 a question asks for inside its article, each None when it names none
     (第十四条第一款第六项 → (1, 6); 第十四条第（六）项, 第十四条（六） and 第十四条规定的第六种情形 → (None, 6))."""
     text = unicodedata.normalize("NFKC", query)
-    article = _ARTICLE.search(text) if len(articles_of(text)) == 1 else None  # of several articles: whose?
+    article, parts = _parts_after_article(text)
     found: dict[str, int] = {}
-    for match in _PART.finditer(text, article.end()) if article else ():
-        value = _article_number(match.group(1))
-        if value and value < 100:
-            found.setdefault(_PART_UNIT[match.group(2)], value)
+    for _match, unit, value in parts:
+        if value:
+            found.setdefault(unit, value)
     bracketed = _BRACKETED_PART.match(text, article.end()) if article and "项" not in found else None
     if bracketed and (value := _article_number(bracketed.group(1))) and value < 100:
         found["项"] = value
@@ -177,17 +194,16 @@ def parts_asked(query: str) -> tuple[tuple[int | None, int | None], ...]:
     第十条第二款、第三款 → ((2, None), (3, None)); 第三十八条第一款第（一）项到第（三）项 → ((1, 1), (1, 2), (1, 3));
     第十四条第六项 → ((None, 6),). () when it asks for none (or :func:`parts_of` reads only one)."""
     text = unicodedata.normalize("NFKC", query)
-    article = _ARTICLE.search(text) if len(articles_of(text)) == 1 else None
+    article, after = _parts_after_article(text)
     parts: list[tuple[int | None, int | None]] = []
     paragraph, at = None, article.end() if article else 0
-    for match in _PART.finditer(text, at) if article else ():
+    for match, unit, value in after:
         join = text[at:match.start()].strip()
-        value = _article_number(match.group(1))
-        if join not in _PART_JOINS or not value or value >= 100:
+        if join not in _PART_JOINS or not value:
             break
         at = match.end()
         in_range = bool(join) and join in _RANGE
-        if _PART_UNIT[match.group(2)] == "款":
+        if unit == "款":
             if in_range and parts and parts[-1][1] is None and parts[-1][0]:
                 parts += [(n, None) for n in range(parts[-1][0] + 1, value)]
             paragraph = value

@@ -148,6 +148,7 @@ class Retriever:
         self._chunk_sentences = np.searchsorted(self._sentence_owner, np.arange(len(index.chunks) + 1))
         self._apparatus = np.full(len(index.chunks), -1, np.int8)  # row → is_apparatus (-1: not yet decided)
         self._line_rows: dict[tuple[str, str], int | None] = {}  # (about, doc_id) → line_row, found once
+        self._outlines: dict[str, tuple[str, ...]] = {}  # doc_id → outline, read once
         self._aliases = alias_table(docs, cut, load_known_names())  # names of the documents a question may use (retriever/references.py)
         self._kinds = kind_table(docs)  # 方案 → the plan: a kind cited with an article names its documents
         # 义务教育法: a law the index lacks; 《技能人才薪酬分配指引》: a document its documents cite and it lacks
@@ -592,10 +593,13 @@ class Retriever:
 
     def outline(self, doc_id: str) -> tuple[str, ...]:
         """The top-level headings of document ``doc_id`` in order (第一章 总则…, or 一、…二、…), or ()
-        when it has none above its articles."""
-        lo, hi = self._doc_rows[doc_id]
-        tops = dict.fromkeys(self.index.chunks[row].heading[0] for row in range(lo, hi) if self.index.chunks[row].heading)
-        return tuple(tops) if tops and all(heading_kind(top) in ("part", "chapter", "level1") for top in tops) else ()
+        when it has none above its articles. Read once per document: every question naming one
+        document alone asks it (for a chapter named by its title)."""
+        if doc_id not in self._outlines:
+            lo, hi = self._doc_rows[doc_id]
+            tops = dict.fromkeys(self.index.chunks[row].heading[0] for row in range(lo, hi) if self.index.chunks[row].heading)
+            self._outlines[doc_id] = tuple(tops) if tops and all(heading_kind(top) in ("part", "chapter", "level1") for top in tops) else ()
+        return self._outlines[doc_id]
 
     def _named_chapter(self, refs: References, query: str) -> References:
         """``refs`` with the chapter the question names by its title (劳动合同法附则: 第八章) as its
