@@ -386,6 +386,9 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     if counted_back and article_pinned:  # say which article 倒数第二条 was read as
         notice += (f"{quoted_title(hits[found_at[0]].doc.title)}共{chinese_number(refs.article + refs.from_end - 1)}条，"
                    f"倒数第{chinese_number(refs.from_end)}条是第{chinese_number(refs.article)}条。")
+    if article_pinned and refs.articles_count > len(asked):  # 第三十六条至第四十五条: not all ten, and said so
+        notice += (f"问题问到{chinese_number(refs.articles_count)}条，一次最多引用{chinese_number(len(asked))}条："
+                   f"下面是{'、'.join(f'第{chinese_number(a)}条' for a in asked)}，其余请分次查询。")
     written_in = division_with_article(result.query) if article_pinned and len(asked) == 1 else None
     if written_in and not division_matches(hits[found_at[0]].chunk.heading, written_in):  # 第一章第四十条: it is in 第四章
         notice += misplaced_article_notice(asked[0], hits[found_at[0]], written_in)

@@ -102,8 +102,20 @@ def _article_citations(text: str) -> list[tuple[re.Match, list[str]]]:
 def articles_of(query: str) -> tuple[int, ...]:
     """The article numbers a question asks for, in its order (第二十五条和第二十六条, 第25、26条 → 25,
     26; a range 第二十五至二十七条 → 25, 26, 27), at most :data:`MAX_ARTICLES`."""
+    return _articles_asked(query)[0]
+
+
+def articles_count(query: str) -> int:
+    """How many articles a question asks for, also beyond the :data:`MAX_ARTICLES` quoted
+    (第三十六条至第四十五条: 10)."""
+    return _articles_asked(query)[1]
+
+
+def _articles_asked(query: str) -> tuple[tuple[int, ...], int]:
+    """:func:`articles_of` and :func:`articles_count`, read in one pass."""
     text = unicodedata.normalize("NFKC", query)
     found: dict[int, None] = {}
+    beyond = 0  # articles of a range past the first MAX_ARTICLES
     previous, last_end = None, None
     for match, pieces in _article_citations(text):
         numbers = [_asked_number(n) for n in pieces[0::2]]
@@ -116,12 +128,13 @@ def articles_of(query: str) -> tuple[int, ...]:
                 previous = None
                 continue
             if separator and separator in _RANGE and previous is not None and number > previous:
-                # a range: its first articles, as many as can be quoted
+                # a range: its first articles, as many as can be quoted, and how many it holds
                 found.update(dict.fromkeys(range(previous + 1, min(number, previous + MAX_ARTICLES) + 1)))
+                beyond += max(0, number - previous - MAX_ARTICLES)
             else:
                 found[number] = None
             previous = number
-    return tuple(found)[:MAX_ARTICLES]
+    return tuple(found)[:MAX_ARTICLES], len(found) + beyond
 
 
 #: 倒数第二条: an article counted from the end of its law, whose number only the law can tell
@@ -740,6 +753,7 @@ class References:
     article_documents: tuple[tuple[str, ...], ...] = ()
     from_end: int | None = None  # 倒数第二条 → 2 (search turns it into ``article`` for the one named document)
     parts: tuple[tuple[int | None, int | None], ...] = ()  # several (款, 项) of the article (第二款、第三款); () for one
+    articles_count: int = 0  # how many articles it asks for, also those beyond the quoted ``articles``
 
     def __bool__(self) -> bool:
         return bool(self.documents) or self.article is not None or self.division is not None
@@ -899,7 +913,8 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
         division_paragraph=division_paragraph(query) if division else None, corrected=corrected,
         unheld=tuple(unheld), unheld_numbers=unheld_numbers, article_documents=article_documents,
         from_end=_article_number(counted_back.group(1)) if counted_back else None,
-        parts=parts_asked(query) if paragraph or item else ())
+        parts=parts_asked(query) if paragraph or item else (),
+        articles_count=max(articles_count(query), len(articles)))
 
 
 #: A 文号 as written (normalised: 国发〔2019〕4号), its issuer's code the characters right before it.

@@ -91,6 +91,24 @@ def test_articles_of(question, articles):
     assert article_of(question) == (articles[0] if articles else None)
 
 
+@pytest.mark.parametrize("question, count", [
+    ("第二十五至四十条", 16), ("第1、2、3、4条", 4), ("第25条至第27条", 3), ("第25条", 1), ("教师的工资", 0),
+    ("第1条至第999999条", 999999),  # counted, not listed
+])
+def test_articles_count_goes_beyond_those_quoted(question, count):
+    from retriever.references import articles_count
+
+    assert articles_count(question) == count
+
+
+def test_an_answer_to_more_articles_than_it_quotes_says_so(qa):
+    # 第三十六条至第四十五条 quoted three articles without a word that seven more were asked
+    answer = qa.ask("劳动法第三十六条至第四十五条")
+    assert [c.quote[:6] for c in answer.citations] == ["第三十六条 ", "第三十七条 ", "第三十八条 "]
+    assert "问题问到十条，一次最多引用三条：下面是第三十六条、第三十七条、第三十八条，其余请分次查询。" in answer.notice
+    assert "问题问到" not in qa.ask("劳动法第三十六条到第三十八条").notice
+
+
 @pytest.mark.parametrize("question, division", [
     ("某法第二章讲什么", (("章", 2),)), ("第3节", (("节", 3),)), ("某通知第二部分", (("部分", 2),)),
     ("某法第五章第二节讲什么", (("章", 5), ("节", 2))), ("某法第五章 第二节", (("章", 5), ("节", 2))),
