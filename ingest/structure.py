@@ -264,6 +264,21 @@ def addressee_line(text: str, apparatus: bool) -> bool:
     return addressee_span(text, apparatus) is not None
 
 
+#: An attachment note: what a document attaches, named after 附件 (附件：国务院职业教育工作部际联席会议制度,
+#: 附件1：…), on a line of its own below the text.
+ATTACHMENT_LINE = re.compile(r"(?m)^[ \t\u3000]*附件\s*[\d一二三四五六七八九十]*\s*[：:][^\n。；]{2,80}$")
+
+
+def attachment_span(text: str, apparatus: bool = True) -> tuple[int, int] | None:
+    """Where ``text`` holds an attachment note (:data:`ATTACHMENT_LINE`), without the whitespace
+    around it, or None (``apparatus`` is not needed: the note says what it is)."""
+    match = ATTACHMENT_LINE.search(text)
+    if match is None:
+        return None
+    words = match.group()
+    return match.start() + len(words) - len(words.lstrip()), match.start() + len(words.rstrip())
+
+
 #: Lines that are apparatus (banner, signature date, publication note, addressees): the table
 #: ingest/data/apparatus.tsv, one pattern a line with the reason it is there.
 _APPARATUS_LINE = re.compile(alternation([

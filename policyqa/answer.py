@@ -17,7 +17,7 @@ import numpy as np
 
 from ingest.schema import SourceDocument, quoted_title
 from ingest.structure import (
-    ADDRESSEE_LINE, CN_NUM, DOCUMENT_KINDS, EFFECTIVE_CLAUSE, ISSUE_DATE, ISSUE_NUMBER, addressee_line, addressee_span,
+    ADDRESSEE_LINE, ATTACHMENT_LINE, CN_NUM, DOCUMENT_KINDS, EFFECTIVE_CLAUSE, ISSUE_DATE, ISSUE_NUMBER, addressee_span, attachment_span,
     article_part, heading_kind,
 )
 from policyqa.config import REFUSAL_TEXT, Config
@@ -327,11 +327,12 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     if about_document in COUNTED and refs.documents and not counted:
         part = COUNTED[about_document]  # a notice not numbered by articles: no count to give
     apparatus = [bool(is_apparatus and is_apparatus(h.row)) for h in hits]
-    # 主送单位有哪些: the named document's addressee line, which search put first when it has one
-    addressed_at = None if about_document != "addressees" else next(
-        (i for i, h in enumerate(hits) if h.chunk.doc_id in refs.documents and addressee_line(h.chunk.text, apparatus[i])), None)
-    if about_document == "addressees" and addressed_at is None and hits and hits[0].chunk.doc_id in refs.documents:
-        part = "主送单位"  # a law, or an opinion published for all, is addressed to no one
+    # 主送单位有哪些, 附件是什么: the named document's line, which search put first when it has one
+    asked_line = ASKED_LINES.get(about_document)
+    line_at = None if asked_line is None else next(
+        (i for i, h in enumerate(hits) if h.chunk.doc_id in refs.documents and asked_line[1](h.chunk.text, apparatus[i])), None)
+    if asked_line and line_at is None and hits and hits[0].chunk.doc_id in refs.documents:
+        part = asked_line[2]  # a law is addressed to no one, and most documents attach nothing
     ctx = RefusalContext(
         query=result.query,
         sentence_top=result.sentence_top,
@@ -401,7 +402,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         or about_document == "date" and apparatus[0] and bool(ISSUE_DATE.search(hits[0].chunk.text))
         or about_document == "effective" and bool(EFFECTIVE_CLAUSE.search(hits[0].chunk.text))
         or bool(counted)
-        or addressed_at is not None
+        or line_at is not None
         or overview)  # 主要讲了什么: the document's opening, with its outline in the notice
     if about_document == "date" and not pinned:  # 哪天发布的, and the text writes no date: what its record says
         notice += recorded_date_notice([h.doc for h in hits if h.chunk.doc_id in refs.documents][:1])
@@ -409,10 +410,10 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     checks = [check for check in BEFORE_QUOTES if not (pinned and check is weak_evidence)]
     pinned_quote = (EFFECTIVE_CLAUSE if pinned and about_document == "effective" else COUNTED_QUOTE if counted
                     else ISSUE_NUMBER if pinned and about_document == "number"
-                    else ADDRESSEE_LINE if addressed_at is not None
+                    else asked_line[0] if line_at is not None
                     else OPENING_QUOTE if overview and not article_pinned and division_at is None else None)
     pinned_hits = (tuple(dict.fromkeys(found_at)) if article_pinned else (division_at,) if division_at is not None
-                   else (addressed_at,) if addressed_at is not None else (0,))
+                   else (line_at,) if line_at is not None else (0,))
     return Prepared(question, text, notice, result, ctx, first_reason(ctx, checks), candidates, matrix, states, view,
                     defining, mentioning, pinned, pinned_quote, part_span, pinned_hits)
 
@@ -422,6 +423,10 @@ COUNTED = {"articles": "连续编号的条文", "chapters": "连续编号的章"
 #: The sentence quoted for a count: the one that opens the last article, with its number (第九十八条
 #: 本法自…), not one of its items; in a plan's item (no 第…条 in its text), its first sentence.
 COUNTED_QUOTE = re.compile(rf"^\s*第[{CN_NUM}]+条")
+#: Lines of a document asked for by themselves (主送单位有哪些, 附件是什么), by ``about``: the line, where
+#: it is in a chunk, and what a document without one lacks (the refusal 「《…》中没有附件」).
+ASKED_LINES = {"addressees": (ADDRESSEE_LINE, addressee_span, "主送单位"),
+               "attachments": (ATTACHMENT_LINE, attachment_span, "附件")}
 #: The sentence quoted for a document's overview (主要讲了什么): the opening's statement of purpose
 #: (为了…，制定本法; 为贯彻…，现提出如下意见), else its first sentence (a reply's 同意建立…), whatever the
 #: question's other words match.
@@ -532,8 +537,9 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
             whole = _part_in_chunk(hit, prepared.pinned_part) if prepared.pinned_part is not None else None
             pieces = None if whole or prepared.pinned_part is None else _part_in_pieces(result.hits, hit, prepared.pinned_part)
             part = prepared.context.part_asked if whole or pieces else ""
-            if prepared.pinned_quote is ADDRESSEE_LINE:  # the addressees alone, not the title and 文号 above them
-                whole = addressee_span(hit.chunk.text, prepared.view.apparatus[c.hit])
+            line = next((span for pattern, span, _lacks in ASKED_LINES.values() if pattern is prepared.pinned_quote), None)
+            if line:  # the addressees alone, not the title and 文号 above them; the attachment note alone
+                whole = line(hit.chunk.text, prepared.view.apparatus[c.hit])
             for piece, (start, end) in pieces or [(hit, whole or quote_span(hit.chunk.text, c.start, c.end))]:
                 quote = piece.chunk.text[start:end]
                 citations.append(Citation(len(citations) + 1, piece, quote, start, end, float(probabilities[i]), part))

@@ -1115,6 +1115,11 @@ _ABOUT_EFFECT = re.compile(
 )
 #: Whom it is addressed to (主送单位, 发给谁): its addressee line answers; asked after _ABOUT_NUMBER
 _ABOUT_ADDRESSEES = re.compile(r"发给(?:了)?(?:谁|哪)|主送|下发(?:给|到)(?:了)?(?:谁|哪)")
+#: What it attaches (附件是什么, 有哪些附件): its attachment note answers; a question about what an
+#: attachment says (附件里成员单位有哪些) is a content question
+_ABOUT_ATTACHMENTS = re.compile(r"附件(?:的)?(?:是|叫|有|名称|标题|题目)(?:什么|啥|哪些|哪几个|几个|几份|没有)?(?:[？?。！!]|$)"
+                                r"|有(?:什么|啥|哪些|哪几个|几个|几份|没有)附件|有附件(?:吗|么|没有|[？?。！!]|$)"
+                                r"|(?:带|附)(?:了|有)?(?:什么|哪些|几个|几份)附件")
 #: Anything else it asks of the document itself (抄送); asked after _ABOUT_ADDRESSEES
 _ABOUT_DOCUMENT = re.compile(r"编号|抄送")
 #: Its 文号, or who issued it: the banner and 文号 lines, or a regulation's 题注 (国务院令第188号发布)
@@ -1177,6 +1182,7 @@ def asks_about_document(query: str, refs: References | None = None) -> str:
     answers), ``"overview"`` when it asks what a document it names (``refs``) says as a whole
     (its opening and outline answer), ``"number"`` when it asks for its 文号 or who issued it (the
     line that gives them), ``"addressees"`` when it asks whom it is addressed to (its addressee line),
+    ``"attachments"`` when it asks what it attaches (its attachment note: 附件：…),
     ``"document"`` when it asks about the document itself otherwise, else ``""``: then its banner, 文号 and signature
     lines are the answer (``ingest.structure.is_apparatus``)."""
     if refs is not None and refs.documents and refs.article is None and refs.division is None \
@@ -1195,4 +1201,6 @@ def asks_about_document(query: str, refs: References | None = None) -> str:
         return "number"
     if _ABOUT_ADDRESSEES.search(query):
         return "addressees"
+    if _ABOUT_ATTACHMENTS.search(query):
+        return "attachments"
     return "document" if _ABOUT_DOCUMENT.search(query) else ""

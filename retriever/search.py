@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.schema import Chunk, SourceDocument
-from ingest.structure import ACKNOWLEDGEMENT, EFFECTIVE_CLAUSE, ISSUE_DATE, addressee_line, heading_kind, is_apparatus
+from ingest.structure import ACKNOWLEDGEMENT, EFFECTIVE_CLAUSE, ISSUE_DATE, addressee_line, attachment_span, heading_kind, is_apparatus
 from ingest.jurisdiction import jurisdiction
 from ingest.versions import superseded_by
 from retriever.fusion import fuse
@@ -500,7 +500,7 @@ class Retriever:
 
     def line_row(self, about: str, doc_id: str) -> int | None:
         """The row of document ``doc_id`` that answers a question ``about`` the document itself
-        ("title", "date", "effective", "articles", "chapters", "overview", "number", "addressees":
+        ("title", "date", "effective", "articles", "chapters", "overview", "number", "addressees", "attachments":
         :func:`retriever.references.asks_about_document`), or None;
         looked up once per document (a date row scans the whole document)."""
         key = (about, doc_id)
@@ -508,7 +508,7 @@ class Retriever:
             find = {"title": self.title_row, "date": self.date_row, "effective": self.effective_row,
                     "articles": lambda d: self.last_numbered_row(d, "articles"),
                     "chapters": lambda d: self.last_numbered_row(d, "chapters"), "overview": self.opening_row,
-                    "number": self.number_row, "addressees": self.addressee_row}[about]
+                    "number": self.number_row, "addressees": self.addressee_row, "attachments": self.attachment_row}[about]
             self._line_rows[key] = find(doc_id)
         return self._line_rows[key]
 
@@ -551,6 +551,12 @@ class Retriever:
         lo, hi = self._doc_rows[doc_id]
         return next((row for row in range(lo, min(hi, lo + TITLE_SCAN_ROWS))
                      if addressee_line(self.index.chunks[row].text, self.is_apparatus(row))), None)
+
+    def attachment_row(self, doc_id: str) -> int | None:
+        """The row of document ``doc_id``'s attachment note (附件：…, ``ingest.structure.attachment_span``),
+        below its text, or None: most documents attach nothing."""
+        lo, hi = self._doc_rows[doc_id]
+        return next((row for row in range(lo, hi) if attachment_span(self.index.chunks[row].text)), None)
 
     def number_row(self, doc_id: str) -> int | None:
         """The row of the line that gives document ``doc_id``'s 文号 (its banner and 文号, or a
@@ -671,7 +677,7 @@ class Retriever:
                 rows = [row for row in rows if division_matches(chunks[row].heading, refs.division)]
             first = [row for row in rows if any(heading_matches(chunks[row].heading, a) and _of(chunks[row], refs.documents_of(a))
                                                 for a in refs.asked_articles)]
-        elif about in ("title", "date", "effective", "articles", "chapters", "overview", "number", "addressees"):
+        elif about in ("title", "date", "effective", "articles", "chapters", "overview", "number", "addressees", "attachments"):
             first = [row for row in (self.line_row(about, d) for d in named) if row is not None]
         elif refs.division is not None:  # 第二章: its passages first, the question's words ranking them
             first = [row for row in rows if division_matches(chunks[row].heading, refs.division)]

@@ -58,6 +58,8 @@ def test_content_is_not_apparatus(text, doc):
     ("总书记对职业教育的前途怎么看？", ""),
     ("教师法第25条是怎么规定的？", ""),
     ("修订后的职业教育法从什么时候开始施行？", "effective"),  # its own article says: 本法自…起施行
+    ("这份批复的附件是什么？", "attachments"), ("某通知有哪些附件", "attachments"), ("某法有附件吗", "attachments"),
+    ("批复附件里成员单位有哪些", ""),  # what the attachment says: content
 ])
 def test_questions_about_the_document_itself_are_told_apart(question, about):
     assert asks_about_document(question) == about
@@ -87,6 +89,30 @@ def test_a_document_without_addressees_is_refused_by_name(qa, question, title):
     it said only that nothing was relevant enough."""
     answer = qa.ask(question)
     assert answer.refused and answer.reason.startswith(title) and answer.reason.endswith("中没有主送单位")
+
+
+def test_what_a_document_attaches_is_its_attachment_note(qa):
+    # quoted 「现批复如下：」: the note's chunk was content, then apparatus demoted for a content question
+    for question in ("这份批复的附件是什么", "国函〔2018〕144号有什么附件"):
+        answer = qa.ask(question)
+        assert [c.quote for c in answer.citations] == ["附件：国务院职业教育工作部际联席会议制度"]
+        start, end = answer.citations[0].source_span
+        assert answer.citations[0].hit.doc.text[start:end] == "附件：国务院职业教育工作部际联席会议制度"
+    answer = qa.ask("教师法有附件吗")  # was refused by relevance
+    assert answer.refused and answer.reason == "《中华人民共和国教师法》中没有附件"
+    # what the attachment says is answered from it, not by its name
+    answer = qa.ask("这份批复附件里联席会议由哪些部门组成")
+    assert not answer.refused and "附件：" not in answer.citations[0].quote
+
+
+def test_attachment_span_finds_the_note_alone():
+    from ingest.structure import attachment_span
+
+    text = "撤销某某会议。\n\n附件：某某制度\n\n某部"
+    start, end = attachment_span(text)
+    assert text[start:end] == "附件：某某制度"
+    assert attachment_span("附件1：某某表\n附件2：某某单") == (0, 7)
+    assert attachment_span("附件是本通知的组成部分。") is None and attachment_span("各地报送附件：") is None
 
 
 def retriever_with(qa, weight):
