@@ -10,9 +10,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from pathlib import Path
 
-from ingest.rules import alternation, read_table
 from ingest.schema import Chunk, SourceDocument, quoted_title, short_citation
 from ingest.structure import SENTENCE_END, is_apparatus
 from policyqa.answer import RELATED_TEXT, Answer
@@ -209,21 +207,18 @@ def document_view_html(doc: SourceDocument, start: int, end: int) -> str:
     )
 
 
-#: Lines the related boxes leave out besides a document's apparatus (page/data/hidden_lines.tsv).
-_HIDDEN_LINE = re.compile(alternation([p for p, _why in read_table(Path(__file__).resolve().parent / "data" / "hidden_lines.tsv", 2)]))
 _SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_END)}]")
 
 
 def shown_lines(hit) -> str:
     """The text of a passage worth showing as "possibly related": without the document's
-    apparatus lines (banner, 文号, addressees, signature, date, 此件公开发布) and attachment
-    markers; "" when nothing with a sentence in it is left."""
+    apparatus lines (banner, 文号, addressees, signature, date, 此件公开发布, 附件 notes:
+    ``ingest.structure.is_apparatus``); "" when nothing with a sentence in it is left."""
     doc = hit.doc
     kept = [
         line for line in hit.chunk.text.splitlines()
         if line.strip()
         and not is_apparatus(line, doc.title, doc.doc_number, getattr(doc, "issuer", ""))
-        and not _HIDDEN_LINE.fullmatch("".join(line.split()))
     ]
     return "\n".join(kept) if any(_SENTENCE_END.search(line) for line in kept) else ""
 
