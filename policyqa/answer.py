@@ -30,7 +30,8 @@ from retriever.search import Hit, SearchResult
 from policyqa.definitions import asked_term, defines, definition_pattern
 from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise, quote_span
 from policyqa.refusal import (
-    AFTER_QUOTES, BEFORE_QUOTES, RefusalContext, asked_figures, first_reason, places_in, unanswered_figures, weak_evidence,
+    AFTER_QUOTES, BEFORE_QUOTES, RefusalContext, asked_figures, first_reason, place_known, places_in, story_places,
+    unanswered_figures, weak_evidence,
 )
 from retriever.text import STOPWORDS, char_bigrams, strip_control, strip_surrogates, tokenize
 
@@ -333,6 +334,9 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         (i for i, h in enumerate(hits) if h.chunk.doc_id in refs.documents and asked_line[1](h.chunk.text, apparatus[i])), None)
     if asked_line and line_at is None and hits and hits[0].chunk.doc_id in refs.documents:
         part = asked_line[2]  # a law is addressed to no one, and most documents attach nothing
+    # 我在杭州一所职校教书，…: where the asker is, not what is asked (the national rules hold there too)
+    places = places_in(result.query)
+    passing = story_places(result.query, places)
     ctx = RefusalContext(
         query=result.query,
         sentence_top=result.sentence_top,
@@ -342,7 +346,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         min_dense_score=config.min_dense_score,
         min_term_coverage=config.min_term_coverage,
         has_hits=bool(result.hits),
-        places=places_in(result.query),
+        places=[place for place in places if place not in passing],
         lexicon=lexicon or {},
         article=None if refused_as_part else refs.article if missing is None else missing,
         article_found=missing is None or refused_as_part,
@@ -376,6 +380,9 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     if refs.unheld and not refs.documents and not asked:  # 义务教育法对教师工资怎么规定: what others say
         notice += f"文档库中没有《{'》《'.join(refs.unheld)}》，回答只能依据库中的其他文件。"
     notice += version_notice(asked_version_year(result.query), [h.doc for h in result.hits if h.chunk.doc_id in refs.documents])
+    unheld_places = [place for place in passing if not place_known(place, idf)]
+    if unheld_places:  # 我在杭州教书: answered from the national texts, and said so
+        notice += f"文档库中没有{'、'.join(unheld_places)}的地方性规定，下面引用的是全国性的法律法规和政策文件。"
     if refs.corrected:  # 劳动和同法: read as the name one character away, and said so
         notice = f"问题中的“{refs.corrected[0]}”按“{refs.corrected[1]}”理解。" + notice
     kind = next((span for span in refs.spans if span in DOCUMENT_KINDS), None)

@@ -176,10 +176,36 @@ def places_in(query: str) -> list[str]:
     ]
 
 
+#: Forms that tell where the asker is, not what is asked, and words that point back at a place
+#: (policyqa/data/story_places.tsv).
+_PLACE_FORMS = read_table(DATA_DIR / "story_places.tsv", 3)
+_LOCAL_WORD = re.compile(alternation([pattern for pattern, kind, _why in _PLACE_FORMS if kind == "local"]))
+
+
+def story_places(query: str, places: list[str]) -> list[str]:
+    """The ``places`` the question names only to say where the asker is (我在杭州一所职校教书，…):
+    every mention inside a story form, and no word pointing back at it (当地, 这边)."""
+    if _LOCAL_WORD.search(query):
+        return []
+    told = []
+    for place in dict.fromkeys(places):
+        spans = [m.span() for pattern, kind, _why in _PLACE_FORMS if kind == "story"
+                 for m in re.finditer(pattern.replace("{PLACE}", re.escape(place)), query)]
+        mentions = [m.start() for m in re.finditer(re.escape(place), query)]
+        if mentions and all(any(start <= at < end for start, end in spans) for at in mentions):
+            told.append(place)
+    return told
+
+
+def place_known(place: str, vocabulary: Container[str]) -> bool:
+    """Whether the documents name ``place`` (杭州市 as 杭州 too)."""
+    stem = re.sub(r"(?:省|市|自治区|县|区)$", "", place)
+    return not stem or occurs(stem, vocabulary)
+
+
 def unknown_place(ctx: RefusalContext) -> str:
     for place in ctx.places:
-        stem = re.sub(r"(?:省|市|自治区|县|区)$", "", place)
-        if stem and not occurs(stem, ctx.vocabulary):
+        if not place_known(place, ctx.vocabulary):
             return f"文档中没有关于“{place}”的内容"
     return ""
 

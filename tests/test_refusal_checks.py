@@ -53,6 +53,21 @@ def test_only_named_places_count_as_places():
     assert places_in("大连市的技工学校归谁管？") == ["大连市"]
 
 
+@pytest.mark.parametrize("question, told", [
+    ("我在杭州一所职校教书，加班费怎么算", ["杭州"]),  # where she works: the national rules answer
+    ("我是杭州的技校老师，年假有几天", ["杭州"]),
+    ("我们学校在杭州，老师评职称有什么政策", ["杭州"]),
+    ("杭州的最低工资是多少", []),  # what is asked is local
+    ("我在杭州上班，现在当地的最低工资标准是多少", []),  # 当地 points back at it
+    ("我在杭州上班，杭州的最低工资标准是多少", []),  # named again, outside the story
+    ("在杭州办了失业登记，失业金能拿多少", []),  # not where the asker works or lives
+])
+def test_a_place_that_only_says_where_the_asker_is_is_told_apart(question, told):
+    from policyqa.refusal import story_places
+
+    assert story_places(question, places_in(question)) == told
+
+
 def test_asked_figures_and_what_answers_them():
     kinds = dict(asked_figures("专业课教师中双师型教师要占百分之多少？"))
     assert "比例" in kinds
@@ -451,3 +466,14 @@ def test_a_quoted_phrase_is_a_term_unless_it_reports_what_someone_said_or_wrote(
     assert not unknown_document(ctx("招聘启事上写着“限本地户口”，这合法吗？"))
     assert not unknown_document(ctx("人事说：“试用期不交社保”，对吗？"))
     assert not unknown_document(ctx("合同里注明“不得兼职”，有效吗？"))
+
+
+def test_a_teacher_who_says_where_she_works_is_answered_from_the_national_rules(qa):
+    # was refused: 「文档中没有关于“杭州”的内容」
+    answer = qa.ask("我在杭州一所职校教书，年假有几天")
+    assert not answer.refused and "年休假" in answer.citations[0].quote
+    assert answer.notice.startswith("文档库中没有杭州的地方性规定，下面引用的是全国性的法律法规和政策文件。")
+    # a local figure is still refused, whether asked of the place or of 当地
+    for question in ("杭州的最低工资是多少", "我在杭州上班，现在当地的最低工资标准一个月是多少钱？"):
+        answer = qa.ask(question)
+        assert answer.refused and answer.reason == "文档中没有关于“杭州”的内容"

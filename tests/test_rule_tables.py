@@ -23,6 +23,7 @@ TABLES = {
     "policyqa/data/quote_units.tsv": 2,
     "policyqa/data/reported_speech.tsv": 2,
     "policyqa/data/definitions.tsv": 3,
+    "policyqa/data/story_places.tsv": 3,
 }
 EVAL_ID = re.compile(r"\b[A-Z]\d{3}\b")
 
