@@ -6,7 +6,8 @@ searched together with the previous question's subject, and the answer says how 
 article, 「那第二款呢？」 reads as that article's 第二款 and 「第十一条呢？」 as the same law's 第十一条 (after
 a part, 「那第四段呢？」 as that part's 第四段). Only
 the page keeps a conversation, so only the page passes the previous question; ``policyqa ask`` has none. 「那原文呢？」 after an article is
-its whole wording; 「那教师法呢？」 after a question naming another document asks it of 教师法.
+its whole wording; 「那教师法呢？」 after a question naming another document asks it of 教师法, and
+「那第二部分呢？」 after one that names a document and nothing in it asks for that document's 第二部分.
 """
 from __future__ import annotations
 
@@ -42,8 +43,13 @@ def read_follow_up(question: str, previous: str | None, names: Callable[[str], t
     cited = core and (_within_cited_law(core, previous) or (_same_of_another_document(core, previous, names) if names else None))
     if cited:
         return cited
-    if reference_kind(core) in ("part", "paragraph"):
-        return None  # 第二款 belongs to an article, 第三段 to a part, and none was cited before: it stands alone
+    named = [name for name in names(previous) if name in previous] if names and reference_kind(core) in ("article", "division") else []
+    if named:  # 「49号文讲了什么？」 then 「那第二部分呢？」: that document's 第二部分
+        return f"{named[0]}{core}"
+    if reference_kind(core) in ("part", "paragraph", "article", "division"):
+        # 第二款 belongs to an article, 第三段 to a part, 第二部分 or 第十条 to a document, and none was
+        # cited or named before: it stands alone (not 「第二部分 人才」, the previous subject replaced)
+        return None
     if _PRONOUN.search(question):
         # 它 / 这个 stand for the previous question's subject (its first words)
         subject = "".join(before[:2])

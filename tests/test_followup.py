@@ -75,3 +75,15 @@ def test_another_documents_name_asks_the_previous_question_of_it(qa, previous, q
     assert read_follow_up("那教师法呢？", "试用期多长？", names) == "教师法 多长"  # nothing named before: as before
     answer = qa.ask(read_follow_up("那教师法呢？", "劳动合同法一共有多少条？", names))
     assert "《中华人民共和国教师法》（2009年修正）共四十三条" in answer.notice
+
+
+@pytest.mark.parametrize("previous, question, reading", [
+    ("49号文讲了什么？", "那第二部分呢？", "49号文第二部分"),  # was left alone: a 第二部分 of no document
+    ("人社部那个通知讲了什么", "那第二部分呢", "人社部那个通知第二部分"),  # was 「第二部分 社部 通知」
+    ("教师法对工资有什么规定", "那第二十五条呢？", "教师法第二十五条"),
+    ("教师法讲了什么", "第三章呢", "教师法第三章"),
+])
+def test_a_division_or_article_after_a_named_document_is_of_that_document(qa, previous, question, reading):
+    names = lambda text: qa.live.retriever.references(text).spans  # noqa: E731
+    assert read_follow_up(question, previous, names) == reading
+    assert read_follow_up("那第二部分呢？", "技能人才有什么政策？", names) is None  # nothing named before
