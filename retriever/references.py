@@ -754,6 +754,7 @@ class References:
     from_end: int | None = None  # 倒数第二条 → 2 (search turns it into ``article`` for the one named document)
     parts: tuple[tuple[int | None, int | None], ...] = ()  # several (款, 项) of the article (第二款、第三款); () for one
     articles_count: int = 0  # how many articles it asks for, also those beyond the quoted ``articles``
+    in_order: tuple[str, ...] = ()  # ``documents`` in the order the question names them (教师法和教育法)
 
     def __bool__(self) -> bool:
         return bool(self.documents) or self.article is not None or self.division is not None
@@ -914,7 +915,8 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
         unheld=tuple(unheld), unheld_numbers=unheld_numbers, article_documents=article_documents,
         from_end=_article_number(counted_back.group(1)) if counted_back else None,
         parts=parts_asked(query) if paragraph or item else (),
-        articles_count=max(articles_count(query), len(articles)))
+        articles_count=max(articles_count(query), len(articles)),
+        in_order=tuple(dict.fromkeys(doc for _end, ids in sorted(zip(ends, named)) for doc in ids)))
 
 
 #: A 文号 as written (normalised: 国发〔2019〕4号), its issuer's code the characters right before it.
@@ -1156,6 +1158,20 @@ def asks_overview(query: str, names: tuple[str, ...]) -> bool:
     if not _OVERVIEW.search(rest):
         return False
     return not _OVERVIEW_FILLER.sub("", _OVERVIEW.sub("", rest))
+
+
+#: A comparison of what documents say (有什么不同, 区别, 异同, 对比, 一样吗): each one's own answer is asked for.
+_COMPARISON = re.compile(r"不同|区别|差别|差异|异同|对比|比较|一样吗|相同吗|一致吗|有何不一样")
+#: At most this many documents are compared in one answer: it quotes at most three passages.
+MAX_COMPARED = 3
+
+
+def compared_documents(query: str, refs: References) -> tuple[str, ...]:
+    """The documents a question compares (「教师法和教育法对教师工资的规定有什么不同」: both, in its
+    order), when it names two or more and asks for no article or division of them; else ()."""
+    if len(refs.documents) < 2 or refs.asked_articles or refs.division is not None or not _COMPARISON.search(query):
+        return ()
+    return (refs.in_order or refs.documents)[:MAX_COMPARED]
 
 
 #: What is left of 「国务院令第652号是什么？」 or 「主席令第112号是哪部法律」 without the number: which document it is.

@@ -796,3 +796,27 @@ def test_an_organ_and_kind_name_the_document_in_search(qa):
     # the only 通知 the ministry issued, asked for as a whole: its opening and outline
     answer = qa.ask("人社部那个通知讲了什么")
     assert answer.references["documents"] == ["00_renshebuhan-2021-49"] and "分三部分" in answer.notice
+
+
+@pytest.mark.parametrize("question, compared", [
+    ("甲法和乙法对工资的规定有什么不同", ("a", "b")),
+    ("乙法和甲法对工资的规定有什么区别", ("b", "a")),  # in the question's order
+    ("甲法与乙法规定的加班费一样吗", ("a", "b")),
+    ("甲法和乙法对工资怎么规定", ()),  # no comparison asked: one answer, as before
+    ("甲法第三条和乙法第三条有什么不同", ()),  # articles asked: each is quoted as cited
+    ("甲法对工资的规定有什么不同", ()),  # one document
+])
+def test_a_comparison_of_named_documents_is_read(question, compared):
+    from retriever.references import compared_documents
+
+    aliases = {"甲法": ("a",), "乙法": ("b",)}
+    assert compared_documents(question, find_references(question, aliases)) == compared
+
+
+def test_a_comparison_quotes_each_document_it_names(qa):
+    # quoted 教育法 alone: 教师法's sentences ranked under the refusal bar beside it
+    answer = qa.ask("教师法和教育法对教师工资的规定有什么不同")
+    assert [c.hit.chunk.doc_id for c in answer.citations] == ["12_jiaoshi-fa-2009", "21_jiaoyu-fa-2021"]
+    assert [c.number for c in answer.citations] == [1, 2] and "[1]" in answer.answer and "[2]" in answer.answer
+    assert "问题比较两份文件：下面分别引用每份文件中与问题最相关的一句。" in answer.notice
+    assert all("工资" in c.quote for c in answer.citations)
