@@ -633,10 +633,11 @@ def kind_table(documents: Mapping[str, Mapping]) -> dict[str, tuple[str, ...]]:
 #: retriever/data/issuer_names.tsv.
 ISSUER_NAMES = Path(__file__).parent / "data" / "issuer_names.tsv"
 #: A kind of document, or a document of any kind, written after its organ (人社部那个通知, 劳动部的规定,
-#: 人社部发的文件, 发过文); 法 alone is left out (国务院的办法 is no law, and 法 is in too many words).
+#: 人社部发的文件, 发过文); 法 alone is left out (国务院的办法 is no law, and 法 is in too many words), and so
+#: are 规定的 and 决定的, verbs (劳动部规定的加班工资: what it stipulates), and 文 inside a word (文化).
 _ISSUED_KIND = re.compile(
-    rf"(?:{'|'.join(sorted((k for k in DOCUMENT_KINDS if len(k) > 1), key=len, reverse=True))}|文件|发文|号文"
-    r"|文(?=[里中说讲要提规明指写]|[^\u4e00-\u9fff]|$))")  # 发过文，要求…: 文 alone, not in a word (文化)
+    rf"(?:(?:{'|'.join(sorted((k for k in DOCUMENT_KINDS if len(k) > 1), key=len, reverse=True))})(?<!规定(?=的))(?<!决定(?=的))"
+    r"|文件|发文|号文|文(?=[里中说讲要提规明指写]|[^\u4e00-\u9fff]|$))")
 #: A year written beside an organ: 人社部2021年的通知, 2021年人社部发的文件.
 _ISSUED_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 #: How far after its organ a kind may be written, with no sentence break between: far enough for a

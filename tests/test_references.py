@@ -780,6 +780,7 @@ ISSUED = {
     ("人社部关于养老保险的通知讲了什么", (), None),  # described as another notice: not the one held
     ("听说人社部2021年发过文，要求各地做什么", ("notice",), "人社部2021年发过文"),
     ("劳动部的文化", (), None),  # 文 inside a word is no document
+    ("劳动部规定的加班工资是多少", (), None),  # 规定的: what the ministry stipulates, not its 规定
     ("人社部要求各地做什么", (), None),  # no document named, only its organ
 ])
 def test_a_document_is_named_by_its_organ_kind_and_year(question, documents, span):
