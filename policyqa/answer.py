@@ -30,7 +30,7 @@ from retriever.search import Hit, SearchResult
 from policyqa.definitions import asked_term, defines, definition_pattern
 from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise, quote_span
 from policyqa.refusal import (
-    AFTER_QUOTES, BEFORE_QUOTES, RefusalContext, asked_figures, first_reason, place_known, places_in, story_places,
+    AFTER_QUOTES, BEFORE_QUOTES, LATEST, RefusalContext, asked_figures, first_reason, place_known, places_in, story_places,
     unanswered_figures, weak_evidence,
 )
 from retriever.text import STOPWORDS, char_bigrams, strip_control, strip_surrogates, tokenize
@@ -347,6 +347,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         min_term_coverage=config.min_term_coverage,
         has_hits=bool(result.hits),
         places=[place for place in places if place not in passing],
+        dates_a_document=about_document == "date" and bool(refs.documents),
         lexicon=lexicon or {},
         article=None if refused_as_part else refs.article if missing is None else missing,
         article_found=missing is None or refused_as_part,
@@ -380,6 +381,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     if refs.unheld and not refs.documents and not asked:  # 义务教育法对教师工资怎么规定: what others say
         notice += f"文档库中没有《{'》《'.join(refs.unheld)}》，回答只能依据库中的其他文件。"
     notice += version_notice(asked_version_year(result.query), [h.doc for h in result.hits if h.chunk.doc_id in refs.documents])
+    if LATEST in result.query and about_document == "date" and refs.documents:  # 最新版本是哪年的: of the text held
+        notice += "文档库只能给出所收文本的日期，无法判断此后是否还有新的修订。"
     unheld_places = [place for place in passing if not place_known(place, idf)]
     if unheld_places:  # 我在杭州教书: answered from the national texts, and said so
         notice += f"文档库中没有{'、'.join(unheld_places)}的地方性规定，下面引用的是全国性的法律法规和政策文件。"

@@ -81,6 +81,9 @@ class RefusalContext:
     unheld: tuple[str, ...] = ()
     #: 文号 the question writes that no indexed document has (国发〔2019〕5号)
     unheld_numbers: tuple[str, ...] = ()
+    #: it asks when a document it names was issued or amended (劳动合同法最新版本是哪年的): its dated line
+    #: answers that of the text held, so 最新 does not refuse it (a notice says what it cannot tell)
+    dates_a_document: bool = False
 
 
 def instruction(ctx: RefusalContext) -> str:
@@ -210,6 +213,8 @@ def unknown_place(ctx: RefusalContext) -> str:
     return ""
 
 
+#: "The latest": of a named document's version, the text held is dated and the notice says the rest.
+LATEST = "最新"
 #: Words that date a question by the day it is asked (policyqa/data/relative_time.tsv).
 _RELATIVE_TIME = re.compile(alternation([pattern for pattern, _why in read_table(DATA_DIR / "relative_time.tsv", 2)]))
 
@@ -219,9 +224,9 @@ def unknown_time(ctx: RefusalContext) -> str:
     for year in re.findall(r"(?<!\d)(?:19|20)\d\d(?=年)", ctx.query):
         if year not in ctx.vocabulary:
             return f"文档中没有关于{year}年的内容"
-    match = _RELATIVE_TIME.search(ctx.query)
-    if match:
-        return f"文档是固定日期发布的政策文件，无法回答“{match.group(0)}”的情况"
+    for match in _RELATIVE_TIME.finditer(ctx.query):
+        if not (match.group(0) == LATEST and ctx.dates_a_document):
+            return f"文档是固定日期发布的政策文件，无法回答“{match.group(0)}”的情况"
     return ""
 
 

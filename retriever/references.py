@@ -1111,6 +1111,8 @@ def near_alias(text: str, near_names: NearNames) -> tuple[int, int, str] | None:
 _ISSUED = r"(?:发|印发|下发|颁布|发布|出台|签发|通过|公布|修正|修订|修改)"  # 通过/公布: a law is adopted and promulgated; 修正/修订: amended
 _ABOUT_DATE = re.compile(
     rf"(?:哪天|哪一天|哪年|哪一年|什么时候|何时|几月几[日号]|日期).{{0,4}}{_ISSUED}|{_ISSUED}(?:的|于)?(?:日期|时间)|(?:发文|成文)(?:日期|时间)"
+    # the verb first: 最新一次修订是哪一年, 这个版本是哪年的 (not when it then asks when it takes effect)
+    rf"|(?:{_ISSUED}|版本?)(?:的)?(?:是|在|于)(?:哪天|哪一天|哪年|哪一年|什么时候|何时)(?!.{{0,6}}(?:施行|生效|实施|执行))"
 )
 #: when a document takes effect (施行, 生效): its 本法自…起施行 clause answers, not its signature
 _ABOUT_EFFECT = re.compile(

@@ -58,6 +58,8 @@ def test_content_is_not_apparatus(text, doc):
     ("总书记对职业教育的前途怎么看？", ""),
     ("教师法第25条是怎么规定的？", ""),
     ("修订后的职业教育法从什么时候开始施行？", "effective"),  # its own article says: 本法自…起施行
+    ("劳动合同法最新版本是哪年的", "date"), ("教师法最新一次修订是哪一年", "date"),  # the verb first
+    ("某法修订后是什么时候施行的", "effective"), ("我去年修改的合同是什么时候到期", ""),  # a contract's date is content
     ("这份批复的附件是什么？", "attachments"), ("某通知有哪些附件", "attachments"), ("某法有附件吗", "attachments"),
     ("批复附件里成员单位有哪些", ""),  # what the attachment says: content
 ])
@@ -103,6 +105,14 @@ def test_what_a_document_attaches_is_its_attachment_note(qa):
     # what the attachment says is answered from it, not by its name
     answer = qa.ask("这份批复附件里联席会议由哪些部门组成")
     assert not answer.refused and "附件：" not in answer.citations[0].quote
+
+
+def test_the_latest_version_of_a_named_document_is_the_dated_text_held(qa):
+    # was refused: 「文档是固定日期发布的政策文件，无法回答“最新”的情况」
+    answer = qa.ask("劳动合同法最新版本是哪年的")
+    assert not answer.refused and "2012年12月28日" in answer.citations[0].quote
+    assert "文档库只能给出所收文本的日期，无法判断此后是否还有新的修订。" in answer.notice
+    assert qa.ask("最新的最低工资标准是多少").refused  # the latest figure: still no text can tell
 
 
 def test_attachment_span_finds_the_note_alone():
