@@ -604,13 +604,13 @@ def _part_in_pieces(hits: list[Hit], hit: Hit, part: tuple[int, int]) -> list[tu
     into, in order, each from where the one before it ended: the whole of 方案（十二）, whose
     text no one chunk holds. None unless ``hits`` hold pieces that cover all of it."""
     chunk = hit.chunk
-    pieces = sorted({h.chunk.chunk_id: h for h in hits if h.chunk.doc_id == chunk.doc_id and h.chunk.para_span == chunk.para_span
-                     and len(h.chunk.segments) == 1}.values(), key=lambda h: h.chunk.start)
+    pieces = sorted({h.chunk.chunk_id: h for h in hits if h.chunk.doc_id == chunk.doc_id
+                     and h.chunk.para_span == chunk.para_span}.values(), key=lambda h: h.chunk.start)
     quoted, at = [], part[0]
-    for piece in pieces:
+    for piece in pieces:  # a piece across a repaired page break maps its offsets through its segments
         if piece.chunk.start <= at < piece.chunk.end:
             end = min(piece.chunk.end, part[1])
-            quoted.append((piece, (at - piece.chunk.start, end - piece.chunk.start)))
+            quoted.append((piece, (piece.chunk.text_offset(at), piece.chunk.text_offset(end, end=True))))
             at = end
     return quoted if at >= part[1] and len(quoted) > 1 else None
 

@@ -712,10 +712,11 @@ def issued_by(text: str, index: IssuerIndex | None) -> tuple[int, int, tuple[str
 
 
 #: The kind of a document cited by itself, as its own articles cite it: 条例第四条, 《方案》第十二条,
-#: 实施方案（十二）, 通知第二部分. Only before such a reference is the bare kind a name (方案 alone is a plan).
+#: 实施方案（十二）, 通知第二部分, 方案第一段. Only before such a reference is the bare kind a name (方案
+#: alone is a plan).
 _KIND_CITED = re.compile(
     rf"({'|'.join(sorted((k for k in DOCUMENT_KINDS if len(k) > 1), key=len, reverse=True))})》?"
-    rf"(?=\s*(?:{_ARTICLE.pattern}|{_ARTICLE_LIST.pattern}|{_DIVISION.pattern}|[（(]\s*{_NUMBER}\s*[）)]))")
+    rf"(?=\s*(?:{_ARTICLE.pattern}|{_ARTICLE_LIST.pattern}|{_DIVISION.pattern}|[（(]\s*{_NUMBER}\s*[）)]|第\s*{_NUMBER}\s*段))")
 #: The kinds of document a demonstrative points at (这份批复, 该意见, 本通知), with why:
 #: retriever/data/pointed_kinds.tsv. Such a kind names the library's one document of that kind.
 POINTED_KINDS = Path(__file__).parent / "data" / "pointed_kinds.tsv"
@@ -906,13 +907,20 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
             for a in articles)
     # a chapter or part only of a document the question names: 第三部分 of which of 26 documents?
     division = division_of(query) if found else None
+    # 49号文第三段: a paragraph of the whole document, counted as printed (search drops it for a law,
+    # whose paragraphs are its articles' 款); the empty division () is the whole document
+    whole = None if division or articles or not found else next(
+        (m for m in (_PARAGRAPH_AFTER.match(text, end) for end in ends) if m), None)
+    if whole:
+        division = ()
     item_in_division = division_item(query) if division and not articles else None
     if item_in_division:  # 第二部分第（二）项: the item so numbered, looked for inside that part
         articles, item = (item_in_division,), None
     return References(
         documents=tuple(found), article=articles[0] if articles else None, spans=tuple(spans), paragraph=paragraph,
         item=item, articles=articles, division=division,
-        division_paragraph=division_paragraph(query) if division else None, corrected=corrected,
+        division_paragraph=division_paragraph(query) if division else _article_number(whole.group(1)) if whole else None,
+        corrected=corrected,
         unheld=tuple(unheld), unheld_numbers=unheld_numbers, article_documents=article_documents,
         from_end=_article_number(counted_back.group(1)) if counted_back else None,
         parts=parts_asked(query) if paragraph or item else (),

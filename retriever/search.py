@@ -343,7 +343,8 @@ class Retriever:
         k = k or cfg.top_k
         query = normalise_query(question)
         expansion = expand(query, self.lexicon)
-        refs = self._named_chapter(self._counted_back(find_references(query, self._aliases, self._kinds, self._unheld, self._near, self._shortened, self._issuers)), query)
+        refs = find_references(query, self._aliases, self._kinds, self._unheld, self._near, self._shortened, self._issuers)
+        refs = self._named_chapter(self._document_paragraph(self._counted_back(refs)), query)
         named_outside_filter: tuple[str, ...] = ()
         if docs:
             inside = tuple(d for d in refs.documents if d in docs)
@@ -536,10 +537,13 @@ class Retriever:
     def division_paragraphs(self, doc_id: str, division: Division) -> list[list[int]]:
         """The rows of ``division`` of document ``doc_id`` grouped into the paragraphs it prints, in
         order (a long paragraph is several chunks); headings are no chunks, and apparatus lines (a
-        signature) no paragraphs. People count these: 第二部分第三段."""
+        signature) no paragraphs. People count these: 第二部分第三段. The empty division is the whole
+        document from below its title line (not the 印发 notice that wraps a plan): 49号文第三段."""
         lo, hi = self._doc_rows[doc_id]
+        title = None if division else self.line_row("title", doc_id)
+        start = lo if title is None else title + 1
         paragraphs: dict[int, list[int]] = {}
-        for row in range(lo, min(hi, lo + ARTICLE_SCAN_LIMIT)):
+        for row in range(start, min(hi, lo + ARTICLE_SCAN_LIMIT)):
             chunk = self.index.chunks[row]
             if division_matches(chunk.heading, division) and not self.is_apparatus(row):
                 paragraphs.setdefault(chunk.paragraph, []).append(row)
@@ -615,6 +619,14 @@ class Retriever:
             return refs
         number = chapter_named(query, refs.spans, self.outline(refs.documents[0]))
         return refs if number is None else dataclasses.replace(refs, division=(("章", number),))
+
+    def _document_paragraph(self, refs: References) -> References:
+        """``refs`` without a paragraph of a whole document (49号文第三段) when that document numbers
+        its articles: a law's paragraphs are its articles' 款, and 教师法第三段 says not which article."""
+        if refs.division != () or len(refs.documents) != 1 or refs.documents[0] not in self._doc_rows \
+                or self.last_numbered_row(refs.documents[0], "articles") is None:
+            return refs
+        return dataclasses.replace(refs, division=None, division_paragraph=None)
 
     def _counted_back(self, refs: References) -> References:
         """``refs`` with an article counted from the end (倒数第二条) read as its number in the one

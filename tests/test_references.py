@@ -821,3 +821,15 @@ def test_a_comparison_quotes_each_document_it_names(qa):
     assert [c.number for c in answer.citations] == [1, 2] and "[1]" in answer.answer and "[2]" in answer.answer
     assert "问题比较两份文件：下面分别引用每份文件中与问题最相关的一句。" in answer.notice
     assert all("工资" in c.quote for c in answer.citations)
+
+
+@pytest.mark.parametrize("question, division, paragraph", [
+    ("甲通知第三段", (), 3),  # the whole document, counted as printed
+    ("甲通知的第三段写的什么", (), 3),
+    ("甲通知第二部分第三段", (("部分", 2),), 3),
+    ("甲通知第三条", None, None),
+    ("第三段", None, None),  # no document named: a paragraph of what?
+])
+def test_a_paragraph_of_a_named_document_is_read(question, division, paragraph):
+    refs = find_references(question, {"甲通知": ("a",)})
+    assert (refs.division, refs.division_paragraph) == (division, paragraph)

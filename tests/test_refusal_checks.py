@@ -477,3 +477,30 @@ def test_a_teacher_who_says_where_she_works_is_answered_from_the_national_rules(
     for question in ("杭州的最低工资是多少", "我在杭州上班，现在当地的最低工资标准一个月是多少钱？"):
         answer = qa.ask(question)
         assert answer.refused and answer.reason == "文档中没有关于“杭州”的内容"
+
+
+def test_a_paragraph_across_a_page_break_and_two_chunks_is_quoted_whole(qa):
+    # 49号文's part 一 is one printed paragraph, repaired across a page break and cut into two chunks:
+    # one sentence of its second piece was quoted, without 第一段
+    answer = qa.ask("49号文第一部分第一段")
+    assert len(answer.citations) == 2 and all(c.part == "第一部分第一段" for c in answer.citations)
+    first = answer.citations[0].hit
+    printed = first.doc.text[first.chunk.para_span[0]:first.chunk.para_span[1]]
+    assert "".join("".join(c.quote.split()) for c in answer.citations) == "".join(printed.split())
+
+
+@pytest.mark.parametrize("question, notice, starts", [
+    ("49号文第三段", "共八段（不计标题）。", "各级人力资源社会保障部门要按照习近平总书记的重要指示精神"),  # was refused
+    ("这份批复第二段写的什么", "共十一段（不计标题）。", "同意建立由国务院领导同志牵头负责的"),
+    ("批复第三段", "共十一段（不计标题）。", "撤销职业教育工作部际联席会议"),  # the kind cited before 第三段
+])
+def test_a_paragraph_of_a_whole_document_is_counted_as_printed(qa, question, notice, starts):
+    answer = qa.ask(question)
+    assert not answer.refused and notice in answer.notice
+    assert answer.citations[0].quote.startswith(starts)
+
+
+def test_a_paragraph_a_document_lacks_is_refused_and_a_laws_is_no_paragraph(qa):
+    answer = qa.ask("49号文第二十段")
+    assert answer.refused and answer.reason.endswith("中没有第二十段")
+    assert "共" not in qa.ask("教师法第三段").notice  # a law's paragraphs are its articles' 款: not counted
