@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -665,8 +666,12 @@ class IssuerIndex:
 
     names: dict[str, str]  # a name as questions write it → the organ
     pattern: re.Pattern | None  # the names, longest first, not before 门 (人社部门 is a department)
-    documents: tuple[tuple[str, frozenset[str], str, str | None], ...]  # (id, organs, year, kind)
-    titles: tuple[tuple[str, str], ...] = ()  # (id, bare title)
+    #: organ → its documents: (id, year, kind, bare title)
+    by_organ: dict[str, tuple[tuple[str, str, str | None, str], ...]]
+
+
+#: An organ named more often than this in one question is looked up this often: no question needs more.
+MAX_ORGAN_MENTIONS = 4
 
 
 def issuer_organs(issuer: str, names: Mapping[str, str]) -> frozenset[str]:
@@ -680,9 +685,11 @@ def issuer_index(documents: Mapping[str, tuple[str, str, str]], path: Path = ISS
     """:class:`IssuerIndex` of ``documents`` (id → title, issuer, date as YYYY-MM-DD)."""
     names = {name: organ for name, organ, _why in read_table(path, 3)}
     pattern = re.compile("(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + ")(?!门)") if names else None
-    return IssuerIndex(names, pattern, tuple(
-        (doc_id, issuer_organs(issuer, names), date[:4], document_kind(title)) for doc_id, (title, issuer, date) in documents.items()),
-        tuple((doc_id, bare_title(title)) for doc_id, (title, _issuer, _date) in documents.items()))
+    by_organ: dict[str, list[tuple[str, str, str | None, str]]] = {}
+    for doc_id, (title, issuer, date) in documents.items():
+        for organ in issuer_organs(issuer, names):
+            by_organ.setdefault(organ, []).append((doc_id, date[:4], document_kind(title), bare_title(title)))
+    return IssuerIndex(names, pattern, {organ: tuple(docs) for organ, docs in by_organ.items()})
 
 
 def issued_by(text: str, index: IssuerIndex | None) -> tuple[int, int, tuple[str, ...]] | None:
@@ -693,21 +700,20 @@ def issued_by(text: str, index: IssuerIndex | None) -> tuple[int, int, tuple[str
     (人社部关于养老保险的通知)."""
     if index is None or index.pattern is None:
         return None
-    titles = dict(index.titles)
-    for match in index.pattern.finditer(text):
+    for match in itertools.islice(index.pattern.finditer(text), MAX_ORGAN_MENTIONS):
         after = re.split(r"[，。？！?!；;,]", text[match.end():match.end() + ISSUED_WINDOW])[0]
         before = re.split(r"[，。？！?!；;,]", text[max(0, match.start() - ISSUED_WINDOW):match.start()])[-1]
-        organ = index.names[match.group(1)]
-        for kind in _ISSUED_KIND.finditer(after):
+        documents = index.by_organ.get(index.names[match.group(1)], ())
+        for kind in _ISSUED_KIND.finditer(after) if documents else ():
             year_after = _ISSUED_YEAR.search(after, 0, kind.start())
             year_before = None if year_after else _ISSUED_YEAR.search(before, max(0, len(before) - 8))
             year = year_after or year_before
-            fits = tuple(doc_id for doc_id, organs, doc_year, doc_kind in index.documents
-                         if organ in organs and (year is None or doc_year == year.group(1))
-                         and (kind.group() in ("文件", "发文", "号文", "文") or doc_kind == kind.group()))
-            if len(fits) == 1 and _describes(after[:kind.start()], titles[fits[0]]):
+            fits = [(doc_id, title) for doc_id, doc_year, doc_kind, title in documents
+                    if (year is None or doc_year == year.group(1))
+                    and (kind.group() in ("文件", "发文", "号文", "文") or doc_kind == kind.group())]
+            if len(fits) == 1 and _describes(after[:kind.start()], fits[0][1]):
                 start = match.start() - len(before) + year_before.start() if year_before else match.start()
-                return start, match.end() + kind.end(), fits
+                return start, match.end() + kind.end(), (fits[0][0],)
     return None
 
 
