@@ -1152,6 +1152,9 @@ _ABOUT_TITLE = re.compile(r"全称|全名|正式名称|标题|题目|叫什么�
 _ABOUT_COUNT = re.compile(
     r"(?:一共|总共|总计|共计|共|全文|全部)(?:有|分|是)?(?:多少|几)个?(条|章)|(?:有|分)(?:多少|几)个?(章)|最后一?(条|章)")
 
+#: The count alone after a document's name, without 一共: 「劳动合同法有几条？」 (not 「…关于试用期有几条？」,
+#: which counts the provisions on a topic, nor 「有几条规定」 without a name)
+_COUNT_ALONE = re.compile(r"\s*的?(?:有|是|分|分为)?(?:多少|几)个?(条|章)(?:呢|吗|啊)?[？?。！!\s]*")
 
 #: What a document says as a whole (主要讲了什么, 主要内容, 分哪几部分, its 全文: too long to quote, so its
 #: opening and outline), with nothing else asked.
@@ -1227,7 +1230,8 @@ def asks_about_document(query: str, refs: References | None = None) -> str:
         return "effective"
     if _ABOUT_TITLE.search(query) or refs is not None and _asks_what_document_is(query, refs) == "number":
         return "title"
-    count = _ABOUT_COUNT.search(query)
+    count = _ABOUT_COUNT.search(query) or (
+        _COUNT_ALONE.fullmatch(_without_names(query, refs.spans, "")) if refs is not None and refs.documents else None)
     if count and (refs is None or refs.article is None and refs.division is None):  # 第三章一共多少条: not the whole document's
         return "articles" if next(unit for unit in count.groups() if unit) == "条" else "chapters"
     if _ABOUT_NUMBER.search(query):

@@ -244,12 +244,20 @@ def test_a_question_for_the_full_title_quotes_the_title_line(qa, question, title
     ("国家职业教育改革实施方案一共多少条？", "《国家职业教育改革实施方案》共二十条", ""),  # a plan's items （一）…（二十）
     ("职业教育法最后一条", "共六十九条，最后一条是第六十九条", "第六十九条"),  # was refused: no sentence cleared the bar
     ("劳动合同法的最后一章是什么？", "共八章，最后一章是第八章 附则", "第九十六条"),
+    # the count alone after the name, without 一共: was refused by relevance
+    ("劳动合同法有几条？", "《中华人民共和国劳动合同法》共九十八条", "第九十八条"),
+    ("国家统计局1990年的规定有几条", "《关于工资总额组成的规定》共十六条", "第十六条"),
 ])
 def test_how_many_articles_or_chapters_is_read_off_the_last_one(qa, question, count, opening):
     answer = qa.ask(question)
     assert not answer.refused, answer.reason
     assert count in answer.notice
     assert answer.citations[0].quote.startswith(opening)
+
+
+def test_a_count_of_provisions_on_a_topic_is_no_count_of_the_document(qa):
+    question = "劳动合同法关于试用期有几条？"
+    assert asks_about_document(question, qa.live.retriever.references(question)) == ""
 
 
 def test_a_count_is_not_given_where_the_numbering_does_not_run_through_the_document(qa):
