@@ -91,6 +91,19 @@ def raw_lines(text: str) -> list[Span]:
     return spans
 
 
+def article_clauses(text: str) -> list[list[Span]]:
+    """The 款 of ``text`` (one article as in the file), each as its lines: the 款's own line, then
+    the lines of its items (项), which open with an item number (（一）, (二))."""
+    item_line = HEADING_PATTERNS[HEADING_LEVEL["level2"]][1]
+    clauses: list[list[Span]] = []
+    for start, end in raw_lines(text):
+        if clauses and item_line.match(text[start:end]):
+            clauses[-1].append((start, end))
+        else:
+            clauses.append([(start, end)])
+    return clauses
+
+
 def article_part(text: str, paragraph: int | None = None, item: str | None = None) -> Span | None:
     """The span of ``text`` (one article as in the file, 第X条 first) that is its 第``paragraph``款
     and/or its item ``item`` (the numeral of 第六项: 六), or None when it has no such part.
@@ -99,12 +112,7 @@ def article_part(text: str, paragraph: int | None = None, item: str | None = Non
     item number (（一）, (二)) is an item (项) of the 款 above it, not a 款 of its own. Without a 款,
     the item is the article's first item of that number."""
     item_line = HEADING_PATTERNS[HEADING_LEVEL["level2"]][1]
-    clauses: list[list[Span]] = []
-    for start, end in raw_lines(text):
-        if clauses and item_line.match(text[start:end]):
-            clauses[-1].append((start, end))
-        else:
-            clauses.append([(start, end)])
+    clauses = article_clauses(text)
     if paragraph is not None:
         if not 0 < paragraph <= len(clauses):
             return None

@@ -18,12 +18,12 @@ import numpy as np
 from ingest.schema import SourceDocument, quoted_title
 from ingest.structure import (
     ADDRESSEE_LINE, ATTACHMENT_LINE, CN_NUM, DOCUMENT_KINDS, EFFECTIVE_CLAUSE, ISSUE_DATE, ISSUE_NUMBER, addressee_span, attachment_span,
-    article_part, heading_kind,
+    article_clauses, article_part, heading_kind,
 )
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import (
     Division, References, asked_version_year, asks_whole_wording, bare_title, chinese_number, division_label,
-    division_matches, division_with_article, heading_matches, last_numbered, mentioned_term,
+    division_matches, division_with_article, heading_matches, last_numbered, mentioned_term, parts_counted,
 )
 from retriever.exact import normalise_phrase
 from retriever.search import Hit, SearchResult
@@ -304,6 +304,9 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         part = missing_parts(hits[found_at[0]], refs)
     if article_pinned and not part and len(asked) == 1 and asks_whole_wording(result.query, refs.spans):
         part_span = hits[found_at[0]].chunk.para_span  # 第三十八条原文: the article whole, not its lead-in alone
+    parts_count = parts_notice(hits[found_at[0]], parts_counted(result.query)) if article_pinned and not part and len(asked) == 1 else ""
+    if parts_count:  # 第十四条有几项: counted off the article as printed, which is quoted whole
+        part_span = hits[found_at[0]].chunk.para_span
     # a chapter or part asked about (第二章): search put its passages first when the document has it
     division_at = None if refs.division is None else first_hit(hits, refs, lambda heading: division_matches(heading, refs.division))
     if refs.division is not None and division_at is None:
@@ -370,7 +373,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     defining = [defines(definition, result.hits[c.hit].chunk.text[c.start:c.end]) for c in candidates] if definition else []
     term = normalise_phrase(mentioned_term(result.query))
     mentioning = [term in normalise_phrase(result.hits[c.hit].chunk.text[c.start:c.end]) for c in candidates] if term else []
-    notice += counted
+    notice += counted + parts_count
     overview = about_document == "overview" and bool(hits) and hits[0].chunk.doc_id in refs.documents
     notice += outline_notice(hits[0].doc.title, result.outline) if overview else ""
     if paragraph_asked:  # how the paragraphs were counted, so the asker can check which one is quoted
@@ -441,6 +444,20 @@ ASKED_LINES = {"addressees": (ADDRESSEE_LINE, addressee_span, "主送单位"),
 #: (为了…，制定本法; 为贯彻…，现提出如下意见), else its first sentence (a reply's 同意建立…), whatever the
 #: question's other words match.
 OPENING_QUOTE = re.compile(rf"^\s*(?:第[{CN_NUM}]+条\s*)?为")
+
+
+def parts_notice(hit: Hit, unit: str) -> str:
+    """How many 款 or 项 (``unit``) the article ``hit`` heads has, as printed (a line that opens with
+    （一） is an item of the 款 above it): 「《工伤保险条例》第十四条共七项。」; "" without a unit."""
+    if not unit or not hit.chunk.heading:
+        return ""
+    start, end = hit.chunk.para_span
+    clauses = article_clauses(hit.doc.text[start:end])
+    where = f"{quoted_title(hit.doc.title)}{hit.chunk.heading[-1]}"
+    if unit == "款":
+        return f"{where}共{chinese_number(len(clauses))}款。"
+    items = sum(len(lines) - 1 for lines in clauses)
+    return f"{where}共{chinese_number(items)}项。" if items else f"{where}不分项。"
 
 
 def count_notice(hit: Hit, refs: References, about: str) -> str:

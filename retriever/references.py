@@ -231,6 +231,19 @@ def parts_asked(query: str) -> tuple[tuple[int | None, int | None], ...]:
     return tuple(dict.fromkeys(parts))[:MAX_ARTICLES] if len(parts) > 1 else ()
 
 
+#: How many 款 or 项 an article has (第十四条有几项, 第四十条共有几款, 规定了几种情形): the unit counted.
+_PARTS_COUNTED = re.compile(r"(?:一共|总共|共)?(?:有|分|分为|包括|包含|规定了?|列了?)?(?:多少|几)个?(款|项|种情形|种情况)")
+
+
+def parts_counted(query: str) -> str:
+    """"款" or "项" when ``query`` asks how many of them its one article has (「工伤保险条例第十四条有几项」),
+    else "" (a question about several articles, or none, counts nothing)."""
+    text = unicodedata.normalize("NFKC", query)
+    article, _parts = _parts_after_article(text)
+    match = _PARTS_COUNTED.search(text, article.end()) if article else None
+    return _PART_UNIT[match.group(1)] if match else ""
+
+
 #: 第二十五条之一: an article inserted after 第二十五条 by an amendment (刑法 has many), another article.
 _INSERTED_ARTICLE = re.compile(rf"第\s*({_NUMBER})\s*条\s*之\s*([{CN_NUM}]{{1,4}})")
 
@@ -1228,7 +1241,9 @@ def asks_about_document(query: str, refs: References | None = None) -> str:
         return "date"
     if _ABOUT_EFFECT.search(query):
         return "effective"
-    if _ABOUT_TITLE.search(query) or refs is not None and _asks_what_document_is(query, refs) == "number":
+    # a chapter's 标题 is its heading, which the chapter's own notice gives (第四章 教师和其他教育工作者)
+    chapter = refs is not None and refs.division is not None
+    if not chapter and (_ABOUT_TITLE.search(query) or refs is not None and _asks_what_document_is(query, refs) == "number"):
         return "title"
     count = _ABOUT_COUNT.search(query) or (
         _COUNT_ALONE.fullmatch(_without_names(query, refs.spans, "")) if refs is not None and refs.documents else None)

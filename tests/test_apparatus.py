@@ -343,3 +343,25 @@ def test_a_content_question_never_quotes_a_banner_title_or_signature(qa):
     # asked about the document itself, the same lines answer
     answer = qa.ask("人社部函〔2021〕49号的全文标题是什么？")
     assert answer.citations and qa.live.retriever.is_apparatus(answer.citations[0].hit.row)
+
+
+@pytest.mark.parametrize("question, notice, starts", [
+    # the lead-in or an item was quoted, and nothing said how many there are
+    ("工伤保险条例第十四条有几项", "《工伤保险条例》第十四条共七项。", "第十四条 职工有下列情形之一的"),
+    ("工伤保险条例第十四条规定了几种情形", "《工伤保险条例》第十四条共七项。", "第十四条"),
+    ("劳动合同法第四十条有几款", "《中华人民共和国劳动合同法》第四十条共一款。", "第四十条"),  # its three items are of one 款
+    ("教师法第二十五条有几项", "第二十五条不分项。", "第二十五条"),
+])
+def test_how_many_parts_an_article_has_is_counted_as_printed(qa, question, notice, starts):
+    answer = qa.ask(question)
+    assert not answer.refused and notice in answer.notice
+    assert answer.citations[0].quote.startswith(starts)
+    start, end = answer.citations[0].hit.chunk.para_span
+    assert answer.citations[0].source_span == (start, end) or len(answer.citations) > 1  # the article whole
+
+
+def test_a_chapters_title_is_its_heading_not_the_documents_title(qa):
+    # 「教育法第四章的标题是什么」 was read as the law's own title, and quoted an article of the chapter without its name
+    answer = qa.ask("教育法第四章的标题是什么")
+    assert "第四章 教师和其他教育工作者" in answer.notice
+    assert asks_about_document("教育法的标题是什么？") == "title"

@@ -833,3 +833,15 @@ def test_a_comparison_quotes_each_document_it_names(qa):
 def test_a_paragraph_of_a_named_document_is_read(question, division, paragraph):
     refs = find_references(question, {"甲通知": ("a",)})
     assert (refs.division, refs.division_paragraph) == (division, paragraph)
+
+
+@pytest.mark.parametrize("question, unit", [
+    ("某条例第十四条有几项", "项"), ("某法第四十条共有几款？", "款"), ("某条例第十四条规定了几种情形", "项"),
+    ("某条例第十四条第六项", ""),  # an item asked for, not counted
+    ("某法第十四条和第十五条各有几项", ""),  # of two articles: whose?
+    ("某法有几条", ""),
+])
+def test_parts_counted(question, unit):
+    from retriever.references import parts_counted
+
+    assert parts_counted(question) == unit
