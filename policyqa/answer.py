@@ -23,7 +23,7 @@ from ingest.structure import (
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import (
     Division, References, asked_version_year, asks_whole_wording, bare_title, chinese_number, division_label,
-    division_matches, division_with_article, heading_matches, last_numbered, mentioned_term, parts_counted,
+    asks_where_article_is, division_matches, division_with_article, heading_matches, last_numbered, mentioned_term, parts_counted,
 )
 from retriever.exact import normalise_phrase
 from retriever.search import Hit, SearchResult
@@ -374,6 +374,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     term = normalise_phrase(mentioned_term(result.query))
     mentioning = [term in normalise_phrase(result.hits[c.hit].chunk.text[c.start:c.end]) for c in candidates] if term else []
     notice += counted + parts_count
+    if article_pinned and len(asked) == 1 and asks_where_article_is(result.query):  # 第二十五条在第几章
+        notice += where_notice(hits[found_at[0]])
     overview = about_document == "overview" and bool(hits) and hits[0].chunk.doc_id in refs.documents
     notice += outline_notice(hits[0].doc.title, result.outline) if overview else ""
     if paragraph_asked:  # how the paragraphs were counted, so the asker can check which one is quoted
@@ -444,6 +446,15 @@ ASKED_LINES = {"addressees": (ADDRESSEE_LINE, addressee_span, "主送单位"),
 #: (为了…，制定本法; 为贯彻…，现提出如下意见), else its first sentence (a reply's 同意建立…), whatever the
 #: question's other words match.
 OPENING_QUOTE = re.compile(rf"^\s*(?:第[{CN_NUM}]+条\s*)?为")
+
+
+def where_notice(hit: Hit) -> str:
+    """Where the article ``hit`` heads sits in its document: 「第二十五条在《…》第六章 待遇。」, or that it is
+    in no chapter (a regulation without chapters)."""
+    *divisions, article = hit.chunk.heading or [""]
+    where = " ".join(divisions)
+    return (f"{article}在{quoted_title(hit.doc.title)}{where}。" if where
+            else f"{quoted_title(hit.doc.title)}不分章，{article}不在任何一章中。")
 
 
 def parts_notice(hit: Hit, unit: str) -> str:

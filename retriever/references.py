@@ -231,6 +231,17 @@ def parts_asked(query: str) -> tuple[tuple[int | None, int | None], ...]:
     return tuple(dict.fromkeys(parts))[:MAX_ARTICLES] if len(parts) > 1 else ()
 
 
+#: Which chapter (节, 部分) an article is in: 第二十五条在第几章, 第三十九条属于哪一章.
+_WHICH_DIVISION = re.compile(r"(?:在|属于|是|位于)(?:第几|哪一?个?|什么)(?:章|节|部分)")
+
+
+def asks_where_article_is(query: str) -> bool:
+    """Whether ``query`` asks which chapter (节, 部分) the one article it cites is in."""
+    text = unicodedata.normalize("NFKC", query)
+    article, _parts = _parts_after_article(text)
+    return bool(article and _WHICH_DIVISION.search(text, article.end()))
+
+
 #: How many 款 or 项 an article has (第十四条有几项, 第四十条共有几款, 规定了几种情形): the unit counted.
 _PARTS_COUNTED = re.compile(r"(?:一共|总共|共)?(?:有|分|分为|包括|包含|规定了?|列了?)?(?:多少|几)个?(款|项|种情形|种情况)")
 

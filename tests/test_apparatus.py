@@ -365,3 +365,15 @@ def test_a_chapters_title_is_its_heading_not_the_documents_title(qa):
     answer = qa.ask("教育法第四章的标题是什么")
     assert "第四章 教师和其他教育工作者" in answer.notice
     assert asks_about_document("教育法的标题是什么？") == "title"
+
+
+@pytest.mark.parametrize("question, notice", [
+    ("教师法第二十五条在第几章", "第二十五条在《中华人民共和国教师法》（2009年修正）第六章 待遇。"),
+    ("劳动合同法第五十八条属于哪一节", "第五十八条在《中华人民共和国劳动合同法》第五章 特别规定 第二节 劳务派遣。"),
+    ("女职工劳动保护特别规定第七条在哪一章", "《女职工劳动保护特别规定》不分章，第七条不在任何一章中。"),
+])
+def test_which_chapter_an_article_is_in_is_said(qa, question, notice):
+    # the article was quoted and the chapter left to its citation's heading path
+    answer = qa.ask(question)
+    assert not answer.refused and notice in answer.notice
+    assert "在" not in qa.ask("教师法第二十五条").notice
