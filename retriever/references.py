@@ -1246,6 +1246,11 @@ def _asks_what_document_is(query: str, refs: References) -> str:
     return "number" if any(span.endswith(("号", "号文", "号文件")) for span in refs.spans) else "name"
 
 
+def asks_title(query: str) -> bool:
+    """Whether ``query`` asks for a title (全称, 标题, 叫什么名字): of the document, or of the chapter it cites."""
+    return bool(_ABOUT_TITLE.search(query))
+
+
 def asks_about_document(query: str, refs: References | None = None) -> str:
     """``"date"`` when the question asks when a document was issued, ``"effective"`` when it asks
     when it takes effect (its 本法自…起施行 clause answers), ``"title"`` when it asks for its full

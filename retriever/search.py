@@ -22,7 +22,7 @@ from retriever.preference import Preferences, Standing, demoted, prefer
 from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
 from retriever.references import (
-    CHAPTERS_NAMED_ALONE, Division, References, abbreviation_index, alias_table, asks_about_document, bare_title, cites_only, division_matches, find_references, heading_matches,
+    CHAPTERS_NAMED_ALONE, Division, References, abbreviation_index, alias_table, asks_about_document, asks_title, bare_title, cites_only, division_matches, find_references, heading_matches,
     chapter_named, cited_titles, issuer_index, kind_table, last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, unheld_names,
 )
 from retriever.settings import SearchSettings
@@ -694,7 +694,7 @@ class Retriever:
         elif refs.division is not None:  # 第二章: its passages first, the question's words ranking them
             first = [row for row in rows if division_matches(chunks[row].heading, refs.division)]
             # 「教师法第三章」 or 「教师法总则」 alone: in the document's order
-            in_order = cites_only(query, (*refs.spans, *CHAPTERS_NAMED_ALONE))
+            in_order = cites_only(query, (*refs.spans, *CHAPTERS_NAMED_ALONE)) or asks_title(query)  # 第四章的标题
             if paragraphs is not None:  # 第二部分第三段: that paragraph alone
                 n = refs.division_paragraph
                 # one the part lacks: the part in order (the answer says how many it has)

@@ -364,6 +364,7 @@ def test_a_chapters_title_is_its_heading_not_the_documents_title(qa):
     # 「教育法第四章的标题是什么」 was read as the law's own title, and quoted an article of the chapter without its name
     answer = qa.ask("教育法第四章的标题是什么")
     assert "第四章 教师和其他教育工作者" in answer.notice
+    assert answer.citations[0].quote.startswith("第三十三条")  # the chapter from its start, as printed
     assert asks_about_document("教育法的标题是什么？") == "title"
 
 
