@@ -23,7 +23,7 @@ from ingest.structure import (
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import (
     Division, References, asked_version_year, asks_whole_wording, bare_title, chinese_number, division_label,
-    asks_where_article_is, division_matches, division_with_article, heading_matches, last_numbered, mentioned_term, parts_counted,
+    asks_issuer, asks_where_article_is, division_matches, names_issuer, division_with_article, heading_matches, last_numbered, mentioned_term, parts_counted,
 )
 from retriever.exact import normalise_phrase
 from retriever.search import Hit, SearchResult
@@ -421,6 +421,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         or overview)  # 主要讲了什么: the document's opening, with its outline in the notice
     if about_document == "date" and not pinned:  # 哪天发布的, and the text writes no date: what its record says
         notice += recorded_date_notice([h.doc for h in hits if h.chunk.doc_id in refs.documents][:1])
+    if about_document == "number" and pinned and asks_issuer(result.query):  # 谁发的, and the line names no organ
+        notice += recorded_issuer_notice(hits[0])
     # a pinned answer rests on the document's structure, not on a cosine: weak evidence does not refuse it
     checks = [check for check in BEFORE_QUOTES if not (pinned and check is weak_evidence)]
     pinned_quote = (EFFECTIVE_CLAUSE if pinned and about_document == "effective" else COUNTED_QUOTE if counted
@@ -515,6 +517,16 @@ def recorded_date_notice(documents: list) -> str:
         return ""
     year, month, day = (int(part) for part in match.groups())
     return f"{quoted_title(documents[0].title)}正文没有写明日期；文件信息记载的日期是{year}年{month}月{day}日。"
+
+
+def recorded_issuer_notice(hit: Hit) -> str:
+    """「《…》引文没有写明发文机关；文件信息记载的发文机关是劳动部。」 when the line quoted for who issued a
+    document (its 文号 line: 劳部发〔1994〕489号, or its title) names none of the organs its header's
+    ``issuer`` gives; else ""."""
+    issuer = getattr(hit.doc, "issuer", "").strip()
+    if not issuer or names_issuer(hit.chunk.text, issuer):
+        return ""
+    return f"{quoted_title(hit.doc.title)}引文没有写明发文机关；文件信息记载的发文机关是{issuer}。"
 
 
 #: The number that opens an article's or item's heading: 第十条, （九）.

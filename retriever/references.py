@@ -705,9 +705,24 @@ def issuer_organs(issuer: str, names: Mapping[str, str]) -> frozenset[str]:
     return frozenset(names.get(part, part) for part in re.split(r"[\s；;、，,]+", bare) if part)
 
 
+@functools.lru_cache(maxsize=4)
+def load_issuer_names(path: Path = ISSUER_NAMES) -> dict[str, str]:
+    """``issuer_names.tsv``: a name as written → the organ."""
+    return {name: organ for name, organ, _why in read_table(path, 3)}
+
+
+def names_issuer(text: str, issuer: str) -> bool:
+    """Whether ``text`` names one of the organs of the issuer line ``issuer``, in any spelling the
+    names table knows (人力资源和社会保障部文件 names 人力资源社会保障部)."""
+    names = load_issuer_names()
+    organs = issuer_organs(issuer, names)
+    bare = "".join(text.split())
+    return any(organ in bare for organ in organs) or any(name in bare for name, organ in names.items() if organ in organs)
+
+
 def issuer_index(documents: Mapping[str, tuple[str, str, str]], path: Path = ISSUER_NAMES) -> IssuerIndex:
     """:class:`IssuerIndex` of ``documents`` (id → title, issuer, date as YYYY-MM-DD)."""
-    names = {name: organ for name, organ, _why in read_table(path, 3)}
+    names = load_issuer_names(path)
     pattern = re.compile("(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + ")(?!门)") if names else None
     by_organ: dict[str, list[tuple[str, str, str | None, str]]] = {}
     for doc_id, (title, issuer, date) in documents.items():
@@ -1169,6 +1184,15 @@ _ABOUT_DOCUMENT = re.compile(r"编号|抄送")
 _ABOUT_NUMBER = re.compile(
     rf"文号|发文字号|字号|令号|(?:哪个|什么|哪些|哪一个)(?:部门|单位|机关|机构)(?:{_ISSUED}|制定|出台)|谁(?:{_ISSUED}|制定)的|"
     r"发文机关|发文单位|制定机关|发布机关")
+#: Who issued it (谁发的, 哪个部门制定的, 发文机关), not its 文号: the line quoted should name the organ
+_ABOUT_ISSUER = re.compile(r"谁|哪(?:个|些|一个)(?:部门|单位|机关|机构)|发文机关|发文单位|制定机关|发布机关")
+
+
+def asks_issuer(query: str) -> bool:
+    """Whether ``query``, asking about a document's 文号 line (``"number"``), asks who issued it."""
+    return bool(_ABOUT_ISSUER.search(query))
+
+
 #: Its full title; 「国函〔2018〕144号是什么文件？」 asks it of a document known by its 文号
 _ABOUT_TITLE = re.compile(r"全称|全名|正式名称|标题|题目|叫什么名字|名称是什么|是(?:什么|哪个|哪份|哪一个|哪一份)文件")
 #: how many articles or chapters a document has (一共多少条, 共分几章), or which is its last (最后一条):

@@ -378,3 +378,12 @@ def test_which_chapter_an_article_is_in_is_said(qa, question, notice):
     answer = qa.ask(question)
     assert not answer.refused and notice in answer.notice
     assert "在" not in qa.ask("教师法第二十五条").notice
+
+
+def test_who_issued_a_document_is_said_when_the_line_quoted_names_no_organ(qa):
+    # its 文号 line (劳部发〔1994〕489号) was quoted with nothing more: the organ is in its record
+    answer = qa.ask("工资支付暂行规定是哪个部门发的")
+    assert "《工资支付暂行规定》引文没有写明发文机关；文件信息记载的发文机关是劳动部。" in answer.notice
+    # the banner names the ministry, spelled with 和: nothing to add
+    assert "发文机关" not in qa.ask("49号文是哪个部门发的").notice
+    assert "发文机关" not in qa.ask("工资支付暂行规定的文号").notice  # its 文号, not who issued it
