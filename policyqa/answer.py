@@ -229,6 +229,39 @@ def mentions_notice(term: str, per_doc: dict[str, int]) -> str:
     return f"“{term}”见于{len(ranked)}份文件：{named}{more}。"
 
 
+#: At most this many articles are named in a notice; the rest are counted.
+MAX_NAMED_ARTICLES = 12
+
+
+#: The part a notice or plan numbers 二、 (people call it 第二部分), at the head of a heading path.
+_PART_MARKER = re.compile(r"^\s*([一二三四五六七八九十]+)、")
+
+
+def _where_in_document(heading: str) -> str:
+    """Where a heading path (as exact search gives it) is, as people cite it: 第四十七条, or in a notice
+    第二部分第（一）项 (its items restart in each part), 第三部分; "" for the opening."""
+    article = re.findall(r"第[^条\s]{1,8}条", heading)
+    if article:
+        return article[-1]
+    part = _PART_MARKER.match(heading)
+    item = re.findall(r"[（(]([^）)]{1,8})[）)]", heading)
+    where = f"第{part.group(1)}部分" if part else ""
+    return where + (f"第（{item[-1]}）项" if item else "") if where or item else ""
+
+
+def articles_notice(term: str, title: str, occurrences: list) -> str:
+    """「《…》中有8条提到“经济补偿”：第二十三条、第四十六条…。」 for a question that asks which articles
+    of one document (``title``) use ``term`` (``occurrences``: exact search's, in document order)."""
+    if not occurrences:
+        return ""
+    labels = dict.fromkeys(label for o in occurrences if (label := _where_in_document(o.heading)))
+    if not labels:
+        return f"“{term}”在{title}中出现{len(occurrences)}处。"
+    listed = "、".join(list(labels)[:MAX_NAMED_ARTICLES]) + ("等" if len(labels) > MAX_NAMED_ARTICLES else "")
+    count = "两" if len(labels) == 2 else chinese_number(len(labels))
+    return f"{title}中有{count}处条文提到“{term}”：{listed}。"
+
+
 #: A misquoted passage is named up to this many characters.
 QUOTED_NAMED_CHARS = 24
 
@@ -371,8 +404,11 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     states = [bool(figures) and all(p.search(result.hits[c.hit].chunk.text[c.start:c.end]) for p in figures) for c in candidates]
     definition = definition_pattern(asked_term(result.query))
     defining = [defines(definition, result.hits[c.hit].chunk.text[c.start:c.end]) for c in candidates] if definition else []
-    term = normalise_phrase(mentioned_term(result.query))
-    mentioning = [term in normalise_phrase(result.hits[c.hit].chunk.text[c.start:c.end]) for c in candidates] if term else []
+    term = normalise_phrase(mentioned_term(result.query, refs.spans))
+    # 劳动合同法中关于经济补偿的条文有哪些: its sentences that use the words, not other documents'
+    within = refs.documents if len(refs.documents) == 1 and term and not mentioned_term(result.query) else ()
+    mentioning = [term in normalise_phrase(result.hits[c.hit].chunk.text[c.start:c.end])
+                  and (not within or result.hits[c.hit].chunk.doc_id in within) for c in candidates] if term else []
     notice += counted + parts_count
     if article_pinned and len(asked) == 1 and asks_where_article_is(result.query):  # 第二十五条在第几章
         notice += where_notice(hits[found_at[0]])

@@ -13,8 +13,8 @@ import dataclasses
 import time
 from dataclasses import dataclass
 
-from policyqa.answer import (Answer, Prepared, QuestionError, clean_question, compose, mentions_notice, prepare, render,
-                             term_weights, wording_notice)
+from policyqa.answer import (Answer, Prepared, QuestionError, articles_notice, clean_question, compose, mentions_notice,
+                             prepare, render, term_weights, wording_notice)
 from ingest.schema import quoted_title
 from policyqa.ranker import QuoteRanker
 from policyqa.config import Config
@@ -49,6 +49,11 @@ class _Live:
     def exact(self) -> ExactIndex:
         """The exact-wording index of this build (原文检索, and 「哪些文件提到了…」), built on first use."""
         return ExactIndex(self.retriever.index.documents, self.retriever.index.chunks)
+
+
+#: Occurrences read to list the articles of one document that use some words (a law uses a term
+#: a few dozen times at most).
+MAX_ARTICLE_OCCURRENCES = 1000
 
 
 class PolicyQA:
@@ -168,9 +173,15 @@ class PolicyQA:
         text, notice = clean_question(question, self.config.max_question_chars)
         live = self.live
         result = live.retriever.search(text, k=max(self.config.top_k, self.config.rank_hits), docs=docs, retrievers=retrievers)
-        term = mentioned_term(result.query)
-        using = live.exact.search(term, limit=0, docs=docs).per_doc if term else {}
-        if term:  # 哪些文件提到了双师型: the documents that use the words, counted by exact search
+        refs = result.references
+        term = mentioned_term(result.query, refs.spans)
+        # 劳动合同法中关于经济补偿的条文有哪些: the articles of the one document named, not the documents
+        within = refs.documents[:1] if term and len(refs.documents) == 1 and not mentioned_term(result.query) else ()
+        found = live.exact.search(term, limit=MAX_ARTICLE_OCCURRENCES if within else 0, docs=list(within) or docs) if term else None
+        using = found.per_doc if found else {}
+        if within:
+            notice += articles_notice(term, quoted_title(live.retriever.index.documents[within[0]].title), found.occurrences)
+        elif term:  # 哪些文件提到了双师型: the documents that use the words, counted by exact search
             notice += mentions_notice(term, using)
         # “…”是哪条规定: wording the asker quotes that no text holds word for word is said to be so
         notice += wording_notice([p for p in quoted_passages(result.query) if not live.exact.search(p, limit=0, docs=docs).total])
@@ -179,7 +190,8 @@ class PolicyQA:
         prepared = prepare(question, text, notice, result, self.config, live.idf, live.titles, live.retriever.lexicon,
                            live.retriever.is_apparatus)
         if term and not using and not prepared.rule_reason:  # 哪些文件提到了陪产假, and none does: that is the answer
-            prepared.rule_reason = f"{'所选文件' if docs else '文档'}中没有出现“{term}”"
+            where = quoted_title(live.retriever.index.documents[within[0]].title) if within else "所选文件" if docs else "文档"
+            prepared.rule_reason = f"{where}中没有出现“{term}”"
         return prepared
 
     def answer_prepared(self, prepared: Prepared, ranker: QuoteRanker | None = None) -> Answer:

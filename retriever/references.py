@@ -339,13 +339,27 @@ _WHICH_DOCUMENTS = re.compile(
 _TERM_EDGES = "“”\"「」‘’'《》 的这个词"
 
 
-def mentioned_term(query: str) -> str:
-    """The words a question asks which documents use (「哪些文件提到了双师型教师？」 → 双师型教师), or ""."""
+#: Which articles of one named document use some words: 「劳动合同法中关于经济补偿的条文有哪些」,
+#: 「教师法里哪几条提到了工资」 (``doc`` must be the document's name as the question writes it).
+_WHICH_ARTICLES = re.compile(
+    r"^(?:请问)?(?P<doc>.+?)(?:中|里|里面|当中)?(?:关于|有关|涉及)(?P<term>.+?)的(?:条文|条款|法条|规定)(?:都|一共)?有哪(?:些|几条)"
+    r"|^(?:请问)?(?P<doc2>.+?)(?:中|里|里面|当中)?(?:有)?哪(?:几条|些条文|些条款|些条)(?:都)?"
+    r"(?:规定了|讲了|提到了?|提及|涉及|说到|写到|是关于)(?P<term2>.+?)(?:的)?")
+
+
+def mentioned_term(query: str, names: tuple[str, ...] = ()) -> str:
+    """The words a question asks which documents use (「哪些文件提到了双师型教师？」 → 双师型教师), or,
+    with ``names`` (the document names it writes), which articles of that document use
+    (「劳动合同法中关于经济补偿的条文有哪些」 → 经济补偿); or ""."""
     text = re.sub(r"[？?。！!\s]+$", "", unicodedata.normalize("NFKC", query).strip())
     match = _WHICH_DOCUMENTS.fullmatch(text)
-    if not match:
+    if match:
+        term = (match.group("after") or match.group("before")).strip(_TERM_EDGES)
+        return term if 2 <= len(term) <= 20 else ""
+    match = _WHICH_ARTICLES.fullmatch(text) if names else None
+    if not match or (match.group("doc") or match.group("doc2")).strip("《》 ") not in names:
         return ""
-    term = (match.group("after") or match.group("before")).strip(_TERM_EDGES)
+    term = (match.group("term") or match.group("term2")).strip(_TERM_EDGES)
     return term if 2 <= len(term) <= 20 else ""
 
 

@@ -856,3 +856,28 @@ def test_a_comparison_of_whole_documents_quotes_what_each_is_for(qa):
 
     refs = find_references("甲法和乙法对工资的规定有什么区别", {"甲法": ("a",), "乙法": ("b",)})
     assert not compares_whole_documents("甲法和乙法对工资的规定有什么区别", refs)
+
+
+@pytest.mark.parametrize("question, names, term", [
+    ("甲法中关于经济补偿的条文有哪些", ("甲法",), "经济补偿"),
+    ("《甲法》有关试用期的规定有哪些？", ("甲法",), "试用期"),
+    ("甲法里哪几条提到了工资", ("甲法",), "工资"),
+    ("乙法里哪几条提到了工资", ("甲法",), ""),  # not a document the question names
+    ("哪些文件提到了双师型教师？", (), "双师型教师"),  # which documents: as before
+])
+def test_which_articles_of_a_named_document_use_some_words(question, names, term):
+    from retriever.references import mentioned_term
+
+    assert mentioned_term(question, names) == term
+
+
+def test_the_articles_of_a_named_document_that_use_some_words_are_listed(qa):
+    # was refused by relevance
+    answer = qa.ask("劳动合同法中关于经济补偿的条文有哪些")
+    assert "《中华人民共和国劳动合同法》中有九处条文提到“经济补偿”：第二十三条、第四十六条、第四十七条" in answer.notice
+    assert answer.citations and all(c.hit.chunk.doc_id == "27_laodong-hetong-fa-2012" and "经济补偿" in c.quote
+                                    for c in answer.citations)  # not 劳动法's or 实施条例's sentences
+    # a notice's items, cited as people cite them
+    assert "第二部分第（一）项" in qa.ask("49号文里哪几条提到了技工院校").notice
+    answer = qa.ask("劳动合同法中关于陪产假的条文有哪些")
+    assert answer.refused and answer.reason == "《中华人民共和国劳动合同法》中没有出现“陪产假”"
