@@ -23,7 +23,7 @@ from ingest.structure import (
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import (
     Division, References, asked_version_year, asks_whole_wording, bare_title, chinese_number, division_label,
-    asks_issuer, asks_where_article_is, division_matches, names_issuer, division_with_article, heading_matches, last_numbered, mentioned_term, parts_counted,
+    asks_where_article_is, division_matches, names_issuer, division_with_article, heading_matches, last_numbered, mentioned_term, parts_counted,
 )
 from retriever.exact import normalise_phrase
 from retriever.search import Hit, SearchResult
@@ -448,7 +448,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         article_pinned
         or division_at is not None
         or about_document == "title" and apparatus[0]
-        or about_document == "number" and hits[0].chunk.doc_id in refs.documents
+        or about_document in ("number", "issuer") and hits[0].chunk.doc_id in refs.documents
         and (apparatus[0] or bool(ISSUE_NUMBER.search(hits[0].chunk.text)))
         or about_document == "date" and apparatus[0] and bool(ISSUE_DATE.search(hits[0].chunk.text))
         or about_document == "effective" and bool(EFFECTIVE_CLAUSE.search(hits[0].chunk.text))
@@ -457,7 +457,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
         or overview)  # 主要讲了什么: the document's opening, with its outline in the notice
     if about_document == "date" and not pinned:  # 哪天发布的, and the text writes no date: what its record says
         notice += recorded_date_notice([h.doc for h in hits if h.chunk.doc_id in refs.documents][:1])
-    if about_document == "number" and pinned and asks_issuer(result.query):  # 谁发的, and the line names no organ
+    if about_document == "issuer" and pinned:  # 谁发的, and no line of the text names the organ
         notice += recorded_issuer_notice(hits[0])
     # a pinned answer rests on the document's structure, not on a cosine: weak evidence does not refuse it
     checks = [check for check in BEFORE_QUOTES if not (pinned and check is weak_evidence)]

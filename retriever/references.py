@@ -1202,6 +1202,10 @@ _ABOUT_NUMBER = re.compile(
 _ABOUT_ISSUER = re.compile(r"谁|哪(?:个|些|一个)(?:部门|单位|机关|机构)|发文机关|发文单位|制定机关|发布机关")
 
 
+#: The 文号 named as what is asked (文号是多少, 字号): not who issued it, even when 谁 is asked too.
+_NUMBER_WORD = re.compile(r"文号|字号|令号")
+
+
 def asks_issuer(query: str) -> bool:
     """Whether ``query``, asking about a document's 文号 line (``"number"``), asks who issued it."""
     return bool(_ABOUT_ISSUER.search(query))
@@ -1294,8 +1298,8 @@ def asks_about_document(query: str, refs: References | None = None) -> str:
     when it takes effect (its 本法自…起施行 clause answers), ``"title"`` when it asks for its full
     title (全称, 标题), ``"articles"`` or ``"chapters"`` when it asks how many it has (its last one
     answers), ``"overview"`` when it asks what a document it names (``refs``) says as a whole
-    (its opening and outline answer), ``"number"`` when it asks for its 文号 or who issued it (the
-    line that gives them), ``"addressees"`` when it asks whom it is addressed to (its addressee line),
+    (its opening and outline answer), ``"number"`` when it asks for its 文号 (the line that gives it),
+    ``"issuer"`` when it asks who issued it (the first line that names the organ, else the 文号's), ``"addressees"`` when it asks whom it is addressed to (its addressee line),
     ``"attachments"`` when it asks what it attaches (its attachment note: 附件：…),
     ``"document"`` when it asks about the document itself otherwise, else ``""``: then its banner, 文号 and signature
     lines are the answer (``ingest.structure.is_apparatus``)."""
@@ -1314,8 +1318,8 @@ def asks_about_document(query: str, refs: References | None = None) -> str:
         _COUNT_ALONE.fullmatch(_without_names(query, refs.spans, "")) if refs is not None and refs.documents else None)
     if count and (refs is None or refs.article is None and refs.division is None):  # 第三章一共多少条: not the whole document's
         return "articles" if next(unit for unit in count.groups() if unit) == "条" else "chapters"
-    if _ABOUT_NUMBER.search(query):
-        return "number"
+    if _ABOUT_NUMBER.search(query):  # who issued it (谁发的), or its 文号
+        return "issuer" if asks_issuer(query) and not _NUMBER_WORD.search(query) else "number"
     if _ABOUT_ADDRESSEES.search(query):
         return "addressees"
     if _ABOUT_ATTACHMENTS.search(query):

@@ -23,7 +23,7 @@ from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
 from retriever.references import (
     CHAPTERS_NAMED_ALONE, Division, References, abbreviation_index, alias_table, asks_about_document, asks_title, bare_title, cites_only, division_matches, find_references, heading_matches,
-    chapter_named, cited_titles, issuer_index, kind_table, last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, unheld_names,
+    chapter_named, cited_titles, issuer_index, kind_table, names_issuer, last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, unheld_names,
 )
 from retriever.settings import SearchSettings
 from retriever.store import IndexData
@@ -501,7 +501,7 @@ class Retriever:
 
     def line_row(self, about: str, doc_id: str) -> int | None:
         """The row of document ``doc_id`` that answers a question ``about`` the document itself
-        ("title", "date", "effective", "articles", "chapters", "overview", "number", "addressees", "attachments":
+        ("title", "date", "effective", "articles", "chapters", "overview", "number", "issuer", "addressees", "attachments":
         :func:`retriever.references.asks_about_document`), or None;
         looked up once per document (a date row scans the whole document)."""
         key = (about, doc_id)
@@ -509,7 +509,8 @@ class Retriever:
             find = {"title": self.title_row, "date": self.date_row, "effective": self.effective_row,
                     "articles": lambda d: self.last_numbered_row(d, "articles"),
                     "chapters": lambda d: self.last_numbered_row(d, "chapters"), "overview": self.opening_row,
-                    "number": self.number_row, "addressees": self.addressee_row, "attachments": self.attachment_row}[about]
+                    "number": self.number_row, "issuer": self.issuer_row, "addressees": self.addressee_row,
+                    "attachments": self.attachment_row}[about]
             self._line_rows[key] = find(doc_id)
         return self._line_rows[key]
 
@@ -555,6 +556,18 @@ class Retriever:
         lo, hi = self._doc_rows[doc_id]
         return next((row for row in range(lo, min(hi, lo + TITLE_SCAN_ROWS))
                      if addressee_line(self.index.chunks[row].text, self.is_apparatus(row))), None)
+
+    def issuer_row(self, doc_id: str) -> int | None:
+        """The row that says who issued document ``doc_id``: its 文号 row when that names the organ (a
+        banner, a regulation's 题注), else the first apparatus row that does (a signature: 劳动部 /
+        一九九四年十二月六日), else the 文号 row all the same (the answer's notice then gives the record's)."""
+        doc = self.index.documents[doc_id]
+        number = self.number_row(doc_id)
+        if not doc.issuer or number is not None and names_issuer(self.index.chunks[number].text, doc.issuer):
+            return number
+        lo, hi = self._doc_rows[doc_id]
+        named = (row for row in range(lo, hi) if self.is_apparatus(row) and names_issuer(self.index.chunks[row].text, doc.issuer))
+        return next(named, number)
 
     def attachment_row(self, doc_id: str) -> int | None:
         """The row of document ``doc_id``'s attachment note (附件：…, ``ingest.structure.attachment_span``),
@@ -689,7 +702,8 @@ class Retriever:
                 rows = [row for row in rows if division_matches(chunks[row].heading, refs.division)]
             first = [row for row in rows if any(heading_matches(chunks[row].heading, a) and _of(chunks[row], refs.documents_of(a))
                                                 for a in refs.asked_articles)]
-        elif about in ("title", "date", "effective", "articles", "chapters", "overview", "number", "addressees", "attachments"):
+        elif about in ("title", "date", "effective", "articles", "chapters", "overview", "number", "issuer", "addressees",
+                       "attachments"):
             first = [row for row in (self.line_row(about, d) for d in named) if row is not None]
         elif refs.division is not None:  # 第二章: its passages first, the question's words ranking them
             first = [row for row in rows if division_matches(chunks[row].heading, refs.division)]

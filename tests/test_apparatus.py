@@ -47,7 +47,8 @@ def test_content_is_not_apparatus(text, doc):
     ("这个方案是什么时候发布的？", "date"),
     ("批复的发文日期是哪天？", "date"),
     ("人社部那个通知的文号是多少？", "number"),
-    ("条例是哪个部门制定的？", "number"), ("这份通知是谁发的？", "number"),  # who issued it: the line with the 文号
+    ("条例是哪个部门制定的？", "issuer"), ("这份通知是谁发的？", "issuer"),  # who issued it: a line that names the organ
+    ("这份通知是谁发的，文号是多少？", "number"),
     ("这份批复是发给谁的？", "addressees"), ("49号文的主送单位有哪些？", "addressees"), ("49号文抄送哪些单位？", "document"),
     ("劳动法哪一年修订的？", "date"), ("这部法律什么时候修改的？", "date"),
     ("劳动合同法一共有多少条？", "articles"), ("这个方案总共几条", "articles"), ("教师法分几章？", "chapters"),
@@ -380,10 +381,14 @@ def test_which_chapter_an_article_is_in_is_said(qa, question, notice):
     assert "在" not in qa.ask("教师法第二十五条").notice
 
 
-def test_who_issued_a_document_is_said_when_the_line_quoted_names_no_organ(qa):
-    # its 文号 line (劳部发〔1994〕489号) was quoted with nothing more: the organ is in its record
+def test_who_issued_a_document_is_a_line_that_names_the_organ_or_its_record(qa):
+    # its 文号 line (劳部发〔1994〕489号) was quoted, which names no organ: the signature does
     answer = qa.ask("工资支付暂行规定是哪个部门发的")
-    assert "《工资支付暂行规定》引文没有写明发文机关；文件信息记载的发文机关是劳动部。" in answer.notice
+    assert answer.citations[0].quote.startswith("劳动部") and "一九九四年十二月六日" in answer.citations[0].quote
+    assert "发文机关" not in answer.notice
+    # no line of the opinion's text names 中办 or 国办: the notice gives its record
+    answer = qa.ask("高技能人才意见是哪个部门发的")
+    assert "引文没有写明发文机关；文件信息记载的发文机关是中共中央办公厅 国务院办公厅。" in answer.notice
     # the banner names the ministry, spelled with 和: nothing to add
     assert "发文机关" not in qa.ask("49号文是哪个部门发的").notice
     assert "发文机关" not in qa.ask("工资支付暂行规定的文号").notice  # its 文号, not who issued it
