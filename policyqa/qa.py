@@ -6,16 +6,16 @@ questions are answered from the old index until the new one is ready.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import threading
-import dataclasses
 import time
 from dataclasses import dataclass
 
+from ingest.schema import quoted_title
 from policyqa.answer import (Answer, Prepared, QuestionError, articles_notice, clean_question, compose, mentions_notice,
                              prepare, render, term_weights, wording_notice)
-from ingest.schema import quoted_title
 from policyqa.ranker import QuoteRanker
 from policyqa.config import Config
 from policyqa.scope import within_filter
@@ -206,7 +206,8 @@ class PolicyQA:
         answer = self.answer_prepared(prepared)
         compared = () if docs else compared_documents(prepared.result.query, prepared.result.references)
         if compared:  # 教师法和教育法…有什么不同: each document's own best quote, side by side
-            answer = self._compare(question, answer, compared, retrievers)
+            whole = compares_whole_documents(prepared.result.query, prepared.result.references)
+            answer = self._compare(question, answer, compared, whole, retrievers)
         if docs:  # a filter: say so, and refuse what the chosen documents never mention (policyqa/scope.py)
             anywhere = live.retriever.search(prepared.text, k=1, retrievers=("dense_sentence",)).sentence_top
             answer = within_filter(answer, prepared.result.query, docs, live.retriever.index.documents, live.idf,
@@ -214,15 +215,14 @@ class PolicyQA:
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
-    def _compare(self, question: str, answer: Answer, compared: tuple[str, ...], retrievers) -> Answer:
+    def _compare(self, question: str, answer: Answer, compared: tuple[str, ...], whole: bool, retrievers) -> Answer:
         """``answer`` to a question that compares documents, remade from each document's own answer
-        (the question asked within it alone): its first quote, in the question's order, and a notice
-        that says so and names a document with nothing to quote. ``answer`` as it was when no
-        document has a quote, or only one has (the whole answer then says more)."""
+        (the question asked within it alone; with ``whole``, nothing else asked, each one's overview:
+        what it is for): its first quote, in the question's order, and a notice that says so and names
+        a document with nothing to quote. ``answer`` as it was when no document has a quote, or only
+        one has (the whole answer then says more)."""
         titles = self.live.retriever.index.documents
         quotes, missing = [], []
-        # 教师法和教育法有什么不同, nothing else asked: what each one is for, its overview
-        whole = compares_whole_documents(answer.question, self.live.retriever.references(answer.question))
         for doc_id in compared:
             asked = f"{bare_title(titles[doc_id].title)}主要讲了什么" if whole else question
             own = self.answer_prepared(self.prepare(asked, docs=[doc_id], retrievers=retrievers))
