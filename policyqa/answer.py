@@ -706,6 +706,33 @@ def verify(citations: list[Citation]) -> None:
             raise NotVerbatimError(f"引文不是原文：{c.quote!r} 不在 {c.hit.chunk.chunk_id} 中")
 
 
+def title_citation(hit: Hit, number: int) -> Citation | None:
+    """The line of ``hit`` (a document's title row) that is its bare title, quoted: how a list of
+    documents cites each one (「国务院的条例有哪些」); None when no line is the title."""
+    title = "".join(bare_title(hit.doc.title).split())
+    at = 0
+    for line in hit.chunk.text.splitlines(keepends=True):
+        words = line.strip()
+        if words and "".join(words.split()) == title:
+            start = at + line.index(words)
+            return Citation(number, hit, words, start, start + len(words), 1.0)
+        at += len(line)
+    return None
+
+
+#: A list of documents names this many in its notice, and counts the rest.
+MAX_LISTED_DOCUMENTS = 12
+
+
+def catalogue_notice(words: str, documents: list) -> str:
+    """「文档库中的国务院的条例共七份：《教师资格条例》（1995-12-12）、…。」 for a question that asks for a list."""
+    named = "、".join(f"{quoted_title(d.title)}（{'，'.join(x for x in (d.doc_number, d.date) if x)}）"
+                     for d in documents[:MAX_LISTED_DOCUMENTS])
+    more = "等" if len(documents) > MAX_LISTED_DOCUMENTS else ""
+    count = "两" if len(documents) == 2 else chinese_number(len(documents))
+    return f"文档库中的{words}共{count}份：{named}{more}。"
+
+
 def render(citations: list[Citation]) -> str:
     """Short Chinese answer: one line per quote, each followed by its citation number."""
     lines = ["根据现有政策文件："]

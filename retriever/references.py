@@ -706,6 +706,8 @@ class IssuerIndex:
     pattern: re.Pattern | None  # the names, longest first, not before 门 (人社部门 is a department)
     #: organ → its documents: (id, year, kind, bare title)
     by_organ: dict[str, tuple[tuple[str, str, str | None, str], ...]]
+    #: every document: (id, organs, year, kind), in the library's order
+    every: tuple[tuple[str, frozenset[str], str, str | None], ...] = ()
 
 
 #: An organ named more often than this in one question is looked up this often: no question needs more.
@@ -739,10 +741,13 @@ def issuer_index(documents: Mapping[str, tuple[str, str, str]], path: Path = ISS
     names = load_issuer_names(path)
     pattern = re.compile("(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + ")(?!门)") if names else None
     by_organ: dict[str, list[tuple[str, str, str | None, str]]] = {}
+    every = []
     for doc_id, (title, issuer, date) in documents.items():
-        for organ in issuer_organs(issuer, names):
+        organs = issuer_organs(issuer, names)
+        every.append((doc_id, organs, date[:4], document_kind(title)))
+        for organ in organs:
             by_organ.setdefault(organ, []).append((doc_id, date[:4], document_kind(title), bare_title(title)))
-    return IssuerIndex(names, pattern, {organ: tuple(docs) for organ, docs in by_organ.items()})
+    return IssuerIndex(names, pattern, {organ: tuple(docs) for organ, docs in by_organ.items()}, tuple(every))
 
 
 def issued_by(text: str, index: IssuerIndex | None) -> tuple[int, int, tuple[str, ...]] | None:
@@ -768,6 +773,63 @@ def issued_by(text: str, index: IssuerIndex | None) -> tuple[int, int, tuple[str
                 start = match.start() - len(before) + year_before.start() if year_before else match.start()
                 return start, match.end() + kind.end(), (fits[0][0],)
     return None
+
+
+#: What a list of the library's documents may ask for, as people name it → the kinds of document
+#: (document_kind) it holds; None: any kind. 法律 are the 法; 法规 and 行政法规 the State Council's
+#: 条例, 规定 and 办法 (``CATALOGUE_ORGANS``).
+CATALOGUE_KINDS: dict[str, tuple[str, ...] | None] = {
+    "文件": None, "文档": None, "政策": None, "政策文件": None, "法律": ("法",), "法规": ("条例", "规定", "办法"),
+    "行政法规": ("条例", "规定", "办法"), "条例": ("条例",), "规定": ("规定",), "办法": ("办法",), "意见": ("意见",),
+    "通知": ("通知",), "方案": ("方案",), "批复": ("批复",)}
+#: The organ a kind implies when the question names none: 行政法规 are the State Council's.
+CATALOGUE_ORGANS = {"法规": "国务院", "行政法规": "国务院"}
+_CATALOGUE_KIND = "|".join(sorted(map(re.escape, CATALOGUE_KINDS), key=len, reverse=True))
+#: 文档库里有哪些文件, 有哪些法律, 人社部发了哪些文件, 国务院的条例有哪些, 国务院2019年发的文件有哪些: a list asked
+#: for, nothing else (有哪些法律规定了试用期 asks which documents use some words: ``mentioned_term``).
+_CATALOGUE = re.compile(
+    rf"(?:请问)?(?:(?:文档库|资料库|库|你们|系统|这里)(?:里|中|里面)?)?(?:都|一共|总共)?(?:有|收录了?|包括|包含)"
+    rf"(?:哪些|什么|几份|多少)(?P<kind>{_CATALOGUE_KIND})"
+    rf"|(?:请问)?(?P<organ>[^，,。？?]{{2,14}}?)(?P<year>(?:19|20)\d\d年)?(?:都)?(?:发了|发布了|印发了|出台了|制定了|颁布了|发过)"
+    rf"(?:哪些|什么|几份)(?P<kind2>{_CATALOGUE_KIND})"
+    rf"|(?:请问)?(?P<organ3>[^，,。？?]{{2,14}}?)(?P<year3>(?:19|20)\d\d年)?(?:发|印发|发布|制定|出台)?的(?P<kind3>{_CATALOGUE_KIND})"
+    rf"(?:都|一共)?有(?:哪些|几份|多少)")
+
+
+@dataclass(frozen=True)
+class CatalogueAsked:
+    """A list of the library's documents a question asks for: of which organ, year and kinds."""
+
+    words: str  # what it asks for, as written: 国务院的条例, 人社部2021年发的文件, 法律
+    organ: str | None
+    year: str | None
+    kinds: tuple[str, ...] | None
+
+
+def catalogue_asked(query: str, issuers: IssuerIndex | None) -> CatalogueAsked | None:
+    """The list of documents ``query`` asks for (「国务院的条例有哪些」), or None; an organ must be one the
+    organ table names (``issuers``)."""
+    text = re.sub(r"(?:呢|吗|啊)?[？?。！!\s]*$", "", unicodedata.normalize("NFKC", query).strip())
+    match = _CATALOGUE.fullmatch(text)
+    if not match:
+        return None
+    kind = match.group("kind") or match.group("kind2") or match.group("kind3")
+    organ_words = (match.group("organ") or match.group("organ3") or "").strip()
+    year = match.group("year") or match.group("year3")
+    organ = CATALOGUE_ORGANS.get(kind)
+    if organ_words:
+        organ = issuers.names.get(organ_words) if issuers else None
+        if organ is None:
+            return None
+    words = f"{organ_words}{year or ''}{'的' if organ_words or year else ''}{kind}"
+    return CatalogueAsked(words, organ, year[:4] if year else None, CATALOGUE_KINDS[kind])
+
+
+def catalogue(asked: CatalogueAsked, issuers: IssuerIndex) -> list[str]:
+    """The documents, in the library's order, that ``asked`` lists."""
+    return [doc_id for doc_id, organs, year, kind in issuers.every
+            if (asked.organ is None or asked.organ in organs) and (asked.year is None or year == asked.year)
+            and (asked.kinds is None or kind in asked.kinds)]
 
 
 #: The kind of a document cited by itself, as its own articles cite it: 条例第四条, 《方案》第十二条,

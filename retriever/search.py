@@ -22,8 +22,8 @@ from retriever.preference import Preferences, Standing, demoted, prefer
 from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
 from retriever.references import (
-    CHAPTERS_NAMED_ALONE, Division, References, abbreviation_index, alias_table, asks_about_document, asks_title, bare_title, cites_only, division_matches, find_references, heading_matches,
-    chapter_named, cited_titles, issuer_index, kind_table, names_issuer, last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, unheld_names,
+    CHAPTERS_NAMED_ALONE, CatalogueAsked, Division, References, abbreviation_index, alias_table, asks_about_document, asks_title, bare_title, cites_only, division_matches, find_references, heading_matches,
+    catalogue, catalogue_asked, chapter_named, cited_titles, issuer_index, kind_table, names_issuer, last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, unheld_names,
 )
 from retriever.settings import SearchSettings
 from retriever.store import IndexData
@@ -332,6 +332,17 @@ class Retriever:
         q = self.embedder.encode_sparse([query])
         scores = np.asarray((self.index.sparse @ q.T).todense()).ravel()
         return _top(scores, n, allowed)
+
+    def catalogue(self, question: str) -> tuple[CatalogueAsked, list[str]] | None:
+        """The documents a question that asks for a list of them names (「国务院的条例有哪些」), in the
+        library's order, with what it asked; None when it asks for no list."""
+        asked = catalogue_asked(normalise_query(question), self._issuers)
+        return None if asked is None else (asked, catalogue(asked, self._issuers))
+
+    def hit_at(self, row: int) -> Hit:
+        """Chunk ``row`` as a hit of its own, found by structure rather than by a search (a title line)."""
+        chunk = self.index.chunks[row]
+        return Hit(chunk=chunk, doc=self.standing_doc(self.index.documents[chunk.doc_id]), score=1.0, rank=1, row=row)
 
     def references(self, question: str) -> References:
         """The documents, articles and parts ``question`` names (retriever/references.py), as search reads them."""

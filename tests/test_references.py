@@ -881,3 +881,39 @@ def test_the_articles_of_a_named_document_that_use_some_words_are_listed(qa):
     assert "第二部分第（一）项" in qa.ask("49号文里哪几条提到了技工院校").notice
     answer = qa.ask("劳动合同法中关于陪产假的条文有哪些")
     assert answer.refused and answer.reason == "《中华人民共和国劳动合同法》中没有出现“陪产假”"
+
+
+@pytest.mark.parametrize("question, words, listed", [
+    ("文档库里有哪些文件", "文件", ["notice", "measures", "rules", "reg-a", "reg-b", "opinion", "wage"]),
+    ("人社部发了哪些文件", "人社部的文件", ["notice", "measures"]),
+    ("国务院的条例有哪些？", "国务院的条例", ["reg-a", "reg-b"]),
+    ("国务院2019年发的文件有哪些", "国务院2019年的文件", ["reg-b"]),
+    ("有哪些行政法规", "行政法规", ["reg-a", "reg-b"]),  # the State Council's 条例, 规定 and 办法
+    ("人社部2020年发了哪些文件", "人社部2020年的文件", []),
+])
+def test_a_list_of_the_librarys_documents_is_read(question, words, listed):
+    from retriever.references import catalogue, catalogue_asked
+
+    index = issuer_index(ISSUED)
+    asked = catalogue_asked(question, index)
+    assert asked.words == words and catalogue(asked, index) == listed
+
+
+@pytest.mark.parametrize("question", [
+    "有哪些法律规定了试用期", "教师有哪些权利", "某法有哪些规定", "杭州发了哪些文件", "今年发了哪些文件", "最新的法律有哪些",
+])
+def test_other_questions_with_which_ask_for_no_list(question):
+    from retriever.references import catalogue_asked
+
+    assert catalogue_asked(question, issuer_index(ISSUED)) is None
+
+
+def test_a_list_of_documents_is_named_in_the_notice_and_quoted_by_title(qa):
+    # was answered with a 条例's 第九条 (「…分别制定本条例的实施办法」)
+    answer = qa.ask("国务院的条例有哪些")
+    assert answer.notice.startswith("文档库中的国务院的条例共七份：《教师资格条例》（国务院令第188号，1995-12-12）")
+    assert [c.quote for c in answer.citations] == ["教师资格条例", "事业单位人事管理条例", "中华人民共和国劳动合同法实施条例"]
+    answer = qa.ask("人社部2020年发了哪些文件")
+    assert answer.refused and answer.reason == "文档库中没有人社部2020年的文件"
+    answer = qa.ask("有哪些法律", docs=["12_jiaoshi-fa-2009", "33_gongzi-zhifu-zanxing-guiding-1994"])
+    assert answer.notice.startswith("所选文件中的法律共一份：《中华人民共和国教师法》")
