@@ -57,10 +57,10 @@ def test_only_named_places_count_as_places():
     ("我在杭州一所职校教书，加班费怎么算", ["杭州"]),  # where she works: the national rules answer
     ("我是杭州的技校老师，年假有几天", ["杭州"]),
     ("我们学校在杭州，老师评职称有什么政策", ["杭州"]),
-    ("杭州的最低工资是多少", []),  # what is asked is local
-    ("我在杭州上班，现在当地的最低工资标准是多少", []),  # 当地 points back at it
-    ("我在杭州上班，杭州的最低工资标准是多少", []),  # named again, outside the story
-    ("在杭州办了失业登记，失业金能拿多少", []),  # not where the asker works or lives
+    ("杭州的公积金缴存比例是多少", []),  # what is asked is local
+    ("我在杭州教书，当地的教龄津贴标准是多少", []),  # 当地 points back at it
+    ("我在杭州教书，杭州的班主任津贴是多少", []),  # named again, outside the story
+    ("在杭州买了房，落户要什么条件", []),  # not where the asker works or lives
 ])
 def test_a_place_that_only_says_where_the_asker_is_is_told_apart(question, told):
     from policyqa.refusal import story_places
@@ -474,7 +474,7 @@ def test_a_teacher_who_says_where_she_works_is_answered_from_the_national_rules(
     assert not answer.refused and "年休假" in answer.citations[0].quote
     assert answer.notice.startswith("文档库中没有杭州的地方性规定，下面引用的是全国性的法律法规和政策文件。")
     # a local figure is still refused, whether asked of the place or of 当地
-    for question in ("杭州的最低工资是多少", "我在杭州上班，现在当地的最低工资标准一个月是多少钱？"):
+    for question in ("杭州的公积金缴存比例是多少", "我在杭州教书，当地的教龄津贴标准是多少？"):
         answer = qa.ask(question)
         assert answer.refused and answer.reason == "文档中没有关于“杭州”的内容"
 
