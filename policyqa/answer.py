@@ -626,6 +626,8 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
             line = next((span for pattern, span, _lacks in ASKED_LINES.values() if pattern is prepared.pinned_quote), None)
             if line:  # the addressees alone, not the title and 文号 above them; the attachment note alone
                 whole = line(hit.chunk.text, prepared.view.apparatus[c.hit])
+            elif prepared.pinned and result.about == "title":  # the title line alone, not the signature above it
+                whole = title_line_span(hit.chunk.text, hit.doc.title)
             for piece, (start, end) in pieces or [(hit, whole or quote_span(hit.chunk.text, c.start, c.end))]:
                 quote = piece.chunk.text[start:end]
                 citations.append(Citation(len(citations) + 1, piece, quote, start, end, float(probabilities[i]), part))
