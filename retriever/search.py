@@ -21,10 +21,14 @@ from retriever.fusion import fuse
 from retriever.preference import Preferences, Standing, demoted, prefer
 from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
-from retriever.references import (
-    CHAPTERS_NAMED_ALONE, CatalogueAsked, Division, References, abbreviation_index, alias_table, asks_about_document, asks_title, bare_title, cites_only, division_matches, find_references, heading_matches,
-    catalogue, catalogue_asked, chapter_named, cited_titles, issuer_index, kind_table, names_issuer, last_numbered, load_known_names, load_law_names, near_name_index, normalise_reference_text, title_line_span, unheld_names,
+from retriever.citations import (
+    CHAPTERS_NAMED_ALONE, Division, chapter_named, division_matches, heading_matches, last_numbered, normalise_reference_text,
 )
+from retriever.names import (
+    CatalogueAsked, abbreviation_index, alias_table, bare_title, catalogue, catalogue_asked, cited_titles, issuer_index,
+    kind_table, load_known_names, load_law_names, names_issuer, near_name_index, title_line_span, unheld_names,
+)
+from retriever.references import References, asks_about_document, asks_title, cites_only, find_references
 from retriever.settings import SearchSettings
 from retriever.store import IndexData
 from retriever.text import STOPWORDS, char_bigrams, cut, normalise_query, tokenize
@@ -155,7 +159,7 @@ class Retriever:
                               "number": self.number_row, "issuer": self.issuer_row, "addressees": self.addressee_row,
                               "attachments": self.attachment_row}
         self._outlines: dict[str, tuple[str, ...]] = {}  # doc_id → outline, read once
-        self._aliases = alias_table(docs, cut, load_known_names())  # names of the documents a question may use (retriever/references.py)
+        self._aliases = alias_table(docs, cut, load_known_names())  # names of the documents a question may use (retriever/names.py)
         self._kinds = kind_table(docs)  # 方案 → the plan: a kind cited with an article names its documents
         # 义务教育法: a law the index lacks; 《技能人才薪酬分配指引》: a document its documents cite and it lacks
         self._unheld = unheld_names(self._aliases, load_law_names()) | cited_titles(

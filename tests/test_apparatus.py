@@ -280,7 +280,7 @@ def test_a_count_inside_a_chapter_or_article_is_not_the_documents_count():
 
 
 def test_last_numbered_reads_articles_items_and_chapters():
-    from retriever.references import last_numbered
+    from retriever.citations import last_numbered
 
     assert last_numbered(["第八章 附则", "第九十八条"], "articles") == 98
     assert last_numbered(["七、做好改革组织实施工作", "（二十）完善制度"], "articles") == 20

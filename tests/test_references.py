@@ -3,38 +3,16 @@ import dataclasses
 
 import pytest
 
-from retriever.references import (
-    issuer_index,
-    abbreviation_index,
-    alias_table,
-    arabic_number,
-    asked_version_year,
-    asks_about_document,
-    chapter_named,
-    cited_titles,
-    article_of,
-    articles_of,
-    chinese_number,
-    division_label,
-    division_matches,
-    division_item,
-    division_of,
-    division_paragraph,
-    division_with_article,
-    document_aliases,
-    find_references,
-    heading_markers,
-    heading_matches,
-    kind_table,
-    load_law_names,
-    mentioned_term,
-    near_alias,
-    near_name_index,
-    quoted_passages,
-    parts_asked,
-    parts_of,
-    unheld_names,
+from retriever.citations import (
+    article_of, articles_of, asked_version_year, chapter_named, division_item, division_label, division_matches, division_of,
+    division_paragraph, division_with_article, heading_markers, heading_matches, parts_asked, parts_of,
 )
+from retriever.names import (
+    abbreviation_index, alias_table, cited_titles, document_aliases, issuer_index, kind_table, load_law_names, near_alias,
+    near_name_index, unheld_names,
+)
+from retriever.numerals import arabic_number, chinese_number
+from retriever.references import asks_about_document, find_references, mentioned_term, quoted_passages
 
 TEACHERS_LAW = "12_jiaoshi-fa-2009"
 VOCATIONAL_LAW = "05_zhiye-jiaoyu-fa-2022"
@@ -96,7 +74,7 @@ def test_articles_of(question, articles):
     ("第1条至第999999条", 999999),  # counted, not listed
 ])
 def test_articles_count_goes_beyond_those_quoted(question, count):
-    from retriever.references import articles_count
+    from retriever.citations import articles_count
 
     assert articles_count(question) == count
 
@@ -842,7 +820,7 @@ def test_a_paragraph_of_a_named_document_is_read(question, division, paragraph):
     ("某法有几条", ""),
 ])
 def test_parts_counted(question, unit):
-    from retriever.references import parts_counted
+    from retriever.citations import parts_counted
 
     assert parts_counted(question) == unit
 
@@ -892,7 +870,7 @@ def test_the_articles_of_a_named_document_that_use_some_words_are_listed(qa):
     ("人社部2020年发了哪些文件", "人社部2020年的文件", []),
 ])
 def test_a_list_of_the_librarys_documents_is_read(question, words, listed):
-    from retriever.references import catalogue, catalogue_asked
+    from retriever.names import catalogue, catalogue_asked
 
     index = issuer_index(ISSUED)
     asked = catalogue_asked(question, index)
@@ -903,7 +881,7 @@ def test_a_list_of_the_librarys_documents_is_read(question, words, listed):
     "有哪些法律规定了试用期", "教师有哪些权利", "某法有哪些规定", "杭州发了哪些文件", "今年发了哪些文件", "最新的法律有哪些",
 ])
 def test_other_questions_with_which_ask_for_no_list(question):
-    from retriever.references import catalogue_asked
+    from retriever.names import catalogue_asked
 
     assert catalogue_asked(question, issuer_index(ISSUED)) is None
 
