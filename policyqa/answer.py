@@ -203,6 +203,8 @@ class Prepared:
     pinned_part: tuple[int, int] | None = None
     #: the pinned hits: the first, or one per article asked for (第二十五条和第二十六条), in the question's order
     pinned_hits: tuple[int, ...] = (0,)
+    #: several articles cited alone (教师法第十七条和第十八条): each is quoted whole, as one would be
+    whole_articles: bool = False
 
 
 def first_hit(hits: list[Hit], refs: References, heading_is, documents: tuple[str, ...] | None = None) -> int | None:
@@ -337,7 +339,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     part_span = asked_part(hits[found_at[0]], refs) if part else None
     if part and part_span is None and refs.parts:  # 第二款至第五款 of an article of three: name what it lacks
         part = missing_parts(hits[found_at[0]], refs)
-    if article_pinned and not part and len(asked) == 1 and asks_whole_wording(result.query, refs.spans):
+    whole_wording = article_pinned and not part and asks_whole_wording(result.query, refs.spans)
+    if whole_wording and len(asked) == 1:
         part_span = hits[found_at[0]].chunk.para_span  # 第三十八条原文: the article whole, not its lead-in alone
     parts_count = parts_notice(hits[found_at[0]], parts_counted(result.query)) if article_pinned and not part and len(asked) == 1 else ""
     if parts_count:  # 第十四条有几项: counted off the article as printed, which is quoted whole
@@ -470,7 +473,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     pinned_hits = (tuple(dict.fromkeys(found_at)) if article_pinned else (division_at,) if division_at is not None
                    else (line_at,) if line_at is not None else (0,))
     return Prepared(question, text, notice, result, ctx, first_reason(ctx, checks), candidates, matrix, states, view,
-                    defining, mentioning, pinned, pinned_quote, part_span, pinned_hits)
+                    defining, mentioning, pinned, pinned_quote, part_span, pinned_hits, whole_wording and len(asked) > 1)
 
 
 #: What a document without numbered articles or chapters lacks, for the refusal 「《…》中没有…」.
@@ -622,8 +625,9 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
             c = prepared.candidates[i]
             hit = result.hits[c.hit]
             # the 款 or 项 asked for is quoted whole; a clause of a series of cases, with the whole series
-            whole = _part_in_chunk(hit, prepared.pinned_part) if prepared.pinned_part is not None else None
-            pieces = None if whole or prepared.pinned_part is None else _part_in_pieces(result.hits, hit, prepared.pinned_part)
+            asked_part = _asked_part(prepared, hit)
+            whole = _part_in_chunk(hit, asked_part) if asked_part is not None else None
+            pieces = None if whole or asked_part is None else _part_in_pieces(result.hits, hit, asked_part)
             part = prepared.context.part_asked if whole or pieces else ""
             line = next((span for pattern, span, _lacks in ASKED_LINES.values() if pattern is prepared.pinned_quote), None)
             if line:  # the addressees alone, not the title and 文号 above them; the attachment note alone
@@ -654,11 +658,18 @@ def _pinned_pick(prepared: Prepared, probabilities: np.ndarray, h: int) -> int |
             matching = [min(first, key=lambda i: candidates[i].start)]
         matching = matching[:1] if prepared.pinned_quote is OPENING_QUOTE else matching
         first = matching or first
-    if prepared.pinned_part is not None:
-        first = [i for i, c in enumerate(candidates) if _in_part(hits[c.hit], c, hits[h], prepared.pinned_part)] or first
+    asked_part = _asked_part(prepared, hits[h])
+    if asked_part is not None:
+        first = [i for i, c in enumerate(candidates) if _in_part(hits[c.hit], c, hits[h], asked_part)] or first
     # 第四十四条的加班费是多少: the article's sentence that states the kind of figure asked for, as in choose()
     first = [i for i in first if prepared.figure_states[i]] or first
     return max(first, key=lambda i: (probabilities[i], -i)) if first else None
+
+
+def _asked_part(prepared: Prepared, hit: Hit) -> tuple[int, int] | None:
+    """The span of the document text quoted whole from pinned ``hit``: the 款 or 项 asked for (or
+    the one article asked for whole), or, when several articles are asked for whole, ``hit``'s own."""
+    return hit.chunk.para_span if prepared.whole_articles else prepared.pinned_part
 
 
 def _in_part(hit: Hit, c: Candidate, article: Hit, part: tuple[int, int]) -> bool:

@@ -62,14 +62,20 @@ def cites_only(query: str, names: tuple[str, ...] = ()) -> bool:
     return not _CITATION_FILLER.sub("", _without_citation(query, names)[0])
 
 
+#: Articles cited one after another: 第十七条, 第十七条和第十八条, 第三十六条至第四十五条, 第25、26条.
+_ONE_CITED = rf"(?:{ARTICLE.pattern}|{ARTICLE_LIST.pattern})"
+_ARTICLE_RUN = re.compile(rf"{_ONE_CITED}(?:\s*[、，,和及与至到~～－-]\s*{_ONE_CITED})*")
+
+
 def _without_citation(query: str, names: tuple[str, ...]) -> tuple[str, bool]:
-    """``query`` without its document ``names``, its article (第…条, or …条 right after a name:
-    劳动合同法38条) and the chapter it sits in (劳动合同法第四章第四十条 says where, not what else is
-    asked), and whether it cited an article (an item in brackets right after a name, 方案（十二）, is one)."""
+    """``query`` without its document ``names``, its article or list of articles (第…条, 第十七条和第十八条,
+    or …条 right after a name: 劳动合同法38条) and the chapter it sits in (劳动合同法第四章第四十条 says
+    where, not what else is asked), and whether it cited an article (an item in brackets right after a
+    name, 方案（十二）, is one)."""
     text, bare = re.subn(MASK + _NAMED_BARE_ARTICLE.pattern, " ", without_names(query, names, MASK), count=1)
     if not bare:
         text, bare = re.subn(MASK + _BRACKETED_ITEM.pattern, " ", text, count=1)
-    text, numbered = ARTICLE.subn("", text.replace(MASK, " "), count=1)
+    text, numbered = _ARTICLE_RUN.subn("", text.replace(MASK, " "), count=1)
     return DIVISION.sub("", text), bool(bare or numbered)
 
 

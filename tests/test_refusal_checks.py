@@ -247,6 +247,10 @@ def test_an_item_chunked_in_pieces_is_quoted_whole_piece_after_piece(qa):
     ("教师法第二十五条怎么规定的", (), False),  # the name not known to be one: a word of the question
     ("教师法第二十五条里教师工资能不能低于公务员", ("教师法",), False),  # asks one thing in it
     ("教师法讲了什么", ("教师法",), False),  # no article cited
+    ("教师法第十七条和第十八条", ("教师法",), True),  # several articles cited alone: each one whole
+    ("教师法第17、18条", ("教师法",), True),
+    ("劳动法第三十六条至第四十五条", ("劳动法",), True),
+    ("教师法第十七条和工资有关吗", ("教师法",), False),
 ])
 def test_a_citation_alone_asks_for_the_whole_wording(question, names, whole):
     assert asks_whole_wording(question, names) is whole
@@ -258,6 +262,16 @@ def test_an_article_cited_alone_is_quoted_whole(qa):
     assert not answer.refused, answer.reason
     quote = answer.citations[0].quote
     assert quote.startswith("第三十八条") and "（六）" in quote and "不需事先告知用人单位" in quote
+
+
+def test_articles_cited_alone_together_are_each_quoted_whole(qa):
+    # before: 第十八条's best-scoring sentence alone, from the middle of the article
+    answer = qa.ask("教师法第十七条和第十八条")
+    assert not answer.refused and len(answer.citations) == 2
+    for citation, number in zip(answer.citations, ("第十七条", "第十八条")):
+        hit = citation.hit
+        assert citation.quote.startswith(number) and citation.label().endswith(number)
+        assert citation.quote == hit.doc.text[hit.chunk.para_span[0]:hit.chunk.para_span[1]].strip()
 
 
 def test_a_paragraph_or_item_of_an_article_is_quoted_whole_and_cited_as_laws_cite_it(qa):
