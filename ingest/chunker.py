@@ -26,10 +26,12 @@ from ingest.structure import (
 
 #: Bumped whenever chunking changes, so re-ingest re-chunks every document.
 #: 2: a numbered line with nothing below it is a unit (version 1 kept it only as a heading).
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
 #: Lines shorter than this (and not headings) are grouped with their short neighbours.
 SHORT_LINE = 30
-_STRUCTURAL = ("part", "chapter", "section")
+_STRUCTURAL = ("appendix", "part", "chapter", "section")
+#: How a line ends that introduces a list (下列情形：, 劳动范围：).
+LEAD_IN_ENDS = ("：", ":")
 
 
 @dataclass
@@ -38,6 +40,8 @@ class _Unit:
     heading: list[str]
     short: bool = False
     article: bool = False
+    #: a numbered lead-in (三、女职工在孕期禁忌从事的劳动范围：) gathers the deeper items below it
+    lead_in_level: int | None = None
 
     @property
     def segments(self):
@@ -84,7 +88,7 @@ def structural_units(text: str) -> list[_Unit]:
         kind = heading_kind(line)
         if kind in _STRUCTURAL:
             close()
-            _set_heading(stack, HEADING_LEVEL[kind], line)
+            _set_heading(stack, HEADING_LEVEL[kind], heading_title(line)[0])
             continue
         if kind == "article":
             close()
@@ -94,6 +98,16 @@ def structural_units(text: str) -> list[_Unit]:
             continue
         if current is not None and current.article and (kind is None or kind.startswith("level")):
             current.paras.append(para)  # 款 and 项 (（一）…；) belong to their article
+            continue
+        if current is not None and current.lead_in_level is not None and kind is not None \
+                and HEADING_LEVEL[kind] > current.lead_in_level:
+            current.paras.append(para)  # an item of the list its lead-in opens
+            continue
+        if kind is not None and line.endswith(LEAD_IN_ENDS) and heads_something(paras, i):
+            # a numbered line that introduces the items below it is quoted with them, as an article
+            # is with its 项: the items alone do not say what they are a list of
+            close()
+            current = _Unit([para], _heading_path(stack), lead_in_level=HEADING_LEVEL[kind])
             continue
         if kind is not None:
             title, has_body = heading_title(line)

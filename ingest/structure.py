@@ -17,6 +17,9 @@ Span = tuple[int, int]
 CN_NUM = "一二三四五六七八九十百千零〇两"
 #: Heading kinds, outermost first. ``article`` only occurs in laws and regulations.
 HEADING_PATTERNS: list[tuple[str, re.Pattern]] = [
+    # the mark alone on its line that opens an annex after the text (附录：, 附件, 附件2): what follows
+    # is the annex, no longer the last article (GB/T 9704-2012 7.4.1, 附件 and its number on a line)
+    ("appendix", re.compile(rf"^(?:附录|附件)\s*[{CN_NUM}\d]*\s*[：:]?$")),
     ("part", re.compile(rf"^第[{CN_NUM}\d]+部分")),
     ("chapter", re.compile(rf"^第[{CN_NUM}\d]+章")),
     ("section", re.compile(rf"^第[{CN_NUM}\d]+节")),
@@ -62,6 +65,8 @@ def heading_title(line: str) -> tuple[str, bool]:
     ``一、总体要求`` → (``一、总体要求``, False); ``（一）健全国家职业教育制度框架。`` → (…, False).
     """
     kind = heading_kind(line)
+    if kind == "appendix":
+        return line.strip().rstrip("：:").strip(), False  # 附录： is cited as 附录
     if kind in {"part", "chapter", "section"}:
         return line.strip(), False
     if kind == "article":

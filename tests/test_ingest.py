@@ -103,6 +103,29 @@ def test_numbered_lines_followed_by_siblings_are_content_and_real_headings_still
     ]
 
 
+def test_an_annex_after_the_last_article_is_its_own_division(tmp_path):
+    # chunker version 2 filed an annex under the last article: its lists were cited as 第三条
+    chunks = _chunks_of(tmp_path, "某规定\n\n第一条 为了保护职工健康，制定本规定。\n\n第二条 用人单位应当遵守本规定。\n\n"
+                                  "第三条 本规定自公布之日起施行。\n\n附录：\n\n禁忌从事的劳动范围\n\n"
+                                  "一、孕期禁忌从事的劳动范围：\n\n（一）高处作业；\n\n（二）冷水作业。\n\n"
+                                  "二、哺乳期禁忌从事的劳动范围：\n\n（一）低温作业。\n")
+    last_article = _by_text(chunks, "本规定自公布之日起施行")
+    assert last_article.heading == ["第三条"] and "附录" not in last_article.text and "高处" not in last_article.text
+    assert _by_text(chunks, "禁忌从事的劳动范围").heading == ["附录"]
+    # a numbered lead-in (…范围：) keeps the items it introduces, as an article keeps its 项
+    pregnancy = _by_text(chunks, "孕期")
+    assert pregnancy.text == "一、孕期禁忌从事的劳动范围：\n\n（一）高处作业；\n\n（二）冷水作业。" and pregnancy.heading == ["附录"]
+    assert _by_text(chunks, "低温").text.startswith("二、哺乳期禁忌从事的劳动范围：")
+
+
+def test_an_attachment_mark_opens_the_attachment(tmp_path):
+    chunks = _chunks_of(tmp_path, "某批复\n\n同意建立联席会议制度。\n\n附件：联席会议制度\n\n附件\n\n联席会议制度\n\n一、主要职能\n\n统筹协调全国工作。\n")
+    assert _by_text(chunks, "统筹协调").heading == ["附件", "一、主要职能"]
+    assert _by_text(chunks, "同意建立").heading == []
+    # the attachment note (附件：…) is a line of the text, not a heading
+    assert any("附件：联席会议制度" in c.text for c in chunks)
+
+
 def test_page_break_split_is_repaired_with_a_character_map():
     doc = _doc("00_renshebuhan-2021-49.txt")
     assert "指明了前进\n\n方向" in doc.text, "the received text keeps its split"
