@@ -31,7 +31,7 @@ from retriever.references import References, asks_whole_wording, mentioned
 from retriever.exact import normalise_phrase
 from retriever.search import Hit, SearchResult
 from policyqa.definitions import asked_term, defines, definition_pattern
-from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise, quote_span
+from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise, list_items_span, quote_span
 from policyqa.refusal import (
     AFTER_QUOTES, BEFORE_QUOTES, LATEST, RefusalContext, asked_figures, first_reason, place_known, places_in, story_places,
     unanswered_figures, weak_evidence,
@@ -634,7 +634,7 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
                 whole = line(hit.chunk.text, prepared.view.apparatus[c.hit])
             elif prepared.pinned and result.about == "title":  # the title line alone, not the signature above it
                 whole = title_line_span(hit.chunk.text, hit.doc.title)
-            for piece, (start, end) in pieces or [(hit, whole or quote_span(hit.chunk.text, c.start, c.end))]:
+            for piece, (start, end) in pieces or [(hit, whole or _quoted_span(hit, c))]:
                 quote = piece.chunk.text[start:end]
                 citations.append(Citation(len(citations) + 1, piece, quote, start, end, float(probabilities[i]), part))
         reason = _check_quotes(citations, ctx) if citations else NO_ANSWER_REASON
@@ -664,6 +664,16 @@ def _pinned_pick(prepared: Prepared, probabilities: np.ndarray, h: int) -> int |
     # 第四十四条的加班费是多少: the article's sentence that states the kind of figure asked for, as in choose()
     first = [i for i in first if prepared.figure_states[i]] or first
     return max(first, key=lambda i: (probabilities[i], -i)) if first else None
+
+
+def _quoted_span(hit: Hit, c: Candidate) -> tuple[int, int]:
+    """What is quoted for candidate ``c`` of ``hit``: its sentence (or the series of cases it is one
+    of, :func:`quote_span`), and a list's lead-in with its items, when the chunk holds the whole list
+    (a list that runs on into the passage's next piece keeps its lead-in alone, not half its items)."""
+    text = hit.chunk.text
+    listed = list_items_span(text, c.start, c.end)
+    runs_on = listed is not None and listed[1] >= len(text.rstrip()) and hit.chunk.end < hit.chunk.para_span[1]
+    return listed if listed is not None and not runs_on else quote_span(text, c.start, c.end)
 
 
 def _asked_part(prepared: Prepared, hit: Hit) -> tuple[int, int] | None:

@@ -153,6 +153,31 @@ _CLAUSE_END = re.compile(r"[；;]")
 MAX_CASES_CHARS = 200
 
 
+#: A line that is an item of a list: （一）…, (二)…, 1.…
+_ITEM_LINE = re.compile(rf"[ \t\u3000]*(?:[（(][{CN_NUM}\d]{{1,3}}[）)]|\d{{1,2}}[.．、](?!\d))")
+#: How a lead-in ends: 有下列情形之一的，…可以解除劳动合同：
+_LEAD_IN_END = ("：", ":")
+
+
+def list_items_span(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """When ``text[start:end]`` introduces a list (it ends in ：, and item lines follow it), the span
+    from ``start`` to the end of its last item line; else None. A lead-in quoted alone answers
+    nothing: 「女职工在孕期禁忌从事的劳动范围：」 does not say what the range is."""
+    if not text[start:end].rstrip().endswith(_LEAD_IN_END):
+        return None
+    at, last = end, None
+    while True:
+        newline = text.find("\n", at)
+        if newline < 0:
+            break
+        line_end = text.find("\n", newline + 1)
+        line_end = len(text) if line_end < 0 else line_end
+        if not _ITEM_LINE.match(text, newline + 1, line_end):
+            break
+        last, at = line_end, line_end
+    return None if last is None else (start, len(text[:last].rstrip()))
+
+
 def quote_span(text: str, start: int, end: int) -> tuple[int, int]:
     """The span of ``text`` to quote for the candidate clause ``[start, end)``: the whole sentence
     when its ；-clauses are a series of cases (at least two open as ``quote_units.tsv`` says, as in

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from eval.data.check_questions import is_sealed
-from policyqa.ranker import FEATURES, MAX_CASES_CHARS, MODEL_PATH, RankerFileError, QuoteRanker, candidate_spans, quote_span
+from policyqa.ranker import (
+    FEATURES, MAX_CASES_CHARS, MODEL_PATH, RankerFileError, QuoteRanker, candidate_spans, list_items_span, quote_span,
+)
 
 
 def test_shipped_model_loads_with_its_feature_list():
@@ -157,3 +159,23 @@ def test_an_answer_quotes_a_graded_schedule_whole(qa):
     first = answer.citations[0]
     assert all(days in first.quote for days in ("5天", "10天", "15天")), first.quote
     assert first.hit.chunk.text[first.quote_start:first.quote_end] == first.quote
+
+
+def test_a_lead_in_is_quoted_with_the_items_it_introduces():
+    """「…下列情形之一的，…：」 alone says nothing of the cases: the items below it come with it."""
+    article = "第八条 有下列情形之一的，不予发放补贴：\n（一）未满一年的；\n（二）已离职的。\n补贴按年发放。"
+    lead_in = "第八条 有下列情形之一的，不予发放补贴："
+    assert article[slice(*list_items_span(article, 0, len(lead_in)))] == "\n".join(article.split("\n")[:3])
+    plan = "一、范围：\n1.高处作业；\n2.冷水作业。"
+    assert plan[slice(*list_items_span(plan, 0, len("一、范围：")))] == plan
+    assert list_items_span(article, article.index("补贴按年"), len(article)) is None  # no lead-in
+    assert list_items_span("要求如下：\n各地要落实。", 0, 5) is None  # no item follows
+
+
+def test_a_list_asked_for_is_quoted_whole_and_cited_in_its_annex(qa):
+    # before: filed under the last article (第十六条), its lead-in quoted without a single item
+    answer = qa.ask("女职工在孕期禁忌从事的劳动范围有哪些？")
+    assert not answer.refused, answer.reason
+    first = answer.citations[0]
+    assert first.quote.startswith("三、女职工在孕期禁忌从事的劳动范围：") and "(一)" in first.quote and "(十)" in first.quote
+    assert first.hit.chunk.heading == ["附录"] and "第十六条" not in first.label()
