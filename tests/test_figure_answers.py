@@ -39,6 +39,21 @@ def test_compensation_stated_in_months_of_wages_answers_how_much(qa):
     assert "个月工资" in first.quote
 
 
+def test_pay_stated_as_a_share_of_the_wage_answers_how_much(qa):
+    # 年休假条例 gives the pay for untaken leave as 日工资收入的300%: it was refused as giving no sum
+    answer = qa.ask("年休假没休完，单位要补多少钱？")
+    assert not answer.refused, answer.reason
+    assert "日工资收入的300%" in answer.citations[0].quote
+
+
+def test_a_share_is_an_amount_only_of_the_wage():
+    from policyqa.refusal import asked_figures
+
+    [(kind, pattern)] = [(k, p) for k, p in asked_figures("加班费给多少钱？") if k == "金额"] or [("", None)]
+    assert pattern.search("支付不低于工资的百分之三百的工资报酬") and pattern.search("按照日工资收入的300%支付")
+    assert not pattern.search("职业院校实践性教学课时原则上占总课时一半以上，60%以上用于一线职工教育")
+
+
 def test_a_count_the_texts_do_not_give_is_refused(qa):
     answer = qa.ask("全国一共有多少所技工学校？")
     assert answer.refused, answer.answer
