@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -159,7 +160,7 @@ def cmd_search(args, config: Config) -> int:
         return 0
     for hit in result.hits:
         print(f"[{hit.rank}] {hit.score:.4f} {quoted_title(hit.doc.title)}{document_notes(hit.doc)} {hit.chunk.heading_path} ({hit.chunk.chunk_id})")
-        print(f"    {hit.chunk.text[:160]}")
+        print(textwrap.indent(hit.chunk.text[:160], "    "))
     return 0
 
 
@@ -229,7 +230,7 @@ def format_answer(answer, startup_ms: float | None = None) -> str:
         for c in answer.citations:
             d = c.to_dict()
             lines.append(f"[{c.number}] {c.label()}（{d['date']}，{d['chunk_id']}）")
-            lines.append(f"    {c.hit.chunk.text}")
+            lines.append(textwrap.indent(c.hit.chunk.text, "    "))  # every line of a list or article, not the first alone
     timing = f"\n用时 {answer.latency_ms:.0f} 毫秒"
     lines.append(timing if startup_ms is None else f"{timing}（启动 {startup_ms:.0f} 毫秒，另计）")
     return "\n".join(lines)

@@ -263,3 +263,13 @@ def test_duplicate_content_under_another_name_is_skipped(small, embedder):
     report = ingest(cfg, embedder=embedder, progress=False)
     assert report.duplicates and "通知 副本.txt" in report.duplicates[0]
     assert len(store.load_index(cfg.index_dir, with_search=False).documents) == 2
+
+
+def test_the_terminal_answer_indents_every_line_of_a_source(qa):
+    from policyqa.cli import format_answer
+
+    text = format_answer(qa.ask("女职工在孕期禁忌从事的劳动范围有哪些？"))
+    sources = text.split("来源：\n", 1)[1].split("\n\n用时")[0].splitlines()
+    assert sources[0].startswith("[1] ") and len(sources) > 3
+    # a list's items were printed flush left, as if they were no longer the source's
+    assert all(line.startswith(("[", "    ")) for line in sources), sources
