@@ -636,7 +636,10 @@ class Retriever:
         document alone asks it (for a chapter named by its title)."""
         if doc_id not in self._outlines:
             lo, hi = self._doc_rows[doc_id]
-            tops = dict.fromkeys(self.index.chunks[row].heading[0] for row in range(lo, hi) if self.index.chunks[row].heading)
+            # an attachment's parts are the outline of a document that is little more than its cover
+            # (批复: 附件 一、主要职能…), the annex mark itself is none
+            levels = ([level for level in self.index.chunks[row].heading if heading_kind(level) != "appendix"] for row in range(lo, hi))
+            tops = dict.fromkeys(kept[0] for kept in levels if kept)
             self._outlines[doc_id] = tuple(tops) if tops and all(heading_kind(top) in ("part", "chapter", "level1") for top in tops) else ()
         return self._outlines[doc_id]
 
