@@ -448,6 +448,9 @@ def _dated(query: str, vocabulary=()) -> str:
     ("今年的职业技能大赛什么时候报名？", "今年"),
     ("明年社保缴费基数会调整吗？", "明年"),
     ("去年发的那个关于技工院校的通知说了什么？", "去年"),
+    # an event named by its verb, not its noun: how many meetings were held this year
+    ("某协调小组今年开了几次会？", "今年"),
+    ("去年的技能节在哪里举办的？", "去年"),
 ])
 def test_a_question_dated_by_the_day_of_asking_is_refused(question, word):
     assert f"“{word}”" in _dated(question)
@@ -458,6 +461,7 @@ def test_a_question_dated_by_the_day_of_asking_is_refused(question, word):
     "孩子明年上高职，国家有哪些资助？",
     "我们厂去年搬到了郊区，上下班路上出了事故算工伤吗？",
     "我今年的年假还没休，能留到明年吗？",
+    "我今年开了三门新课，工作量怎么算？",
 ])
 def test_a_year_word_in_the_askers_own_story_is_not_a_reason_to_refuse(question):
     # the texts answer these like any other question: the year dates the asker's life, not the rule
