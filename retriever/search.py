@@ -708,6 +708,7 @@ class Retriever:
                 if any(lo <= row < hi for lo, hi in named.values()):
                     scores[row] += boost
         first: list[int] = []  # rows put above every other
+        together: set[int] = set()  # of those, the rows put above the rest (several articles of one document)
         in_order = False  # by their place in the document, not by score
         chunks = self.index.chunks
         rows: list[int] | range = []  # where a heading asked for is looked for
@@ -721,6 +722,8 @@ class Retriever:
                 rows = [row for row in rows if division_matches(chunks[row].heading, refs.division)]
             first = [row for row in rows if any(heading_matches(chunks[row].heading, a) and _of(chunks[row], refs.documents_of(a))
                                                 for a in refs.asked_articles)]
+            if not named and len(refs.asked_articles) > 1:
+                together = set(_one_document_with_all(first, chunks, refs.asked_articles, scores))
         elif about in self._line_finders:
             first = [row for row in (self.line_row(about, d) for d in named) if row is not None]
         elif refs.division is not None:  # 第二章: its passages first, the question's words ranking them
@@ -736,9 +739,23 @@ class Retriever:
             first = sorted(row for row in first if row in keep)
         top = max(scores.values(), default=0.0)
         for i, row in enumerate(first):
-            scores[row] = top + 1.0 + (1.0 - i / len(first) if in_order else scores.get(row, 0.0))
+            scores[row] = top + 1.0 + (1.0 - i / len(first) if in_order else scores.get(row, 0.0)) + (row in together)
         order = {row: i for i, (row, _) in enumerate(fused)}
         return sorted(scores.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order)))), first
+
+
+def _one_document_with_all(rows: list[int], chunks: list[Chunk], articles: tuple[int, ...],
+                           scores: dict[int, float]) -> list[int]:
+    """``rows`` (the articles asked for, of any document) of the one document that has every one of
+    ``articles`` and the best-scoring such row: 第三条至第五条 with no document named are three
+    articles of one document, not the best 第三条 of one and the best 第五条 of another (whose 第四条
+    may then rank out of reach). () when no document has them all."""
+    by_document: dict[str, list[int]] = {}
+    for row in rows:
+        by_document.setdefault(chunks[row].doc_id, []).append(row)
+    complete = [rows_of for rows_of in by_document.values()
+                if all(any(heading_matches(chunks[row].heading, a) for row in rows_of) for a in articles)]
+    return max(complete, key=lambda rows_of: max(scores.get(row, 0.0) for row in rows_of)) if complete else []
 
 
 def _of(chunk: Chunk, documents: tuple[str, ...]) -> bool:

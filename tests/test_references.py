@@ -579,6 +579,16 @@ def test_an_article_cited_without_its_document_says_how_many_have_it(qa):
     assert "见于" not in qa.ask("劳动合同法第九十八条").notice  # the document named: no doubt
 
 
+def test_several_articles_cited_without_a_document_are_quoted_from_one_that_has_them_all(qa):
+    # before: 「文档中没有第四条」, since the best 第三条 and 第五条 of several documents filled the hits
+    answer = qa.ask("第三条至第五条")
+    assert not answer.refused, answer.reason
+    assert [c.quote.split()[0] for c in answer.citations] == ["第三条", "第四条", "第五条"]
+    assert len({c.hit.doc.title for c in answer.citations}) == 1  # before: 第十七条 of one, 第十八条 of another
+    assert "“第三条”见于" in answer.notice and "请写明文件名称" in answer.notice
+    assert len({c.hit.doc.title for c in qa.ask("第十七条和第十八条").citations}) == 1
+
+
 def test_in_a_large_index_the_documents_with_the_article_are_not_counted(qa, monkeypatch):
     # past ARTICLE_SCAN_LIMIT chunks only the candidates are looked through: a count would be a guess
     import retriever.search
