@@ -31,7 +31,9 @@ from retriever.references import References, asks_whole_wording, mentioned
 from retriever.exact import normalise_phrase
 from retriever.search import Hit, SearchResult
 from policyqa.definitions import asked_term, defines, definition_pattern
-from policyqa.ranker import Candidate, QuestionView, QuoteRanker, choose, featurise, list_items_span, quote_span
+from policyqa.ranker import (
+    Candidate, QuestionView, QuoteRanker, choose, featurise, headline_span, list_items_span, quote_span,
+)
 from policyqa.refusal import (
     AFTER_QUOTES, BEFORE_QUOTES, LATEST, RefusalContext, asked_figures, first_reason, place_known, places_in, story_places,
     unanswered_figures, weak_evidence,
@@ -668,12 +670,15 @@ def _pinned_pick(prepared: Prepared, probabilities: np.ndarray, h: int) -> int |
 
 def _quoted_span(hit: Hit, c: Candidate) -> tuple[int, int]:
     """What is quoted for candidate ``c`` of ``hit``: its sentence (or the series of cases it is one
-    of, :func:`quote_span`), and a list's lead-in with its items, when the chunk holds the whole list
-    (a list that runs on into the passage's next piece keeps its lead-in alone, not half its items)."""
+    of, :func:`quote_span`); a list's lead-in with its items, when the chunk holds the whole list
+    (a list that runs on into the passage's next piece keeps its lead-in alone, not half its items);
+    an item's headline with its body's first sentence (:func:`headline_span`)."""
     text = hit.chunk.text
     listed = list_items_span(text, c.start, c.end)
     runs_on = listed is not None and listed[1] >= len(text.rstrip()) and hit.chunk.end < hit.chunk.para_span[1]
-    return listed if listed is not None and not runs_on else quote_span(text, c.start, c.end)
+    if listed is not None and not runs_on:
+        return listed
+    return headline_span(text, c.start, c.end) or quote_span(text, c.start, c.end)
 
 
 def _asked_part(prepared: Prepared, hit: Hit) -> tuple[int, int] | None:

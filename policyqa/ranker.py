@@ -178,6 +178,24 @@ def list_items_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     return None if last is None else (start, len(text[:last].rstrip()))
 
 
+#: An item's headline that opens its line, body text following on the same line:
+#: 「（十三）推行职业技能等级认定。健全…」 (a plan's or opinion's item).
+_HEADLINE = re.compile(rf"[（(][{CN_NUM}]{{1,3}}[）)][^，,；;。：:\n]{{2,30}}。(?=[^\n])")
+
+
+def headline_span(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """When ``text[start:end]`` is an item's headline with its body on the same line, the span
+    through the body's first sentence; else None. The headline alone names a topic, it says
+    nothing of it: 「（十三）推行职业技能等级认定。」 does not say who recognises the grades."""
+    at = start
+    while at < end and text[at].isspace():
+        at += 1
+    if (at and text[at - 1] != "\n") or not (match := _HEADLINE.match(text, at)) or match.end() < len(text[:end].rstrip()):
+        return None
+    following = _SENTENCE_END.search(text, match.end())
+    return start, following.end() if following else len(text.rstrip())
+
+
 def quote_span(text: str, start: int, end: int) -> tuple[int, int]:
     """The span of ``text`` to quote for the candidate clause ``[start, end)``: the whole sentence
     when its ；-clauses are a series of cases (at least two open as ``quote_units.tsv`` says, as in

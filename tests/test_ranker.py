@@ -8,7 +8,8 @@ import pytest
 
 from eval.data.check_questions import is_sealed
 from policyqa.ranker import (
-    FEATURES, MAX_CASES_CHARS, MODEL_PATH, RankerFileError, QuoteRanker, candidate_spans, list_items_span, quote_span,
+    FEATURES, MAX_CASES_CHARS, MODEL_PATH, RankerFileError, QuoteRanker, candidate_spans, headline_span, list_items_span,
+    quote_span,
 )
 
 
@@ -179,3 +180,13 @@ def test_a_list_asked_for_is_quoted_whole_and_cited_in_its_annex(qa):
     first = answer.citations[0]
     assert first.quote.startswith("三、女职工在孕期禁忌从事的劳动范围：") and "(一)" in first.quote and "(十)" in first.quote
     assert first.hit.chunk.heading == ["附录"] and "第十六条" not in first.label()
+
+
+def test_an_items_headline_is_quoted_with_its_first_sentence():
+    """「（十三）推行某制度。」 names a topic and says nothing of it: its body's first sentence comes with it."""
+    item = "（十三）推行等级认定。支持企业自主开展评价；完善评价标准。鼓励社会参与。"
+    headline = "（十三）推行等级认定。"
+    assert item[slice(*headline_span(item, 0, len(headline)))] == "（十三）推行等级认定。支持企业自主开展评价；完善评价标准。"
+    assert headline_span(item, item.index("鼓励"), len(item)) is None  # not a headline
+    listed = "（五）资格证明文件。\n（六）其他材料。"
+    assert headline_span(listed, 0, len("（五）资格证明文件。")) is None  # a list item, its line ends there
