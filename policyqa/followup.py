@@ -56,9 +56,13 @@ def read_follow_up(question: str, previous: str | None, names: Callable[[str], t
         return _PRONOUN.sub(subject, question, count=1)
     if not core:
         return None
+    # a document the previous question names stays whole and first (女职工劳动保护特别规定, not its
+    # words 女职工 劳动保护 特别, the first of which the new subject would replace)
+    document = next((name for name in names(previous) if name in previous), "") if names else ""
+    terms = content_terms(previous.replace(document, " ")) if document else before
     # the new subject replaces the previous one (its first word); what was asked about it stays
-    asked = [t for t in before[1:] if t not in core]
-    return " ".join([core, *asked]) if asked else None
+    asked = [t for t in terms[1:] if t not in core]
+    return " ".join([document, core, *asked]).strip() if asked or document else None
 
 
 def _within_cited_law(core: str, previous: str) -> str | None:

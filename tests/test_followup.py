@@ -87,3 +87,15 @@ def test_a_division_or_article_after_a_named_document_is_of_that_document(qa, pr
     names = lambda text: qa.live.retriever.references(text).spans  # noqa: E731
     assert read_follow_up(question, previous, names) == reading
     assert read_follow_up("那第二部分呢？", "技能人才有什么政策？", names) is None  # nothing named before
+
+
+@pytest.mark.parametrize("previous, question, reading", [
+    # was 「服务期 合同法 试用期」: the name cut into words, its first word taken for the subject
+    ("劳动合同法对试用期怎么规定的", "那服务期呢？", "劳动合同法 服务期"),
+    ("女职工劳动保护特别规定的附录讲了什么", "那孕期呢？", "女职工劳动保护特别规定 孕期"),  # was refused
+    ("职业教育法对实习有什么规定", "那学徒呢", "职业教育法 学徒"),  # was 「学徒 教育法 实习」
+])
+def test_a_new_subject_after_a_named_document_keeps_the_document_whole(qa, previous, question, reading):
+    names = lambda text: qa.live.retriever.references(text).spans  # noqa: E731
+    assert read_follow_up(question, previous, names) == reading
+    assert read_follow_up("那事业单位招聘呢？", "企业招聘有什么要求？", names) == "事业单位招聘 要求"  # nothing named: as before
