@@ -149,7 +149,9 @@ def unknown_document(ctx: RefusalContext) -> str:
     indexed = {bare_title(t) for t in ctx.titles}
     for named in re.findall(r"《([^》]{2,60})》", ctx.query):
         bare = bare_title(named)
-        if not any(bare in t or t in bare for t in indexed):
+        if named in ctx.reference_spans:  # a name search read as a held document's (《年休假条例实施办法》)
+            continue
+        if named in ctx.unheld or not any(bare in t or t in bare for t in indexed):  # 《…条例实施办法》: another document
             return f"文档库中没有《{named}》"
     for found in re.finditer(r"[“\"「]([^”\"」]{2,20})[”\"」]", ctx.query):
         term = found.group(1)

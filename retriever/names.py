@@ -150,6 +150,35 @@ def alias_table(documents: Mapping[str, Mapping], cut=None,
     return {alias: tuple(dict.fromkeys(ids)) for alias, ids in table.items()}
 
 
+#: Endings that make a document's name another's, the rules implementing it (教师资格条例实施办法):
+#: retriever/data/implementing_kinds.tsv.
+IMPLEMENTING_KINDS = Path(__file__).parent / "data" / "implementing_kinds.tsv"
+IMPLEMENTING = re.compile("|".join(sorted((kind for kind, _why in read_table(IMPLEMENTING_KINDS, 2)), key=len, reverse=True)))
+#: How implementing rules open: 为了实施《职工带薪年休假条例》（以下简称条例），制定本实施办法; 为了贯彻实施《…法》.
+_IMPLEMENTS = re.compile(r"(?m)^[ \t\u3000]*(?:第[一1]条[ \t\u3000]*)?(?:为了|为)(?:贯彻)?实施《([^《》\n]{2,60})》")
+#: The opening is looked for this far into a document's text (its title and 印发 lines come first).
+OPENING_CHARS = 1_000
+
+
+def implementing_aliases(texts: Mapping[str, tuple[str, str]],
+                         aliases: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Names of implementing rules the library holds, as people write them: the held document's
+    name with the rules' kind after it. ``texts``: doc id → (title, text). 《企业职工带薪年休假实施办法》
+    opens 「为了实施《职工带薪年休假条例》…」, so 年休假条例实施办法 and 职工带薪年休假条例实施办法 name it,
+    not a document the library lacks."""
+    table: dict[str, list[str]] = {}
+    for doc_id, (title, text) in texts.items():
+        kind = IMPLEMENTING.search(bare_title(title))
+        implemented = _IMPLEMENTS.search(text[:OPENING_CHARS])
+        if not kind or kind.end() != len(bare_title(title)) or not implemented:
+            continue
+        targets = aliases.get(normalise_reference_text(implemented.group(1)), ())
+        for alias, ids in aliases.items():
+            if set(ids) & set(targets) and doc_id not in ids:
+                table.setdefault(alias + kind.group(0), []).append(doc_id)
+    return {alias: tuple(dict.fromkeys(ids)) for alias, ids in table.items() if alias not in aliases}
+
+
 #: Names documents are widely known by that their titles do not give (职教20条).
 DOCUMENT_NAMES = Path(__file__).parent / "data" / "document_names.tsv"
 

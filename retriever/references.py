@@ -32,7 +32,8 @@ from retriever.citations import (
     without_names,
 )
 from retriever.names import (
-    MASK, NOT_A_NAME_AFTER, ORDER_DIGITS, AbbreviationIndex, IssuerIndex, NearNames, abbreviated_alias, issued_by, near_alias,
+    IMPLEMENTING, MASK, NOT_A_NAME_AFTER, ORDER_DIGITS, AbbreviationIndex, IssuerIndex, NearNames, abbreviated_alias, issued_by,
+    near_alias,
 )
 
 
@@ -253,6 +254,9 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
         while start >= 0:
             end = start + len(alias)
             if not any(taken[start:end]) and (alias in aliases or not NOT_A_NAME_AFTER.match(text, end)):
+                implementing = IMPLEMENTING.match(text, end)
+                if implementing:  # 教师资格条例实施办法: the rules implementing it, which the library lacks
+                    end, alias = implementing.end(), alias + implementing.group(0)
                 taken[start:end] = [True] * len(alias)
                 if alias in aliases:
                     found.update(dict.fromkeys(aliases[alias]))

@@ -25,8 +25,8 @@ from retriever.citations import (
     CHAPTERS_NAMED_ALONE, Division, chapter_named, division_matches, heading_matches, last_numbered, normalise_reference_text,
 )
 from retriever.names import (
-    CatalogueAsked, abbreviation_index, alias_table, bare_title, catalogue, catalogue_asked, cited_titles, issuer_index,
-    kind_table, load_known_names, load_law_names, names_issuer, near_name_index, title_line_span, unheld_names,
+    CatalogueAsked, abbreviation_index, alias_table, bare_title, catalogue, catalogue_asked, cited_titles, implementing_aliases,
+    issuer_index, kind_table, load_known_names, load_law_names, names_issuer, near_name_index, title_line_span, unheld_names,
 )
 from retriever.references import References, asks_about_document, asks_title, cites_only, find_references
 from retriever.settings import SearchSettings
@@ -160,6 +160,8 @@ class Retriever:
                               "attachments": self.attachment_row}
         self._outlines: dict[str, tuple[str, ...]] = {}  # doc_id → outline, read once
         self._aliases = alias_table(docs, cut, load_known_names())  # names of the documents a question may use (retriever/names.py)
+        # 年休假条例实施办法: the held rules that say they implement a held document, by that one's name
+        self._aliases |= implementing_aliases({d: (doc.title, doc.text) for d, doc in index.documents.items() if d in docs}, self._aliases)
         self._kinds = kind_table(docs)  # 方案 → the plan: a kind cited with an article names its documents
         # 义务教育法: a law the index lacks; 《技能人才薪酬分配指引》: a document its documents cite and it lacks
         self._unheld = unheld_names(self._aliases, load_law_names()) | cited_titles(

@@ -8,8 +8,8 @@ from retriever.citations import (
     division_paragraph, division_with_article, heading_markers, heading_matches, parts_asked, parts_of,
 )
 from retriever.names import (
-    abbreviation_index, alias_table, cited_titles, document_aliases, issuer_index, kind_table, load_law_names, near_alias,
-    near_name_index, unheld_names,
+    abbreviation_index, alias_table, cited_titles, document_aliases, implementing_aliases, issuer_index, kind_table,
+    load_law_names, near_alias, near_name_index, unheld_names,
 )
 from retriever.numerals import arabic_number, chinese_number
 from retriever.references import asks_about_document, find_references, mentioned_term, quoted_passages
@@ -587,6 +587,33 @@ def test_several_articles_cited_without_a_document_are_quoted_from_one_that_has_
     assert len({c.hit.doc.title for c in answer.citations}) == 1  # before: 第十七条 of one, 第十八条 of another
     assert "“第三条”见于" in answer.notice and "请写明文件名称" in answer.notice
     assert len({c.hit.doc.title for c in qa.ask("第十七条和第十八条").citations}) == 1
+
+
+def test_a_held_name_with_an_implementing_kind_after_it_is_another_document(qa):
+    # before: 「教师资格条例实施办法第五条」 quoted 《教师资格条例》's 第五条, a wrong citation
+    for question, name in (("教师资格条例实施办法第五条", "教师资格条例实施办法"), ("劳动法实施条例第三条", "劳动法实施条例")):
+        answer = qa.ask(question)
+        assert answer.refused and f"《{name}》" in answer.reason, (answer.reason, answer.answer)
+    held = qa.ask("劳动合同法实施条例第三条")  # held, and matched whole before its shorter name
+    assert not held.refused and held.citations[0].hit.doc.title == "《中华人民共和国劳动合同法实施条例》"
+    # the held rules that open 「为了实施《职工带薪年休假条例》」 are that regulation's 实施办法
+    for question in ("年休假条例实施办法第十条", "《年休假条例实施办法》第十条"):
+        answer = qa.ask(question)
+        assert not answer.refused and answer.citations[0].hit.doc.title == "《企业职工带薪年休假实施办法》", answer.reason
+        assert answer.citations[0].quote.startswith("第十条")
+    # in 《》 and asked of its content: 《教师资格条例》 is held, the rules that implement it are not
+    answer = qa.ask("《教师资格条例实施细则》怎么规定认定程序？")
+    assert answer.refused and "《教师资格条例实施细则》" in answer.reason, answer.answer
+
+
+def test_implementing_rules_are_named_by_what_they_say_they_implement():
+    aliases = {"某某条例": ("a",), "某某规定": ("b",)}
+    texts = {"a": ("《某某条例》", "第一条 为了保障权益，制定本条例。"),
+             "b": ("《某某规定》", "第一条 为了保障权益，制定本规定。"),
+             "c": ("《企业某某实施办法》", "企业某某实施办法\n第一条 为了实施《某某条例》，制定本实施办法。")}
+    assert implementing_aliases(texts, aliases) == {"某某条例实施办法": ("c",)}
+    texts["c"] = ("《企业某某办法》", texts["c"][1])  # no implementing kind in its own title: no alias
+    assert implementing_aliases(texts, aliases) == {}
 
 
 def test_in_a_large_index_the_documents_with_the_article_are_not_counted(qa, monkeypatch):

@@ -13,6 +13,7 @@ TABLES = {
     "retriever/data/colloquial.tsv": 3,
     "retriever/data/document_names.tsv": 3,
     "retriever/data/pointed_kinds.tsv": 2,
+    "retriever/data/implementing_kinds.tsv": 2,
     "retriever/data/issuer_names.tsv": 3,
     "policyqa/data/instructions.tsv": 2,
     "ingest/data/places.tsv": 3,
