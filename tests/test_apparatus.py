@@ -301,6 +301,10 @@ def test_last_numbered_reads_articles_items_and_chapters():
     ("教师法全文", ("教师法",), True), ("教师法的全文是什么", ("教师法",), True),  # too long to quote: its outline
     ("高技能人才队伍建设的意见对企业有哪些措施？", ("高技能人才队伍建设的意见",), False),  # about one thing in it
     ("主要讲了什么？", (), False),  # no document named
+    # which chapters it has: its outline (used to quote one article at random)
+    ("劳动合同法有哪些章？", ("劳动合同法",), True), ("劳动合同法有哪几章", ("劳动合同法",), True),
+    ("教师法的章节", ("教师法",), True), ("教师法的目录", ("教师法",), True),
+    ("劳动合同法分几章", ("劳动合同法",), False),  # how many: the count answers (chapters)
 ])
 def test_a_question_for_what_a_document_says_as_a_whole_is_told_apart(question, names, overview):
     from retriever.references import asks_overview
@@ -320,6 +324,7 @@ def test_a_question_for_what_a_document_says_as_a_whole_is_told_apart(question, 
     ("这份批复讲了什么", "分四部分：一、主要职能；", "同意建立由国务院领导同志牵头负责的"),
     # the opening's statement of purpose (为…，现提出如下意见), not its first sentence of background
     ("高技能人才队伍建设的意见主要讲了什么", "分", "为贯彻落实党中央、国务院决策部署"),
+    ("劳动合同法有哪些章？", "分八章：第一章 总则；第二章 劳动合同的订立；", "第一条 为了完善劳动合同制度"),
 ])
 def test_a_documents_overview_is_its_opening_with_its_outline(qa, question, outline, opening):
     answer = qa.ask(question)
