@@ -155,6 +155,8 @@ MAX_CASES_CHARS = 200
 
 #: A line that is an item of a list: （一）…, (二)…, 1.…
 _ITEM_LINE = re.compile(rf"[ \t\u3000]*(?:[（(][{CN_NUM}\d]{{1,3}}[）)]|\d{{1,2}}[.．、](?!\d))")
+#: Each line after a position: its text (group 1), its newline before it.
+_NEXT_LINE = re.compile(r"\n([^\n]*)")
 #: How a lead-in ends: 有下列情形之一的，…可以解除劳动合同：
 _LEAD_IN_END = ("：", ":")
 
@@ -165,16 +167,13 @@ def list_items_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     nothing: 「女职工在孕期禁忌从事的劳动范围：」 does not say what the range is."""
     if not text[start:end].rstrip().endswith(_LEAD_IN_END):
         return None
-    at, last = end, None
-    while True:
-        newline = text.find("\n", at)
-        if newline < 0:
+    last = None
+    for line in _NEXT_LINE.finditer(text, end):
+        if not line.group(1).strip():
+            continue  # a blank line between items
+        if not _ITEM_LINE.match(line.group(1)):
             break
-        line_end = text.find("\n", newline + 1)
-        line_end = len(text) if line_end < 0 else line_end
-        if not _ITEM_LINE.match(text, newline + 1, line_end):
-            break
-        last, at = line_end, line_end
+        last = line.end()
     return None if last is None else (start, len(text[:last].rstrip()))
 
 

@@ -171,6 +171,8 @@ def test_a_lead_in_is_quoted_with_the_items_it_introduces():
     assert plan[slice(*list_items_span(plan, 0, len("一、范围：")))] == plan
     assert list_items_span(article, article.index("补贴按年"), len(article)) is None  # no lead-in
     assert list_items_span("要求如下：\n各地要落实。", 0, 5) is None  # no item follows
+    spaced = "范围：\n\n（一）高处作业；\n\n（二）冷水作业。\n\n其他规定。"  # blank lines between the items
+    assert spaced[slice(*list_items_span(spaced, 0, 3))] == "范围：\n\n（一）高处作业；\n\n（二）冷水作业。"
 
 
 def test_a_list_asked_for_is_quoted_whole_and_cited_in_its_annex(qa):
