@@ -630,13 +630,18 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
             asked_part = _asked_part(prepared, hit)
             whole = _part_in_chunk(hit, asked_part) if asked_part is not None else None
             pieces = None if whole or asked_part is None else _part_in_pieces(result.hits, hit, asked_part)
+            if asked_part is None and (running_list := _list_running_on(hit, c)) is not None:
+                pieces = _part_in_pieces(result.hits, hit, running_list)  # None unless its pieces were retrieved
             part = prepared.context.part_asked if whole or pieces else ""
             line = next((span for pattern, span, _lacks in ASKED_LINES.values() if pattern is prepared.pinned_quote), None)
             if line:  # the addressees alone, not the title and 文号 above them; the attachment note alone
                 whole = line(hit.chunk.text, prepared.view.apparatus[c.hit])
             elif prepared.pinned and result.about == "title":  # the title line alone, not the signature above it
                 whole = title_line_span(hit.chunk.text, hit.doc.title)
-            for piece, (start, end) in pieces or [(hit, whole or _quoted_span(hit, c))]:
+            quoted = pieces or [(hit, whole or _quoted_span(hit, c))]
+            if citations and not prepared.pinned and len(citations) + len(quoted) > ranker.max_quotes:
+                break  # a list quoted piece after piece fills the answer (each article asked for is quoted, whole)
+            for piece, (start, end) in quoted:
                 quote = piece.chunk.text[start:end]
                 citations.append(Citation(len(citations) + 1, piece, quote, start, end, float(probabilities[i]), part))
         reason = _check_quotes(citations, ctx) if citations else NO_ANSWER_REASON
@@ -681,6 +686,15 @@ def _quoted_span(hit: Hit, c: Candidate) -> tuple[int, int]:
     return headline_span(text, c.start, c.end) or quote_span(text, c.start, c.end)
 
 
+def _list_running_on(hit: Hit, c: Candidate) -> tuple[int, int] | None:
+    """The span of the document text that a lead-in candidate's list takes, when the list runs on
+    past ``hit``'s chunk into the next piece of its passage (第十一条 下列各项不列入工资总额的范围：…); else None."""
+    chunk = hit.chunk
+    start, end = chunk.source_offset(c.start), chunk.source_offset(c.end, end=True)
+    listed = list_items_span(hit.doc.text[:chunk.para_span[1]], start, end)
+    return listed if listed is not None and listed[1] > chunk.end else None
+
+
 def _asked_part(prepared: Prepared, hit: Hit) -> tuple[int, int] | None:
     """The span of the document text quoted whole from pinned ``hit``: the 款 or 项 asked for (or
     the one article asked for whole), or, when several articles are asked for whole, ``hit``'s own."""
@@ -716,7 +730,14 @@ def _part_in_pieces(hits: list[Hit], hit: Hit, part: tuple[int, int]) -> list[tu
     for piece in pieces:  # a piece across a repaired page break maps its offsets through its segments
         if piece.chunk.start <= at < piece.chunk.end:
             end = min(piece.chunk.end, part[1])
-            quoted.append((piece, (piece.chunk.text_offset(at), piece.chunk.text_offset(end, end=True))))
+            start, stop = piece.chunk.text_offset(at), piece.chunk.text_offset(end, end=True)
+            text = piece.chunk.text
+            while start < stop and text[start].isspace():  # a piece that opens on a line break (a list's next item)
+                start += 1
+            while stop > start and text[stop - 1].isspace():
+                stop -= 1
+            if start < stop:
+                quoted.append((piece, (start, stop)))
             at = end
     return quoted if at >= part[1] and len(quoted) > 1 else None
 

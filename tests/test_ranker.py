@@ -192,3 +192,15 @@ def test_an_items_headline_is_quoted_with_its_first_sentence():
     assert headline_span(item, item.index("鼓励"), len(item)) is None  # not a headline
     listed = "（五）资格证明文件。\n（六）其他材料。"
     assert headline_span(listed, 0, len("（五）资格证明文件。")) is None  # a list item, its line ends there
+
+
+def test_a_list_that_runs_on_into_the_next_piece_is_quoted_piece_after_piece(qa):
+    # 第十一条's fourteen items are longer than a chunk: its lead-in was quoted alone
+    answer = qa.ask("哪些项目不列入工资总额？")
+    assert not answer.refused, answer.reason
+    quotes = [c.quote for c in answer.citations]
+    assert quotes[0].startswith("第十一条 下列各项不列入工资总额的范围：") and "(一)" in quotes[0]
+    listed = "\n".join(quotes)
+    assert "(十四)计划生育独生子女补贴。" in listed  # the last item, in the article's next piece
+    assert all(q == q.strip() for q in quotes)  # no piece opens on the line break before its item
+    assert {c.hit.chunk.para_span for c in answer.citations[:2]} == {answer.citations[0].hit.chunk.para_span}
