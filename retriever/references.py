@@ -75,7 +75,7 @@ def _without_citation(query: str, names: tuple[str, ...]) -> tuple[str, bool]:
     name, 方案（十二）, is one)."""
     text, bare = re.subn(MASK + _NAMED_BARE_ARTICLE.pattern, " ", without_names(query, names, MASK), count=1)
     if not bare:
-        text, bare = re.subn(MASK + _BRACKETED_ITEM.pattern, " ", text, count=1)
+        text, bare = re.subn(MASK + _BRACKETED_RUN.pattern, " ", text, count=1)
     text, numbered = _ARTICLE_RUN.subn("", text.replace(MASK, " "), count=1)
     return DIVISION.sub("", text), bool(bare or numbered)
 
@@ -152,6 +152,9 @@ _NAMED_BARE_ARTICLE = re.compile(rf"》?\s*({NUMBER})\s*条")
 #: An item of a plan or opinion cited by its number in brackets right after the document's name:
 #: 《国家职业教育改革实施方案》（十二） is its item （十二）, which people also call 第十二条.
 _BRACKETED_ITEM = re.compile(rf"》?\s*[（(]\s*({NUMBER})\s*[）)]")
+#: Items in brackets cited one after another: 方案（十二）和（十三）, 意见（五）、（六）.
+_BRACKETED_RUN = re.compile(rf"{_BRACKETED_ITEM.pattern}(?:\s*[、，,和及与]\s*[（(]\s*{NUMBER}\s*[）)])*")
+_BRACKETED_NUMBER = re.compile(rf"[（(]\s*({NUMBER})\s*[）)]")
 
 
 @dataclass(frozen=True)
@@ -319,8 +322,9 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
         articles = articles_of(query)
     paragraph, item = parts_of(query)
     if not articles:
-        bracketed = (_BRACKETED_ITEM.match(text, end) for end in ends)
-        articles = tuple(dict.fromkeys(n for m in bracketed if m and (n := article_number(m.group(1)))))[:MAX_ARTICLES]
+        bracketed = (_BRACKETED_RUN.match(text, end) for end in ends)
+        articles = tuple(dict.fromkeys(n for m in bracketed if m for number in _BRACKETED_NUMBER.findall(m.group(0))
+                                       if (n := article_number(number))))[:MAX_ARTICLES]
     # 教师法第二十五条和教育法第三十三条: each article is the one of the document named right before it
     article_documents = ()
     if len(found) > 1 and articles:

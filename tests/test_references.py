@@ -606,6 +606,15 @@ def test_a_held_name_with_an_implementing_kind_after_it_is_another_document(qa):
     assert answer.refused and "《教师资格条例实施细则》" in answer.reason, answer.answer
 
 
+def test_items_in_brackets_cited_one_after_another_are_each_read(qa):
+    # before: 「方案（十二）和（十三）」 read （十二） alone, and quoted one of its sentences
+    answer = qa.ask("方案（十二）和（十三）")
+    assert not answer.refused, answer.reason
+    headings = [c.hit.chunk.heading[-1] for c in answer.citations]
+    assert any(h.startswith("（十二）") for h in headings) and any(h.startswith("（十三）") for h in headings), headings
+    assert qa.live.retriever.references("意见（五）、（六）").asked_articles == (5, 6)
+
+
 def test_implementing_rules_are_named_by_what_they_say_they_implement():
     aliases = {"某某条例": ("a",), "某某规定": ("b",)}
     texts = {"a": ("《某某条例》", "第一条 为了保障权益，制定本条例。"),

@@ -245,6 +245,7 @@ def test_an_item_chunked_in_pieces_is_quoted_whole_piece_after_piece(qa):
     ("劳动合同法38条", ("劳动合同法",), True),  # the 第 left out, as people type it
     ("这38条规定", (), False),
     ("方案（十二）", ("方案",), True),  # a plan's item, as people cite it
+    ("方案（十二）和（十三）", ("方案",), True), ("意见（五）、（六）", ("意见",), True),  # several items
     ("方案（十二）对教师有什么要求", ("方案",), False),
     ("教师法第二十五条怎么规定的", (), False),  # the name not known to be one: a word of the question
     ("教师法第二十五条里教师工资能不能低于公务员", ("教师法",), False),  # asks one thing in it
