@@ -39,13 +39,13 @@ def read_follow_up(question: str, previous: str | None, names: Callable[[str], t
         return None
     match = _THAT.match(question) or _ABOUT.match(question)
     core = match.group("core").strip("，, ") if match else ""
+    named = [name for name in names(previous) if name in previous] if names else []  # the documents it names
     # a reference (第二款, 原文) or a document's name: read against what the previous question cites
-    cited = core and (_within_cited_law(core, previous) or (_same_of_another_document(core, previous, names) if names else None))
+    cited = core and (_within_cited_law(core, previous) or (_same_of_another_document(core, previous, named, names) if names else None))
     if cited:
         return cited
-    named = [name for name in names(previous) if name in previous] if names and reference_kind(core) in ("article", "division") else []
-    if named:  # 「49号文讲了什么？」 then 「那第二部分呢？」: that document's 第二部分
-        return f"{named[0]}{core}"
+    if named and reference_kind(core) in ("article", "division"):  # 「49号文讲了什么？」 then 「那第二部分呢？」
+        return f"{named[0]}{core}"  # that document's 第二部分
     if reference_kind(core) in ("part", "paragraph", "article", "division"):
         # 第二款 belongs to an article, 第三段 to a part, 第二部分 or 第十条 to a document, and none was
         # cited or named before: it stands alone (not 「第二部分 人才」, the previous subject replaced)
@@ -58,7 +58,7 @@ def read_follow_up(question: str, previous: str | None, names: Callable[[str], t
         return None
     # a document the previous question names stays whole and first (女职工劳动保护特别规定, not its
     # words 女职工 劳动保护 特别, the first of which the new subject would replace)
-    document = next((name for name in names(previous) if name in previous), "") if names else ""
+    document = named[0] if named else ""
     terms = content_terms(previous.replace(document, " ")) if document else before
     # the new subject replaces the previous one (its first word); what was asked about it stays
     asked = [t for t in terms[1:] if t not in core]
@@ -99,13 +99,14 @@ def _outer_steps(before: Division | None, asked: Division | None) -> Division:
     return tuple(step for step in before if _DIVISION_RANK[step[0]] < rank)
 
 
-def _same_of_another_document(core: str, previous: str, names: Callable[[str], tuple[str, ...]]) -> str | None:
+def _same_of_another_document(core: str, previous: str, before: list[str],
+                              names: Callable[[str], tuple[str, ...]]) -> str | None:
     """``previous`` asked again of the document ``core`` names (core is only its name): 「那教师法呢？」
-    after 「劳动合同法一共有多少条？」 is 「教师法一共有多少条？」. None unless both name a document."""
+    after 「劳动合同法一共有多少条？」 is 「教师法一共有多少条？」. ``before``: the names ``previous`` writes.
+    None unless both name a document."""
     core = core.strip("的 ")
     if tuple(names(core)) != (core,):
         return None
-    before = [name for name in names(previous) if name in previous]
     if not before or before[0] == core:
         return None
     return previous.replace(before[0], core, 1)
