@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from ingest.schema import Chunk, SourceDocument
 from ingest.structure import (
     HEADING_LEVEL,
+    LEAD_IN_ENDS,
     Paragraph,
     heading_kind,
     heading_title,
@@ -26,12 +27,11 @@ from ingest.structure import (
 
 #: Bumped whenever chunking changes, so re-ingest re-chunks every document.
 #: 2: a numbered line with nothing below it is a unit (version 1 kept it only as a heading).
+#: 3: an annex mark (附录, 附件) is a top heading; a numbered lead-in (…范围：) keeps its items.
 CHUNKER_VERSION = 3
 #: Lines shorter than this (and not headings) are grouped with their short neighbours.
 SHORT_LINE = 30
 _STRUCTURAL = ("appendix", "part", "chapter", "section")
-#: How a line ends that introduces a list (下列情形：, 劳动范围：).
-LEAD_IN_ENDS = ("：", ":")
 
 
 @dataclass

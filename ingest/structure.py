@@ -254,6 +254,8 @@ EFFECTIVE_CLAUSE = re.compile(rf"本(?:{'|'.join(DOCUMENT_KINDS)})\s*自.{{0,20}
 #: (你部《关于…的请示》（教职成〔2018〕8号）收悉。现批复如下：): content, since it names the request, but
 #: not what the reply says; the decision follows it.
 ACKNOWLEDGEMENT = re.compile(r"\s*[^。]{2,200}收悉[。，,]\s*(?:现[^。]{0,20}如下\s*[：:。]\s*)?")
+#: How a line ends that introduces a list (有下列情形之一的：, 劳动范围：).
+LEAD_IN_ENDS = ("：", ":")
 #: A line that ends in a colon with no sentence inside: a document's addressees (各省、自治区、直辖市人民
 #: 政府，国务院各部委…：), or in an article the lead-in of a list (有下列情形之一的：).
 ADDRESSEE_LINE = re.compile(r"(?m)^\s*[^。；！？\n]{2,120}[：:]\s*$")

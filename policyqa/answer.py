@@ -690,8 +690,10 @@ def _list_running_on(hit: Hit, c: Candidate) -> tuple[int, int] | None:
     """The span of the document text that a lead-in candidate's list takes, when the list runs on
     past ``hit``'s chunk into the next piece of its passage (第十一条 下列各项不列入工资总额的范围：…); else None."""
     chunk = hit.chunk
+    if chunk.end >= chunk.para_span[1]:
+        return None  # the chunk ends its passage: nothing runs on
     start, end = chunk.source_offset(c.start), chunk.source_offset(c.end, end=True)
-    listed = list_items_span(hit.doc.text[:chunk.para_span[1]], start, end)
+    listed = list_items_span(hit.doc.text, start, end, stop=chunk.para_span[1])
     return listed if listed is not None and listed[1] > chunk.end else None
 
 

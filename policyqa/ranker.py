@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.rules import alternation, read_table
-from ingest.structure import CLOSERS, CN_NUM
+from ingest.structure import CLOSERS, CN_NUM, LEAD_IN_ENDS
 from retriever.citations import heading_matches
 from retriever.search import Hit, SearchResult
 from retriever.text import has_words
@@ -157,24 +157,26 @@ MAX_CASES_CHARS = 200
 _ITEM_LINE = re.compile(rf"[ \t\u3000]*(?:[（(][{CN_NUM}\d]{{1,3}}[）)]|\d{{1,2}}[.．、](?!\d))")
 #: Each line after a position: its text (group 1), its newline before it.
 _NEXT_LINE = re.compile(r"\n([^\n]*)")
-#: How a lead-in ends: 有下列情形之一的，…可以解除劳动合同：
-_LEAD_IN_END = ("：", ":")
 
 
-def list_items_span(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """When ``text[start:end]`` introduces a list (it ends in ：, and item lines follow it), the span
-    from ``start`` to the end of its last item line; else None. A lead-in quoted alone answers
-    nothing: 「女职工在孕期禁忌从事的劳动范围：」 does not say what the range is."""
-    if not text[start:end].rstrip().endswith(_LEAD_IN_END):
+def list_items_span(text: str, start: int, end: int, stop: int | None = None) -> tuple[int, int] | None:
+    """When ``text[start:end]`` introduces a list (it ends in ：, and item lines follow it, before
+    ``stop``), the span from ``start`` to the end of its last item line; else None. A lead-in quoted
+    alone answers nothing: 「女职工在孕期禁忌从事的劳动范围：」 does not say what the range is."""
+    if not text[start:end].rstrip().endswith(LEAD_IN_ENDS):
         return None
     last = None
-    for line in _NEXT_LINE.finditer(text, end):
+    for line in _NEXT_LINE.finditer(text, end, len(text) if stop is None else stop):
         if not line.group(1).strip():
             continue  # a blank line between items
         if not _ITEM_LINE.match(line.group(1)):
             break
         last = line.end()
-    return None if last is None else (start, len(text[:last].rstrip()))
+    if last is None:
+        return None
+    while text[last - 1].isspace():  # the last item without the whitespace after it
+        last -= 1
+    return start, last
 
 
 #: An item's headline that opens its line, body text following on the same line:
