@@ -72,7 +72,6 @@ def _set_heading(stack: dict[int, str], level: int, title: str | None) -> None:
 def structural_units(text: str) -> list[_Unit]:
     """Group the paragraphs of ``text`` into citable units with their heading paths."""
     paras = paragraphs(text)
-    is_law = any(heading_kind(p.text) == "article" for p in paras)
     stack: dict[int, str] = {}
     units: list[_Unit] = []
     current: _Unit | None = None  # an open article (laws) or a run of short lines
