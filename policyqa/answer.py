@@ -623,6 +623,8 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
                 probabilities = np.where([prepared.view.apparatus[c.hit] for c in prepared.candidates], 0.0, probabilities)
             picked = choose(prepared.candidates, probabilities, result.hits, ranker, prepared.figure_states, prepared.defining,
                             prepared.mentioning)
+        # 主送单位有哪些, 附件是什么: where the line asked for is in its chunk
+        line = next((span for pattern, span, _lacks in ASKED_LINES.values() if pattern is prepared.pinned_quote), None)
         for i in picked:
             c = prepared.candidates[i]
             hit = result.hits[c.hit]
@@ -633,7 +635,6 @@ def compose(prepared: Prepared, ranker: QuoteRanker) -> Answer:
             if asked_part is None and (running_list := _list_running_on(hit, c)) is not None:
                 pieces = _part_in_pieces(result.hits, hit, running_list)  # None unless its pieces were retrieved
             part = prepared.context.part_asked if whole or pieces else ""
-            line = next((span for pattern, span, _lacks in ASKED_LINES.values() if pattern is prepared.pinned_quote), None)
             if line:  # the addressees alone, not the title and 文号 above them; the attachment note alone
                 whole = line(hit.chunk.text, prepared.view.apparatus[c.hit])
             elif prepared.pinned and result.about == "title":  # the title line alone, not the signature above it
