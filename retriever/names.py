@@ -168,9 +168,12 @@ def implementing_aliases(texts: Mapping[str, tuple[str, str]],
     not a document the library lacks."""
     table: dict[str, list[str]] = {}
     for doc_id, (title, text) in texts.items():
-        kind = IMPLEMENTING.search(bare_title(title))
+        bare = bare_title(title)
+        kind = IMPLEMENTING.search(bare)
+        if not kind or kind.end() != len(bare):  # its own title must end in the kind: 《…实施办法》
+            continue
         implemented = _IMPLEMENTS.search(text[:OPENING_CHARS])
-        if not kind or kind.end() != len(bare_title(title)) or not implemented:
+        if not implemented:
             continue
         targets = aliases.get(normalise_reference_text(implemented.group(1)), ())
         for alias, ids in aliases.items():
