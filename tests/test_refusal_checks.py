@@ -94,8 +94,6 @@ def test_asked_figures_and_what_answers_them():
     assert asked_figures("我问过人事好几次了，合同还是不给签，怎么办？") == []
     assert asked_figures("过几天我要去外地培训，路费谁出？") == []
     assert asked_figures("他出差了十几天，差旅补助怎么申请？") == []
-    assert asked_figures("单位拖欠了几个月工资，我能要求什么赔偿？") == []  # 了几: what already happened
-    assert [k for k, _ in asked_figures("我工作了几年了？")] == ["期限"]  # ... unless it is what is asked
     # ... while 几 alone still asks, also after a word that only estimates elsewhere in the question
     assert [k for k, _ in asked_figures("婚假一共有几天？")] == ["期限"]
     assert [k for k, _ in asked_figures("那几天加班，要多给几天调休？")] == ["期限"]
