@@ -10,17 +10,20 @@ import re
 import unicodedata
 
 from ingest.structure import CN_NUM, heading_kind
-from retriever.numerals import arabic_number, chinese_number
+from retriever.numerals import TENS_CHARACTERS, arabic_number, chinese_number
+
+#: The numeral characters a question may write: the headings' (:data:`ingest.structure.CN_NUM`) and 廿卅卌.
+ASKED_NUM = CN_NUM + "".join(TENS_CHARACTERS)
 
 
 #: 第25条, 第 二十五 条, 第（十三）条; the number is read by :func:`article_of`. Any run of digits: 第99999条
 #: is still an article asked for (and refused by name), not a content question about the law named.
-ARTICLE = re.compile(rf"第\s*[（(]?\s*(\d+|[{CN_NUM}]{{1,8}})\s*[）)]?\s*条")
+ARTICLE = re.compile(rf"第\s*[（(]?\s*(\d+|[{ASKED_NUM}]{{1,8}})\s*[）)]?\s*条")
 
 
 #: At most this many articles are read from one question: an answer quotes at most three passages.
 MAX_ARTICLES = 3
-NUMBER = rf"(?:\d{{1,4}}|[{CN_NUM}]{{1,8}})"
+NUMBER = rf"(?:\d{{1,4}}|[{ASKED_NUM}]{{1,8}})"
 #: 第25、26条, 第二十五和二十六条, 第二十五至二十七条: several numbers before one 条.
 ARTICLE_LIST = re.compile(rf"第\s*({NUMBER}(?:\s*[、，,和及与至到~～－-]\s*第?\s*{NUMBER})+)\s*条")
 _LIST_SEPARATOR = re.compile(r"\s*([、，,和及与至到~～－-])\s*第?\s*")

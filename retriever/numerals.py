@@ -6,6 +6,9 @@ from __future__ import annotations
 
 
 _DIGITS = "零一二三四五六七八九"
+#: The old single characters for twenty, thirty and forty (第廿五条 is article 25), as askers still
+#: write them in dates and ordinals; no heading of the corpus uses them.
+TENS_CHARACTERS = {"廿": 20, "卅": 30, "卌": 40}
 
 
 def chinese_number(n: int) -> str:
@@ -32,7 +35,8 @@ def chinese_count(n: int) -> str:
 
 def arabic_number(text: str) -> int | None:
     """The value of a Chinese numeral as written in headings (二十五 → 25, 一百零二 → 102), or digit
-    by digit without units, as years and order numbers are written (一〇七 → 107, 二〇二一 → 2021)."""
+    by digit without units, as years and order numbers are written (一〇七 → 107, 二〇二一 → 2021);
+    廿五 is 25."""
     if len(text) > 1 and all(ch in _DIGITS or ch == "〇" for ch in text):
         return int("".join(str(_DIGITS.index("零" if ch == "〇" else ch)) for ch in text))
     total, digit = 0, None
@@ -41,6 +45,9 @@ def arabic_number(text: str) -> int | None:
             digit = 0
         elif ch in _DIGITS or ch == "两":
             digit = 2 if ch == "两" else _DIGITS.index(ch)
+        elif ch in TENS_CHARACTERS:
+            total += TENS_CHARACTERS[ch]
+            digit = None
         elif ch in "十百千":
             unit = {"十": 10, "百": 100, "千": 1000}[ch]
             total += (1 if digit is None else digit) * unit

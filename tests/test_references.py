@@ -31,6 +31,11 @@ def test_numbers_written_digit_by_digit(text, n):
     assert arabic_number(text) == n
 
 
+@pytest.mark.parametrize("text, n", [("廿五", 25), ("卅", 30), ("卌一", 41)])
+def test_the_old_characters_for_twenty_thirty_forty(text, n):
+    assert arabic_number(text) == n
+
+
 def test_out_of_range_article_numbers_are_refused_not_guessed():
     with pytest.raises(ValueError):
         chinese_number(0)
@@ -53,6 +58,7 @@ def test_an_article_number_of_any_length_is_read(question, article):
 @pytest.mark.parametrize("question, article", [
     ("教师法第25条怎么写的", 25), ("第 二十五 条", 25), ("第２５条", 25), ("方案第（十三）条", 13),
     ("第一百零二条", 102), ("教师的工资", None), ("第三章", None), ("劳动法第一〇七条", 107),
+    ("教师法第廿五条", 25), ("第卅一条", 31),
 ])
 def test_article_of(question, article):
     assert article_of(question) == article
@@ -941,3 +947,10 @@ def test_a_list_of_documents_is_named_in_the_notice_and_quoted_by_title(qa):
     assert answer.refused and answer.reason == "文档库中没有人社部2020年的文件"
     answer = qa.ask("有哪些法律", docs=["12_jiaoshi-fa-2009", "33_gongzi-zhifu-zanxing-guiding-1994"])
     assert answer.notice.startswith("所选文件中的法律共一份：《中华人民共和国教师法》")
+
+
+def test_an_article_written_with_the_old_character_for_twenty_is_quoted(qa):
+    # before: 第廿五条 was no article at all, and the law's pay clauses were quoted instead
+    answer = qa.ask("教师法第廿五条")
+    assert not answer.refused, answer.reason
+    assert answer.citations[0].quote.startswith("第二十五条")
