@@ -209,14 +209,14 @@ class Prepared:
     whole_articles: bool = False
 
 
-def first_hit(hits: list[Hit], refs: References, heading_is, documents: tuple[str, ...] | None = None) -> int | None:
-    """The first of ``hits`` whose heading path ``heading_is`` accepts (an article, a chapter asked
-    for), in ``documents`` (default: those the question names; in any when it names none); search
+def first_hit(hits: list[Hit], refs: References, chunk_is, documents: tuple[str, ...] | None = None) -> int | None:
+    """The first of ``hits`` whose chunk ``chunk_is`` accepts (by its heading path: an article, a chapter
+    asked for), in ``documents`` (default: those the question names; in any when it names none); search
     puts such hits first whenever they exist. Another law's article of the same number is no answer
     (教师法 ends at 第四十三条; 第五十条 is another law's)."""
     documents = refs.documents if documents is None else documents
     for i, hit in enumerate(hits):
-        if heading_is(hit.chunk.heading) and (not documents or hit.chunk.doc_id in documents):
+        if chunk_is(hit.chunk) and (not documents or hit.chunk.doc_id in documents):
             return i
     return None
 
@@ -328,8 +328,8 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     asked = refs.asked_articles
     # 第二部分第（二）项: an item looked for inside the part written before it (items restart in some documents)
     item_in_division = refs.division is not None and bool(asked)
-    found_at = [first_hit(hits, refs, lambda heading, a=a: heading_matches(heading, a)
-                          and (not item_in_division or division_matches(heading, refs.division)), refs.documents_of(a))
+    found_at = [first_hit(hits, refs, lambda chunk, a=a: heading_matches(chunk.heading, a)
+                          and (not item_in_division or division_matches(chunk.heading, refs.division, chunk.text)), refs.documents_of(a))
                 for a in asked]
     if len(asked) == 1 and not refs.documents and (refs.paragraph or refs.item):
         # 第十四条第六项, no document named: the first of the documents whose 第十四条 has a 第六项
@@ -348,7 +348,7 @@ def prepare(question: str, text: str, notice: str, result: SearchResult, config:
     if parts_count:  # 第十四条有几项: counted off the article as printed, which is quoted whole
         part_span = hits[found_at[0]].chunk.para_span
     # a chapter or part asked about (第二章): search put its passages first when the document has it
-    division_at = None if refs.division is None else first_hit(hits, refs, lambda heading: division_matches(heading, refs.division))
+    division_at = None if refs.division is None else first_hit(hits, refs, lambda chunk: division_matches(chunk.heading, refs.division, chunk.text))
     if refs.division is not None and division_at is None:
         part = division_label(refs.division)
     # 第二部分第三段: search put that paragraph first; it is quoted whole, or refused when the part has fewer
@@ -579,10 +579,13 @@ _MARKER = re.compile(r"第[^条\s]{1,8}条|[（(][^）)]{1,8}[）)]")
 def division_notice(title: str, contents: tuple[str, ...]) -> str:
     """「《…》第三章 资格和任用共八条：第十条至第十七条。」 from ``contents`` (the chapter's heading, then
     its sections' and its articles' or items' headings in order), when the articles are numbered one
-    after another; the sections, if any, are named (「…，分三节（第一节 集体合同、…）：…」); else ""."""
+    after another; the sections, if any, are named (「…，分三节（第一节 集体合同、…）：…」); an annex's
+    parts are listed (「《…》附件共四部分：一、主要职能；…」); else ""."""
     if len(contents) < 2:
         return ""
     heading = contents[0]
+    if heading_kind(heading) == "appendix":  # 「《…》附录共四部分：一、…；二、…。」
+        return f"{quoted_title(title)}{heading}共{chinese_number(len(contents) - 1)}部分：{'；'.join(contents[1:])}。"
     sections = [level for level in contents[1:] if heading_kind(level) == "section"]
     articles = [level for level in contents[1:] if heading_kind(level) != "section"]
     numbers = [last_numbered([a], "articles") for a in articles]

@@ -284,10 +284,34 @@ Division = tuple[tuple[str, int], ...]
 
 def division_of(query: str) -> Division | None:
     """The division a question asks about (第二章 → (("章", 2),), 第五章第二节 → (("章", 5), ("节", 2))),
-    or None; also None when it asks for an article, which says more (第二章第十条 is that article)."""
+    or None; also None when it asks for an article, which says more (第二章第十条 is that article).
+    An annex is read by :func:`annex_of`."""
     text = unicodedata.normalize("NFKC", query)
     match = _DIVISIONS.search(text)
     return None if not match or articles_of(text) else _steps(match.group(0))
+
+
+#: An annex a question cites (附录, 附件, 附件2) and the item of it, numbered 三、 in the annex: a
+#: document cites those as 条 (本规定附录第一条、第二条), people as 项 or 部分 too.
+ANNEX = re.compile(rf"(?:附录|附件)\s*({NUMBER})?(?:\s*(?:中|里)?\s*的?\s*第\s*({NUMBER})\s*(?:条|项|部分))?")
+_ANNEX_MARK_NUMBER = re.compile(rf"(?:附录|附件)\s*({NUMBER})?")
+
+
+def annex_of(query: str, after: tuple[int, ...] = ()) -> Division | None:
+    """The annex ``query`` (NFKC) cites, as a division: 附录 → (("附录", 0),) (0: the annex, unnumbered
+    or not), 附件2 → (("附录", 2),), 附录第三条 → (("附录", 0), ("部分", 3)); None when it cites none.
+    A bare 附件 is an annex only right ``after`` where a document's name ends (劳动合同要附件吗 is not)."""
+    match = next((m for m in ANNEX.finditer(query)
+                  if m.group(1) or m.group(2) or any(query[end:m.start()] in ("", "的") for end in after)), None)
+    if not match:
+        return None
+    annex = article_number(match.group(1)) if match.group(1) else 0
+    item = article_number(match.group(2)) if match.group(2) else None
+    if annex is None or (match.group(2) and item is None):
+        return None
+    return (("附录", annex),) + ((("部分", item),) if item else ())
+
+
 
 
 #: A paragraph of the division written right before it, counted as printed: 第二部分第三段, 第一章的第二段.
@@ -355,22 +379,35 @@ def _steps(written: str) -> Division | None:
 
 
 def division_label(division: Division) -> str:
-    """How a question writes ``division``: 第五章第二节."""
-    return "".join(f"第{chinese_number(number)}{kind}" for kind, number in division)
+    """How a question writes ``division``: 第五章第二节, 附录第三部分, 附件2."""
+    return "".join(("附录" if not number else f"附件{number}") if kind == "附录" else f"第{chinese_number(number)}{kind}"
+                   for kind, number in division)
 
 
 def _level_is(level: str, kind: str, number: int) -> bool:
     """Whether one heading level is division ``kind`` ``number``: 第二章 of a law, or the part a
-    plan or notice numbers 二、 (people call it 第二部分)."""
+    plan or notice numbers 二、 (people call it 第二部分); an annex's mark (附录：, 附件2) is ("附录", 2),
+    and ("附录", 0) is any annex."""
+    if kind == "附录":
+        if heading_kind(level) != "appendix":
+            return False
+        mark = _ANNEX_MARK_NUMBER.match(level.strip())
+        return not number or bool(mark and mark.group(1)) and article_number(mark.group(1)) == number
     cn = chinese_number(number)
     return level.startswith((f"第{cn}部分", f"{cn}、") if kind == "部分" else (f"第{cn}{kind}",))
 
 
-def division_matches(heading: list[str], division: Division) -> bool:
+def division_matches(heading: list[str], division: Division, text: str = "") -> bool:
     """Whether a chunk's heading path lies in ``division``: each of its steps is a level of the
-    path, in order (第五章第二节: the 节 under that chapter, not 第二节 of another one)."""
+    path, in order (第五章第二节: the 节 under that chapter, not 第二节 of another one). A part whose
+    line leads in to its items (三、…范围：) is the chunk's ``text``, not a heading: it is the last step
+    then, the chunk's opening line."""
     levels = iter(heading)
-    return all(any(_level_is(level, kind, number) for level in levels) for kind, number in division)
+    if all(any(_level_is(level, kind, number) for level in levels) for kind, number in division):
+        return True
+    last_kind, last_number = division[-1] if division else ("", 0)
+    return (last_kind == "部分" and _level_is(text.lstrip(), last_kind, last_number)
+            and division_matches(heading, division[:-1]))
 
 
 def heading_markers(article: int) -> tuple[str, ...]:

@@ -27,8 +27,8 @@ from pathlib import Path
 from ingest.rules import read_table
 from ingest.structure import DOCUMENT_KINDS
 from retriever.citations import (
-    ARTICLE, ARTICLE_LIST, BRACKETED_YEAR, DIVISION, FROM_END, MAX_ARTICLES, NUMBER, PARAGRAPH_AFTER, Division, article_number,
-    article_starts, articles_count, articles_of, division_item, division_of, division_paragraph, parts_asked, parts_of,
+    ANNEX, ARTICLE, ARTICLE_LIST, BRACKETED_YEAR, DIVISION, FROM_END, MAX_ARTICLES, NUMBER, PARAGRAPH_AFTER, Division, article_number,
+    annex_of, article_starts, articles_count, articles_of, division_item, division_of, division_paragraph, parts_asked, parts_of,
     without_names,
 )
 from retriever.names import (
@@ -71,13 +71,13 @@ _ARTICLE_RUN = re.compile(rf"{_ONE_CITED}(?:\s*[、，,和及与至到~～－-]\
 def _without_citation(query: str, names: tuple[str, ...]) -> tuple[str, bool]:
     """``query`` without its document ``names``, its article or list of articles (第…条, 第十七条和第十八条,
     or …条 right after a name: 劳动合同法38条) and the chapter it sits in (劳动合同法第四章第四十条 says
-    where, not what else is asked), and whether it cited an article (an item in brackets right after a
+    where, not what else is asked) or the annex it cites (附录第三条), and whether it cited an article (an item in brackets right after a
     name, 方案（十二）, is one)."""
     text, bare = re.subn(MASK + _NAMED_BARE_ARTICLE.pattern, " ", without_names(query, names, MASK), count=1)
     if not bare:
         text, bare = re.subn(MASK + _BRACKETED_RUN.pattern, " ", text, count=1)
     text, numbered = _ARTICLE_RUN.subn("", text.replace(MASK, " "), count=1)
-    return DIVISION.sub("", text), bool(bare or numbered)
+    return ANNEX.sub("", DIVISION.sub("", text)), bool(bare or numbered)
 
 
 #: Which documents use some words: 「哪些文件提到了双师型教师？」, 「“产教融合”在哪些文件里出现过？」.
@@ -333,7 +333,11 @@ def find_references(query: str, aliases: Mapping[str, tuple[str, ...]],
             next((docs for end, docs in sorted(zip(ends, named), reverse=True) if end <= starts.get(a, -1)), ())
             for a in articles)
     # a chapter or part only of a document the question names: 第三部分 of which of 26 documents?
-    division = division_of(query) if found else None
+    # (附件是什么 asks what it attaches: its attachment note answers, not the annex's text)
+    annex = annex_of(text, tuple(ends)) if found and not _ABOUT_ATTACHMENTS.search(text) else None
+    if annex:  # 本规定附录第三条 is the annex's item 三、, not the law's own 第三条
+        articles, paragraph, item, article_documents = (), None, None, ()
+    division = annex or (division_of(query) if found else None)
     # 49号文第三段: a paragraph of the whole document, counted as printed (search drops it for a law,
     # whose paragraphs are its articles' 款); the empty division () is the whole document
     whole = None if division or articles or not found else next(

@@ -549,6 +549,11 @@ class Retriever:
         chunks = self.index.chunks
         levels = [level for row in sorted(rows) for level in chunks[row].heading]
         own = next((level for level in levels if division_matches([level], division[-1:])), None)  # 第二节's own heading
+        if own and division and division[-1][0] == "附录":  # an annex: its parts 一、二、, headings or lines that lead in to items
+            openings = (chunks[row].text.lstrip().split("\n", 1)[0] for row in sorted(rows))
+            parts = dict.fromkeys([*(level for level in levels if heading_kind(level) == "level1"),
+                                   *(line.rstrip("：:") for line in openings if heading_kind(line) == "level1")])
+            return (own, *parts) if parts else ()
         inside = [level for level in dict.fromkeys(levels) if level != own
                   and (heading_kind(level) == "section" or last_numbered([level], "articles") is not None)]
         return (own, *inside) if own and any(heading_kind(level) != "section" for level in inside) else ()
@@ -564,7 +569,7 @@ class Retriever:
         paragraphs: dict[int, list[int]] = {}
         for row in range(start, min(hi, lo + ARTICLE_SCAN_LIMIT)):
             chunk = self.index.chunks[row]
-            if division_matches(chunk.heading, division) and not self.is_apparatus(row):
+            if division_matches(chunk.heading, division, chunk.text) and not self.is_apparatus(row):
                 paragraphs.setdefault(chunk.paragraph, []).append(row)
         return list(paragraphs.values())
 
@@ -721,7 +726,7 @@ class Retriever:
                 rows = range(len(chunks)) if len(chunks) <= ARTICLE_SCAN_LIMIT else list(scores)
         if refs.article is not None:
             if refs.division is not None:  # 第二部分第（二）项: the item inside that part
-                rows = [row for row in rows if division_matches(chunks[row].heading, refs.division)]
+                rows = [row for row in rows if division_matches(chunks[row].heading, refs.division, chunks[row].text)]
             first = [row for row in rows if any(heading_matches(chunks[row].heading, a) and _of(chunks[row], refs.documents_of(a))
                                                 for a in refs.asked_articles)]
             if not named and len(refs.asked_articles) > 1:
@@ -729,7 +734,7 @@ class Retriever:
         elif about in self._line_finders:
             first = [row for row in (self.line_row(about, d) for d in named) if row is not None]
         elif refs.division is not None:  # 第二章: its passages first, the question's words ranking them
-            first = [row for row in rows if division_matches(chunks[row].heading, refs.division)]
+            first = [row for row in rows if division_matches(chunks[row].heading, refs.division, chunks[row].text)]
             # 「教师法第三章」 or 「教师法总则」 alone: in the document's order
             in_order = cites_only(query, (*refs.spans, *CHAPTERS_NAMED_ALONE)) or asks_title(query)  # 第四章的标题
             if paragraphs is not None:  # 第二部分第三段: that paragraph alone

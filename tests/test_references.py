@@ -4,7 +4,7 @@ import dataclasses
 import pytest
 
 from retriever.citations import (
-    article_of, articles_of, asked_version_year, chapter_named, division_item, division_label, division_matches, division_of,
+    annex_of, article_of, articles_of, asked_version_year, chapter_named, division_item, division_label, division_matches, division_of,
     division_paragraph, division_with_article, heading_markers, heading_matches, parts_asked, parts_of,
 )
 from retriever.names import (
@@ -954,3 +954,32 @@ def test_an_article_written_with_the_old_character_for_twenty_is_quoted(qa):
     answer = qa.ask("教师法第廿五条")
     assert not answer.refused, answer.reason
     assert answer.citations[0].quote.startswith("第二十五条")
+
+
+@pytest.mark.parametrize("question, after, annex", [
+    ("本规定附录第三条", (), (("附录", 0), ("部分", 3))), ("附录的第二项", (), (("附录", 0), ("部分", 2))),
+    ("附件2", (), (("附录", 2),)), ("某规定的附录", (3,), (("附录", 0),)), ("某规定附件里的第四部分", (3,), (("附录", 0), ("部分", 4))),
+    ("劳动合同要附件吗", (4,), None), ("某法第三条", (2,), None),
+])
+def test_annex_of(question, after, annex):
+    """An annex is cited as a division; its items 三、 are 条 as laws cite them (本规定附录第一条), or 项;
+    a bare 附件 away from a document's name is an attachment, not the document's annex."""
+    assert annex_of(question, after) == annex
+
+
+def test_an_annex_item_is_quoted_from_the_annex_not_the_law_s_article_of_that_number(qa):
+    # before: 附录第三项 quoted the annex's (一) line of another part and the law's own 第三条
+    for question in ("女职工劳动保护特别规定附录第三条", "女职工劳动保护特别规定附录的第三项是什么"):
+        answer = qa.ask(question)
+        assert not answer.refused, answer.reason
+        assert answer.citations[0].quote.startswith("三、女职工在孕期禁忌从事的劳动范围"), answer.citations[0].quote
+    refused = qa.ask("女职工劳动保护特别规定附录第九条")
+    assert refused.refused and "附录第九部分" in refused.reason
+    part = qa.ask("国函〔2018〕144号附件第二部分")
+    assert part.citations and part.citations[0].hit.chunk.heading[-1] == "二、成员单位"
+
+
+def test_an_annex_asked_whole_is_outlined(qa):
+    answer = qa.ask("女职工劳动保护特别规定的附录")
+    assert "附录共四部分：一、女职工禁忌从事的劳动范围；二、" in answer.notice
+    assert "附件共四部分：一、主要职能；二、成员单位；三、工作规则；四、工作要求。" in qa.ask("国函〔2018〕144号的附件").notice
