@@ -112,7 +112,7 @@ def test_a_sealed_set_runs_only_when_unsealed(tmp_path, capsys):
     # the sealed sets' figures are the headline because nobody tuned on them: no run by accident
     from policyqa.cli import main
 
-    for name in ("sealed.jsonl", "sealed2.jsonl", "sealed3.jsonl"):
+    for name in ("sealed.jsonl", "sealed2.jsonl", "sealed3.jsonl", "sealed4.jsonl"):
         path = PROJECT_ROOT / "eval" / "data" / name
         assert main(["eval", "--questions", str(path), "--out", str(tmp_path / "out"), "--index", str(tmp_path / "none")]) == 2
         assert "--unseal" in capsys.readouterr().err
