@@ -291,25 +291,28 @@ def division_of(query: str) -> Division | None:
     return None if not match or articles_of(text) else _steps(match.group(0))
 
 
+#: The words an annex is cited by; documents title it either way (附录：, 附件2).
+ANNEX_WORDS = ("附录", "附件")
 #: An annex a question cites (附录, 附件, 附件2) and the item of it, numbered 三、 in the annex: a
 #: document cites those as 条 (本规定附录第一条、第二条), people as 项 or 部分 too.
-ANNEX = re.compile(rf"(?:附录|附件)\s*({NUMBER})?(?:\s*(?:中|里)?\s*的?\s*第\s*({NUMBER})\s*(?:条|项|部分))?")
+ANNEX = re.compile(rf"(附录|附件)\s*({NUMBER})?(?:\s*(?:中|里)?\s*的?\s*第\s*({NUMBER})\s*(?:条|项|部分))?")
 _ANNEX_MARK_NUMBER = re.compile(rf"(?:附录|附件)\s*({NUMBER})?")
 
 
 def annex_of(query: str, after: tuple[int, ...] = ()) -> Division | None:
-    """The annex ``query`` (NFKC) cites, as a division: 附录 → (("附录", 0),) (0: the annex, unnumbered
-    or not), 附件2 → (("附录", 2),), 附录第三条 → (("附录", 0), ("部分", 3)); None when it cites none.
+    """The annex ``query`` (NFKC) cites, as a division named by the word it is asked by: 附录 →
+    (("附录", 0),) (0: the annex, unnumbered or not), 附件2 → (("附件", 2),), 附录第三条 → (("附录", 0),
+    ("部分", 3)); None when it cites none.
     A bare 附件 is an annex only right ``after`` where a document's name ends (劳动合同要附件吗 is not)."""
     match = next((m for m in ANNEX.finditer(query)
-                  if m.group(1) or m.group(2) or any(query[end:m.start()] in ("", "的") for end in after)), None)
+                  if m.group(2) or m.group(3) or any(query[end:m.start()] in ("", "的") for end in after)), None)
     if not match:
         return None
-    annex = article_number(match.group(1)) if match.group(1) else 0
-    item = article_number(match.group(2)) if match.group(2) else None
-    if annex is None or (match.group(2) and item is None):
+    word, annex = match.group(1), article_number(match.group(2)) if match.group(2) else 0
+    item = article_number(match.group(3)) if match.group(3) else None
+    if annex is None or (match.group(3) and item is None):
         return None
-    return (("附录", annex),) + ((("部分", item),) if item else ())
+    return ((word, annex),) + ((("部分", item),) if item else ())
 
 
 
@@ -380,15 +383,15 @@ def _steps(written: str) -> Division | None:
 
 def division_label(division: Division) -> str:
     """How a question writes ``division``: 第五章第二节, 附录第三部分, 附件2."""
-    return "".join(("附录" if not number else f"附件{number}") if kind == "附录" else f"第{chinese_number(number)}{kind}"
+    return "".join(f"{kind}{number or ''}" if kind in ANNEX_WORDS else f"第{chinese_number(number)}{kind}"
                    for kind, number in division)
 
 
 def _level_is(level: str, kind: str, number: int) -> bool:
     """Whether one heading level is division ``kind`` ``number``: 第二章 of a law, or the part a
-    plan or notice numbers 二、 (people call it 第二部分); an annex's mark (附录：, 附件2) is ("附录", 2),
-    and ("附录", 0) is any annex."""
-    if kind == "附录":
+    plan or notice numbers 二、 (people call it 第二部分); an annex's mark (附录：, 附件2) is ("附件", 2)
+    or ("附录", 2), whichever word is asked, and number 0 is any annex."""
+    if kind in ANNEX_WORDS:
         if heading_kind(level) != "appendix":
             return False
         mark = _ANNEX_MARK_NUMBER.match(level.strip())

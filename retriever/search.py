@@ -22,7 +22,7 @@ from retriever.preference import Preferences, Standing, demoted, prefer
 from retriever.query_adapter import load_adapter
 from retriever.lexicon import expand, load_lexicon
 from retriever.citations import (
-    CHAPTERS_NAMED_ALONE, Division, chapter_named, division_matches, heading_matches, last_numbered, normalise_reference_text,
+    ANNEX_WORDS, CHAPTERS_NAMED_ALONE, Division, chapter_named, division_matches, heading_matches, last_numbered, normalise_reference_text,
 )
 from retriever.names import (
     CatalogueAsked, abbreviation_index, alias_table, bare_title, catalogue, catalogue_asked, cited_titles, implementing_aliases,
@@ -549,7 +549,7 @@ class Retriever:
         chunks = self.index.chunks
         levels = [level for row in sorted(rows) for level in chunks[row].heading]
         own = next((level for level in levels if division_matches([level], division[-1:])), None)  # 第二节's own heading
-        if own and division and division[-1][0] == "附录":  # an annex: its parts 一、二、, headings or lines that lead in to items
+        if own and division and division[-1][0] in ANNEX_WORDS:  # an annex: its parts 一、二、, headings or lines that lead in to items
             openings = (chunks[row].text.lstrip().split("\n", 1)[0] for row in sorted(rows))
             parts = dict.fromkeys([*(level for level in levels if heading_kind(level) == "level1"),
                                    *(line.rstrip("：:") for line in openings if heading_kind(line) == "level1")])

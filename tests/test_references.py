@@ -958,7 +958,7 @@ def test_an_article_written_with_the_old_character_for_twenty_is_quoted(qa):
 
 @pytest.mark.parametrize("question, after, annex", [
     ("本规定附录第三条", (), (("附录", 0), ("部分", 3))), ("附录的第二项", (), (("附录", 0), ("部分", 2))),
-    ("附件2", (), (("附录", 2),)), ("某规定的附录", (3,), (("附录", 0),)), ("某规定附件里的第四部分", (3,), (("附录", 0), ("部分", 4))),
+    ("附件2", (), (("附件", 2),)), ("某规定的附录", (3,), (("附录", 0),)), ("某规定附件里的第四部分", (3,), (("附件", 0), ("部分", 4))),
     ("劳动合同要附件吗", (4,), None), ("某法第三条", (2,), None),
 ])
 def test_annex_of(question, after, annex):
@@ -975,6 +975,8 @@ def test_an_annex_item_is_quoted_from_the_annex_not_the_law_s_article_of_that_nu
         assert answer.citations[0].quote.startswith("三、女职工在孕期禁忌从事的劳动范围"), answer.citations[0].quote
     refused = qa.ask("女职工劳动保护特别规定附录第九条")
     assert refused.refused and "附录第九部分" in refused.reason
+    refused = qa.ask("劳动合同法的附件")  # named as asked, though the law has no annex by either word
+    assert refused.refused and refused.reason.endswith("中没有附件")
     part = qa.ask("国函〔2018〕144号附件第二部分")
     assert part.citations and part.citations[0].hit.chunk.heading[-1] == "二、成员单位"
 
