@@ -23,8 +23,8 @@ HOLDOUT7 = PROJECT_ROOT / "eval" / "data" / "holdout7.jsonl"
 HOLDOUT8 = PROJECT_ROOT / "eval" / "data" / "holdout8.jsonl"
 HOLDOUT9 = PROJECT_ROOT / "eval" / "data" / "holdout9.jsonl"
 SEALED = PROJECT_ROOT / "eval" / "data" / "sealed.jsonl"
-#: sealed2 (run once, at the end of session 19), sealed3 and sealed4 (written in session 30): only
-#: validated here, silently
+#: sealed2 and sealed3 (each run once, at the end of sessions 19 and 30) and sealed4 (written in session
+#: 30, never run): only validated here, silently
 SEALED2 = PROJECT_ROOT / "eval" / "data" / "sealed2.jsonl"
 SEALED3 = PROJECT_ROOT / "eval" / "data" / "sealed3.jsonl"
 SEALED4 = PROJECT_ROOT / "eval" / "data" / "sealed4.jsonl"
