@@ -296,7 +296,6 @@ ANNEX_WORDS = ("附录", "附件")
 #: An annex a question cites (附录, 附件, 附件2) and the item of it, numbered 三、 in the annex: a
 #: document cites those as 条 (本规定附录第一条、第二条), people as 项 or 部分 too.
 ANNEX = re.compile(rf"(附录|附件)\s*({NUMBER})?(?:\s*(?:中|里)?\s*的?\s*第\s*({NUMBER})\s*(?:条|项|部分))?")
-_ANNEX_MARK_NUMBER = re.compile(rf"(?:附录|附件)\s*({NUMBER})?")
 
 
 def annex_of(query: str, after: tuple[int, ...] = ()) -> Division | None:
@@ -313,8 +312,6 @@ def annex_of(query: str, after: tuple[int, ...] = ()) -> Division | None:
     if annex is None or (match.group(3) and item is None):
         return None
     return ((word, annex),) + ((("部分", item),) if item else ())
-
-
 
 
 #: A paragraph of the division written right before it, counted as printed: 第二部分第三段, 第一章的第二段.
@@ -394,8 +391,8 @@ def _level_is(level: str, kind: str, number: int) -> bool:
     if kind in ANNEX_WORDS:
         if heading_kind(level) != "appendix":
             return False
-        mark = _ANNEX_MARK_NUMBER.match(level.strip())
-        return not number or bool(mark and mark.group(1)) and article_number(mark.group(1)) == number
+        mark = ANNEX.match(level.strip())  # the annex's own number (附件2), if it has one
+        return not number or bool(mark and mark.group(2)) and article_number(mark.group(2)) == number
     cn = chinese_number(number)
     return level.startswith((f"第{cn}部分", f"{cn}、") if kind == "部分" else (f"第{cn}{kind}",))
 

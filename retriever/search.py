@@ -547,10 +547,11 @@ class Retriever:
         """The heading of ``division`` (第五章 特别规定), then those of the sections and the articles
         or items its ``rows`` hold, in order (第一节 集体合同, 第五十一条…); () when it numbers none."""
         chunks = self.index.chunks
-        levels = [level for row in sorted(rows) for level in chunks[row].heading]
+        ordered = sorted(rows)
+        levels = [level for row in ordered for level in chunks[row].heading]
         own = next((level for level in levels if division_matches([level], division[-1:])), None)  # 第二节's own heading
         if own and division and division[-1][0] in ANNEX_WORDS:  # an annex: its parts 一、二、, headings or lines that lead in to items
-            openings = (chunks[row].text.lstrip().split("\n", 1)[0] for row in sorted(rows))
+            openings = (chunks[row].text.lstrip().split("\n", 1)[0] for row in ordered)
             parts = dict.fromkeys([*(level for level in levels if heading_kind(level) == "level1"),
                                    *(line.rstrip("：:") for line in openings if heading_kind(line) == "level1")])
             return (own, *parts) if parts else ()
