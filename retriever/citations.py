@@ -401,12 +401,14 @@ def division_matches(heading: list[str], division: Division, text: str = "") -> 
     """Whether a chunk's heading path lies in ``division``: each of its steps is a level of the
     path, in order (第五章第二节: the 节 under that chapter, not 第二节 of another one). A part whose
     line leads in to its items (三、…范围：) is the chunk's ``text``, not a heading: it is the last step
-    then, the chunk's opening line."""
+    then, the chunk's opening line, where the chunk lies in no part of its own (an 二、 restarting
+    inside 三、 is no 第二部分)."""
     levels = iter(heading)
     if all(any(_level_is(level, kind, number) for level in levels) for kind, number in division):
         return True
     last_kind, last_number = division[-1] if division else ("", 0)
     return (last_kind == "部分" and _level_is(text.lstrip(), last_kind, last_number)
+            and not any(heading_kind(level) == "level1" for level in heading)
             and division_matches(heading, division[:-1]))
 
 

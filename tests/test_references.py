@@ -967,6 +967,14 @@ def test_annex_of(question, after, annex):
     assert annex_of(question, after) == annex
 
 
+def test_a_part_that_leads_in_to_its_items_is_its_chunk_s_opening_line():
+    assert division_matches(["附录"], (("附录", 0), ("部分", 3)), "三、某类作业的范围：\n（一）…")
+    assert not division_matches(["附录"], (("附录", 0), ("部分", 3)), "二、某类作业的范围：")
+    # an item list restarting at 二、 inside part 三、 is not the document's 第二部分
+    assert not division_matches(["三、工作规则"], (("部分", 2),), "二、某项规则：")
+    assert division_matches(["二、成员单位"], (("部分", 2),), "联席会议由…组成。")
+
+
 def test_an_annex_item_is_quoted_from_the_annex_not_the_law_s_article_of_that_number(qa):
     # before: 附录第三项 quoted the annex's (一) line of another part and the law's own 第三条
     for question in ("女职工劳动保护特别规定附录第三条", "女职工劳动保护特别规定附录的第三项是什么"):
